@@ -1,0 +1,163 @@
+"""The immutable, checked rule set, its content digest, and what is in force on a date.
+
+The digest is a SHA-256 of a canonical JSON of the content: items sorted by id and start date,
+keys sorted, no file names, comments or positions. Moving a rule to another file, reordering
+keys or rewording a comment leaves it unchanged; any change of meaning changes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from creditbank.errors import Finding, Location
+from creditbank.ruleset import schema
+
+
+@dataclass(frozen=True)
+class Sourced:
+    """A validated item and where it was written."""
+
+    item: Any
+    location: Location
+
+
+def item_key(item: Any) -> tuple[str, str]:
+    """Sort key of an item in its section: its id (or institution) and start date."""
+    ident = getattr(item, "id", None) or getattr(item, "institution", "")
+    effective = getattr(item, "effective", None)
+    return (str(ident), effective.from_.isoformat() if effective else "")
+
+
+def canonical_json(data: Any) -> str:
+    """JSON with sorted keys and no spaces: equal data always gives equal bytes.
+
+    >>> canonical_json({"b": Decimal("1.50"), "a": [dt.date(2024, 1, 1)]})
+    '{"a":["2024-01-01"],"b":"1.5"}'
+    """
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        normal = value.normalize()
+        return format(normal, "f") if normal == normal.to_integral() else str(normal)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="python", by_alias=True, exclude_defaults=True)
+    if isinstance(value, tuple | frozenset | set):
+        return list(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Every section's items (sorted), where each came from, the findings, and the digest."""
+
+    pack: schema.Pack
+    sections: Mapping[str, tuple[Any, ...]]
+    locations: Mapping[int, Location]
+    findings: tuple[Finding, ...] = ()
+    digest: str = ""
+    _at_cache: dict[dt.date, RuleSetAt] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def build(cls, pack: Sourced, items: Mapping[str, list[Sourced]]) -> RuleSet:
+        """Assemble a rule set from validated items in any order."""
+        locations = {id(pack.item): pack.location}
+        sections: dict[str, tuple[Any, ...]] = {}
+        for name in schema.SECTIONS:
+            ordered = sorted(items.get(name, []), key=lambda s: (item_key(s.item), s.location))
+            sections[name] = tuple(s.item for s in ordered)
+            locations.update((id(s.item), s.location) for s in ordered)
+        content = {"pack": pack.item, **sections}
+        return cls(pack.item, sections, locations, digest=sha256_text(canonical_json(content)))
+
+    def with_findings(self, findings: tuple[Finding, ...]) -> RuleSet:
+        return RuleSet(self.pack, self.sections, self.locations, findings, self.digest)
+
+    def where(self, item: Any) -> Location:
+        """The file:line where ``item`` (any item of this rule set) was written."""
+        return self.locations.get(id(item), Location("?"))
+
+    def items(self, section: str) -> tuple[Any, ...]:
+        return self.sections[section]
+
+    def sourced(self, section: str) -> Iterator[Sourced]:
+        for item in self.sections[section]:
+            yield Sourced(item, self.where(item))
+
+    def as_documents(self) -> dict[str, dict[str, Any]]:
+        """The content as one plain document per section, for dumping back to YAML."""
+        docs: dict[str, dict[str, Any]] = {"pack.yaml": {"pack": _plain(self.pack)}}
+        for name, items in self.sections.items():
+            if items:
+                docs[f"{name}.yaml"] = {name: [_plain(item) for item in items]}
+        return docs
+
+    def at(self, day: dt.date) -> RuleSetAt:
+        """What is in force on ``day``: the latest version of each rule whose dates cover it."""
+        cached = self._at_cache.get(day)
+        if cached is None:
+            cached = RuleSetAt(self, day)
+            self._at_cache[day] = cached
+        return cached
+
+
+def _plain(item: BaseModel) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(canonical_json(item))
+    return data
+
+
+class RuleSetAt:
+    """The rules in force on one date, indexed for the engine's look-ups."""
+
+    def __init__(self, ruleset: RuleSet, day: dt.date) -> None:
+        self.ruleset = ruleset
+        self.day = day
+        in_force: dict[str, tuple[Any, ...]] = {}
+        for name, items in ruleset.sections.items():
+            if name in schema.DATED_SECTIONS:
+                in_force[name] = tuple(i for i in items if i.effective.covers(day))
+            else:
+                in_force[name] = items
+        self.sections = in_force
+        self.issuers: dict[str, schema.Issuer] = {i.id: i for i in in_force["issuers"]}
+        self.ladders: dict[str, schema.Ladder] = {lad.id: lad for lad in in_force["ladders"]}
+        self.programmes: dict[str, schema.Programme] = {p.id: p for p in in_force["programmes"]}
+        self.courses: dict[tuple[str, str], schema.Course] = {
+            (cat.institution, c.code): c for cat in in_force["catalogues"] for c in cat.courses
+        }
+        self.grade_scales = in_force["grade_scales"]
+
+    def where(self, item: Any) -> Location:
+        return self.ruleset.where(item)
+
+    def for_programme(self, section: str, programme_id: str) -> tuple[Any, ...]:
+        """Items of ``section`` that name ``programme_id`` (or every programme)."""
+        return tuple(
+            item
+            for item in self.sections[section]
+            if getattr(item, "programme", None) is None or programme_id in item.programme
+        )
+
+    def occupation_ladder(self, occupation: str | None) -> schema.Ladder | None:
+        """The ladder whose track includes ``occupation``, else the only ladder, if one."""
+        for ladder in self.ladders.values():
+            if any(o.code == occupation for o in ladder.occupations):
+                return ladder
+        ladders = list(self.ladders.values())
+        return ladders[0] if len(ladders) == 1 else None

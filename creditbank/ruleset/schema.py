@@ -1,0 +1,654 @@
+"""The rule format: pydantic models of the YAML that policy staff write.
+
+This module is the one definition of the rule vocabulary. Every model forbids unknown keys,
+so a typo such as ``credts`` is reported with its line instead of being ignored. Lists whose
+order means nothing (kinds, course codes) are stored sorted, so the content digest does not
+change when an author reorders them; lists whose order means something (ladder rungs, grade
+scales, subsumption levels) keep it.
+
+A rule file is a mapping of sections (``programmes``, ``transfers``, ...); any file may hold
+any section and a rule set is the union of its files. ``creditbank rules schema`` exports the
+JSON Schema of :class:`RuleFile` for editors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+
+from creditbank.domain import Delivery, Ident, IssuerType, Label, OutcomeKind
+
+Positive = Annotated[Decimal, Field(gt=0, le=1000)]
+NonNegative = Annotated[Decimal, Field(ge=0, le=1000)]
+Share = Annotated[Decimal, Field(gt=0, le=1)]
+Level = Annotated[int, Field(ge=1, le=12)]
+
+
+def _as_list(value: Any) -> Any:
+    """Let authors write one value where a list is allowed: ``kind: x`` means ``[x]``."""
+    return value if isinstance(value, list | tuple) else [value]
+
+
+def _sorted_unique(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(sorted(set(values), key=str))
+
+
+def _check_fraction(value: str) -> str:
+    try:
+        fraction = Fraction(value)
+    except (ValueError, ZeroDivisionError) as exc:
+        raise ValueError(f"'{value}' is not a number or fraction such as 2/3") from exc
+    if fraction <= 0:
+        raise ValueError("a factor must be above zero")
+    return value
+
+
+OneOrMany = Annotated[
+    tuple[Ident, ...], BeforeValidator(_as_list), AfterValidator(_sorted_unique)
+]
+Kinds = Annotated[
+    tuple[OutcomeKind, ...], BeforeValidator(_as_list), AfterValidator(_sorted_unique)
+]
+IssuerTypes = Annotated[
+    tuple[IssuerType, ...], BeforeValidator(_as_list), AfterValidator(_sorted_unique)
+]
+Deliveries = Annotated[
+    tuple[Delivery, ...], BeforeValidator(_as_list), AfterValidator(_sorted_unique)
+]
+Titles = Annotated[tuple[str, ...], BeforeValidator(_as_list), AfterValidator(_sorted_unique)]
+FractionText = Annotated[str, BeforeValidator(str), AfterValidator(_check_fraction)]
+
+
+class Strict(BaseModel):
+    """Base of every rule model: immutable, unknown keys refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+def _exactly_one(model: BaseModel, names: tuple[str, ...], what: str) -> None:
+    given = [n for n in names if getattr(model, n) is not None]
+    if len(given) != 1:
+        keys = ", ".join(f"'{n.rstrip('_')}'" for n in names)
+        found = ", ".join(f"'{n.rstrip('_')}'" for n in given) or "none"
+        raise ValueError(f"{what} needs exactly one of {keys} (found {found})")
+
+
+# --- effective dating (type 24) -------------------------------------------------------------
+
+
+class Effective(Strict):
+    """Dates a rule applies, both inclusive; no ``to`` means until further notice."""
+
+    from_: dt.date = Field(alias="from")
+    to: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Effective:
+        if self.to is not None and self.to < self.from_:
+            raise ValueError(f"'to' ({self.to}) is before 'from' ({self.from_})")
+        return self
+
+    def covers(self, day: dt.date) -> bool:
+        """Whether the rule is in force on ``day``."""
+        return self.from_ <= day and (self.to is None or day <= self.to)
+
+    def overlaps(self, other: Effective) -> bool:
+        """Whether two periods share at least one day."""
+        end_a = self.to or dt.date.max
+        end_b = other.to or dt.date.max
+        return self.from_ <= end_b and other.from_ <= end_a
+
+    def contains(self, other: Effective) -> bool:
+        """Whether every day of ``other`` is in this period."""
+        mine = self.to or dt.date.max
+        theirs = other.to or dt.date.max
+        return self.from_ <= other.from_ and theirs <= mine
+
+
+class Dated(Strict):
+    """A rule with an id and effective dates; one id may have several non-overlapping versions."""
+
+    id: Ident
+    name: Label | None = None
+    effective: Effective
+    reference: str | None = Field(default=None, description="where the rule is published")
+
+
+# --- frame: frameworks, ladders, issuers, grades (types 23, 10) --------------------------
+
+
+class FrameworkLevel(Strict):
+    level: Level
+    name: Label
+
+
+class Framework(Strict):
+    """An ordered learning-outcome framework (the national credit bank's, or EQF)."""
+
+    id: Ident
+    name: Label
+    levels: tuple[FrameworkLevel, ...] = Field(min_length=1)
+
+
+class Rung(Strict):
+    """One rung of a skill ladder; ``aliases`` are other ways certificates name it."""
+
+    id: Ident
+    name: Label
+    framework_level: Level
+    aliases: tuple[str, ...] = ()
+    implies_education: str | None = None
+
+
+class Occupation(Strict):
+    code: Ident
+    name: Label
+
+
+class Ladder(Strict):
+    """A skill ladder, rungs from low to high; on one occupation a higher rung subsumes lower."""
+
+    id: Ident
+    name: Label
+    framework: Ident
+    rungs: tuple[Rung, ...] = Field(min_length=2)
+    occupations: tuple[Occupation, ...] = ()
+    subsumes_lower: bool = True
+
+
+class Accreditation(Strict):
+    """A period in which an issuer's outcomes (of the listed kinds, or all) are recognised."""
+
+    effective: Effective
+    kinds: Kinds = ()
+    reference: str | None = None
+
+
+class Issuer(Strict):
+    id: Ident
+    name: Label
+    type: IssuerType
+    accreditations: tuple[Accreditation, ...] = ()
+
+
+class GradeScale(Strict):
+    """Grades from lowest to highest; ``min_grade`` conditions compare along this order."""
+
+    id: Ident
+    name: Label
+    grades: tuple[str, ...] = Field(min_length=2)
+
+
+# --- catalogues and programmes (types 1-6) ---------------------------------------------------
+
+
+class Course(Strict):
+    code: Ident
+    name: Label
+    credits: Positive
+    level: Level | None = None
+    field: Ident | None = None
+    hours: Positive | None = None
+
+
+class Catalogue(Strict):
+    """The courses an institution teaches; programmes and equivalences refer to them."""
+
+    institution: Ident
+    courses: tuple[Course, ...] = Field(min_length=1)
+
+
+class Category(Strict):
+    """A credit category of a programme (major, general ...); surplus still counts to total."""
+
+    id: Ident
+    name: Label
+    min_credits: NonNegative = Decimal(0)
+    max_credits: NonNegative | None = None
+
+
+class ProgrammeCourse(Strict):
+    """A course in a programme, its category, and whether any recognition may exempt it."""
+
+    code: Ident
+    category: Ident
+    exemptable: bool = True
+
+
+class Requirement(Strict):
+    """A named requirement: all listed courses, or ``credits`` from them (type 2)."""
+
+    id: Ident
+    name: Label
+    courses: OneOrMany = ()
+    credits: Positive | None = None
+    exemptable: bool = True
+
+    @model_validator(mode="after")
+    def _something_required(self) -> Requirement:
+        if not self.courses and self.credits is None:
+            raise ValueError("a requirement needs 'courses', 'credits' or both")
+        return self
+
+
+class SourceMinimum(Strict):
+    """At least ``min_credits`` must come from the listed kinds of outcome (type 3)."""
+
+    id: Ident
+    name: Label
+    kinds: Kinds = Field(min_length=1)
+    min_credits: Positive
+    count_in_programme: bool = Field(
+        default=True, description="credits earned in the programme itself count too"
+    )
+
+
+class Residency(Strict):
+    """At least ``min_credits`` earned in the programme itself (type 5)."""
+
+    min_credits: Positive
+    last: bool = Field(default=False, description="they must be the last credits earned")
+
+
+class StatusThreshold(Strict):
+    """A derived status reached at a credit count, e.g. expected graduate at 100 (type 6)."""
+
+    id: Ident
+    name: Label
+    at_credits: Positive
+
+
+class Articulation(Strict):
+    """How a programme uses course equivalences: chaining and depth (type 22)."""
+
+    chain: bool = True
+    max_depth: int = Field(default=2, ge=1, le=10)
+    min_grade: str | None = None
+    min_overlap: Share | None = None
+
+
+class Programme(Dated):
+    """A degree programme: totals, categories, catalogue, requirements, transfer frame."""
+
+    institution: Ident
+    level: Level
+    total_credits: Positive
+    categories: tuple[Category, ...] = Field(min_length=1)
+    courses: tuple[ProgrammeCourse, ...] = Field(min_length=1)
+    requirements: tuple[Requirement, ...] = ()
+    source_minimums: tuple[SourceMinimum, ...] = ()
+    residency: Residency | None = None
+    statuses: tuple[StatusThreshold, ...] = ()
+    articulation: Articulation = Articulation()
+
+
+# --- selecting outcomes and conditions (types 10, 12) --------------------------------------
+
+
+class OutcomeMatch(Strict):
+    """Which outcomes a rule is about; every given key must match (an outcome class)."""
+
+    kind: Kinds | None = None
+    issuer: OneOrMany | None = None
+    issuer_type: IssuerTypes | None = None
+    code: OneOrMany | None = None
+    title: Titles | None = Field(
+        default=None, description="titles compared after normalisation (spacing, numerals)"
+    )
+    occupation: OneOrMany | None = None
+    rung: OneOrMany | None = None
+    min_rung: Ident | None = None
+    programme: OneOrMany | None = None
+    field: OneOrMany | None = None
+    delivery: Deliveries | None = None
+    tier: OneOrMany | None = None
+    max_rank: int | None = Field(default=None, ge=1)
+    min_level: Level | None = None
+    exam_based: bool | None = None
+    requires_degree: bool | None = None
+
+    def constrained(self) -> tuple[str, ...]:
+        """Names of the keys this selector sets; more keys means a more specific rule."""
+        return tuple(name for name in type(self).model_fields if getattr(self, name) is not None)
+
+
+class Condition(Strict):
+    """A closed set of checks: ``all``/``any``/``not`` and leaves; exactly one key each."""
+
+    all: tuple[Condition, ...] | None = None
+    any: tuple[Condition, ...] | None = None
+    not_: Condition | None = Field(default=None, alias="not")
+    min_grade: str | None = None
+    min_score: Annotated[Decimal, Field(ge=0, le=100)] | None = None
+    min_overlap: Share | None = None
+    issuer_accredited: Literal[True] | None = None
+    max_age_years: Positive | None = None
+    obtained_after: dt.date | None = Field(default=None, description="on or after this date")
+    obtained_before: dt.date | None = Field(default=None, description="on or before this date")
+    min_hours: Positive | None = None
+    min_years: Positive | None = None
+    min_rung: Ident | None = None
+    assessed: Literal[True] | None = None
+
+    @model_validator(mode="after")
+    def _one_key(self) -> Condition:
+        _exactly_one(self, tuple(type(self).model_fields), "a condition")
+        return self
+
+
+# --- recognition (types 7, 8, 23) ------------------------------------------------------------
+
+
+class Rounding(StrEnum):
+    DOWN = "down"
+    UP = "up"
+    HALF_UP = "half_up"
+
+
+class HoursRate(Strict):
+    """``credits`` per ``hours`` (16 contact hours = 1 credit), rounded to ``step``."""
+
+    hours: Positive
+    credits: Positive = Decimal(1)
+    rounding: Rounding = Rounding.DOWN
+    step: Positive = Decimal("0.5")
+    max: Positive | None = None
+
+
+class CreditRatio(Strict):
+    """The outcome's own credits times ``factor`` (quarter credits x 2/3), rounded."""
+
+    factor: FractionText
+    rounding: Rounding = Rounding.HALF_UP
+    step: Positive = Decimal("0.5")
+
+
+class Recognition(Dated):
+    """Turns a verified outcome into bank credits (amount, framework level, field)."""
+
+    match: OutcomeMatch
+    conditions: Condition | None = None
+    credits: Positive | None = None
+    by_rung: dict[Ident, Positive] | None = None
+    by_grade: dict[str, Positive] | None = None
+    per_hours: HoursRate | None = None
+    ratio: CreditRatio | None = None
+    level: Level | None = None
+    field: Ident | None = None
+    priority: int = 0
+
+    @model_validator(mode="after")
+    def _one_amount(self) -> Recognition:
+        _exactly_one(
+            self, ("credits", "by_rung", "by_grade", "per_hours", "ratio"), "a recognition"
+        )
+        return self
+
+
+class Placement(Dated):
+    """Puts matching outcomes on a framework level (and an education level) (type 23)."""
+
+    match: OutcomeMatch
+    level: Level
+    education_level: str | None = None
+
+
+class Exclusion(Dated):
+    """Outcomes never recognised (no exam, degree required, too old) (type 12)."""
+
+    match: OutcomeMatch
+    conditions: Condition | None = None
+    programme: OneOrMany | None = None
+    reason: Label
+
+
+# --- transfer (types 9, 11, 25) ----------------------------------------------------------------
+
+
+class TransferSource(Strict):
+    """One outcome, or several outcomes together (an all-of bundle)."""
+
+    outcome: OutcomeMatch | None = None
+    all_of: tuple[OutcomeMatch, ...] | None = Field(default=None, min_length=2)
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> TransferSource:
+        _exactly_one(self, ("outcome", "all_of"), "'from'")
+        return self
+
+    def parts(self) -> tuple[OutcomeMatch, ...]:
+        """The selectors, one per outcome the rule consumes."""
+        return self.all_of if self.all_of is not None else (self.outcome,)  # type: ignore[return-value]
+
+
+class TransferTarget(Strict):
+    """Courses (whole, or partial ``credits``), elective credits in a category, or a refusal.
+
+    Several ``category`` values let the engine choose the best placement (type 11).
+    """
+
+    courses: OneOrMany | None = None
+    category: OneOrMany | None = None
+    credits: Positive | None = None
+    reject: Literal[True] | None = None
+    reason: Label | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> TransferTarget:
+        _exactly_one(self, ("courses", "category", "reject"), "'to'")
+        if self.reject and (self.credits is not None or self.reason is None):
+            raise ValueError("a rejection needs a 'reason' and grants no 'credits'")
+        if self.courses and self.credits is not None and len(self.courses) != 1:
+            raise ValueError("partial 'credits' can only go to a single course")
+        return self
+
+
+class Transfer(Dated):
+    """Outcome(s) to course(s) or category credits of a programme, under conditions."""
+
+    programme: OneOrMany
+    from_: TransferSource = Field(alias="from")
+    to: TransferTarget
+    conditions: Condition | None = None
+    overlap: Share | None = Field(default=None, description="declared content overlap")
+    priority: int = 0
+    grade_mark: Label = Label(zh="免考", en="exempt")
+
+    def specificity(self) -> int:
+        """How many constraints select the outcomes; ties on priority fall back to it."""
+        return sum(len(part.constrained()) for part in self.from_.parts())
+
+
+class Equivalence(Dated):
+    """Course A of one institution counts as course B of another (articulation, type 22)."""
+
+    from_: Annotated[str, Field(alias="from", pattern=r"^[^\s:]+:[^\s:]+$")]
+    to: Annotated[str, Field(pattern=r"^[^\s:]+:[^\s:]+$")]
+    both_ways: bool = False
+    chain: bool = True
+    overlap: Share | None = None
+    ratio: Positive = Decimal(1)
+
+
+# --- limits (types 13-18) -------------------------------------------------------------------
+
+
+class LimitScope(Strict):
+    """Which grants count toward a cap; empty means every transferred grant."""
+
+    kinds: Kinds = ()
+    issuer_types: IssuerTypes = ()
+    issuers: OneOrMany = ()
+    categories: OneOrMany = ()
+    fields: OneOrMany = ()
+    courses: OneOrMany = ()
+    delivery: Deliveries = ()
+    rules: OneOrMany = ()
+
+
+class PeriodUnit(StrEnum):
+    YEAR = "year"
+    SEMESTER = "semester"
+
+
+class Window(Strict):
+    name: Label | None = None
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+
+
+class Period(Strict):
+    """Calendar years, semesters starting on given month-days, or explicit windows.
+
+    An outcome falls in the period of its ``date`` (its end date) (type 17).
+    """
+
+    unit: PeriodUnit | None = None
+    semester_starts: tuple[Annotated[str, Field(pattern=r"^\d\d-\d\d$")], ...] = ("02-15", "09-01")
+    windows: tuple[Window, ...] | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Period:
+        _exactly_one(self, ("unit", "windows"), "a period")
+        return self
+
+
+class Per(StrEnum):
+    """A cap that applies separately to each value of an outcome attribute."""
+
+    ISSUER = "issuer"
+    CODE = "code"
+    OCCUPATION = "occupation"
+    PROGRAMME = "programme"
+    FIELD = "field"
+    KIND = "kind"
+
+
+class LimitBody(Strict):
+    """The measure of a cap: credits, a share, or a count; optionally per value or period."""
+
+    name: Label | None = None
+    scope: LimitScope = LimitScope()
+    max_credits: NonNegative | None = None
+    max_share: Share | None = None
+    pool: OneOrMany | None = Field(
+        default=None, description="share of these courses' credits instead of the total"
+    )
+    max_count: Annotated[int, Field(ge=0)] | None = None
+    per: Per | None = None
+    period: Period | None = None
+
+    @model_validator(mode="after")
+    def _one_measure(self) -> LimitBody:
+        _exactly_one(self, ("max_credits", "max_share", "max_count"), "a limit")
+        if self.pool is not None and self.max_share is None:
+            raise ValueError("'pool' goes with 'max_share'")
+        return self
+
+
+class Limit(Dated, LimitBody):
+    """A cap on transferred credits or certificates for a programme, with sub-caps."""
+
+    programme: OneOrMany
+    sub_limits: tuple[LimitBody, ...] = ()
+
+
+class Recency(Dated):
+    """Only outcomes within ``max_age_years`` of the application, or in date bounds (type 18)."""
+
+    programme: OneOrMany
+    scope: LimitScope = LimitScope()
+    max_age_years: Positive | None = None
+    obtained_after: dt.date | None = None
+    obtained_before: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> Recency:
+        if self.max_age_years is None and not self.obtained_after and not self.obtained_before:
+            raise ValueError("recency needs 'max_age_years', 'obtained_after' or 'obtained_before'")
+        return self
+
+
+# --- sameness (types 19-21) -----------------------------------------------------------------
+
+
+class Subsumption(Dated):
+    """Outcomes with the same content, low to high: only the highest held converts (type 19)."""
+
+    levels: tuple[OutcomeMatch, ...] = Field(min_length=2)
+
+
+class Substitute(Dated):
+    """Similar courses that both count, but only one may fill a requirement slot (type 21)."""
+
+    programme: OneOrMany
+    courses: OneOrMany = Field(min_length=2)
+
+
+class Duplicates(Strict):
+    """How the same course taken twice is recognised once (type 20)."""
+
+    match_on: tuple[Literal["code", "title"], ...] = ("code", "title")
+    abbreviations: dict[str, str] = Field(default_factory=dict)
+
+
+# --- the pack and the file -----------------------------------------------------------------
+
+
+class Pack(Strict):
+    """Who publishes the rule set, its framework and rule-set-wide policies."""
+
+    id: Ident
+    name: Label
+    framework: Ident
+    description: Label | None = None
+    accreditation_required_for: IssuerTypes = ()
+    duplicates: Duplicates = Duplicates()
+
+
+class RuleFile(Strict):
+    """One YAML file of a rule set: any of these sections, merged with the other files."""
+
+    pack: Pack | None = None
+    frameworks: tuple[Framework, ...] = ()
+    ladders: tuple[Ladder, ...] = ()
+    issuers: tuple[Issuer, ...] = ()
+    grade_scales: tuple[GradeScale, ...] = ()
+    catalogues: tuple[Catalogue, ...] = ()
+    programmes: tuple[Programme, ...] = ()
+    recognitions: tuple[Recognition, ...] = ()
+    placements: tuple[Placement, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
+    transfers: tuple[Transfer, ...] = ()
+    equivalences: tuple[Equivalence, ...] = ()
+    limits: tuple[Limit, ...] = ()
+    recency: tuple[Recency, ...] = ()
+    subsumptions: tuple[Subsumption, ...] = ()
+    substitutes: tuple[Substitute, ...] = ()
+
+
+SECTIONS: tuple[str, ...] = tuple(name for name in RuleFile.model_fields if name != "pack")
+DATED_SECTIONS: tuple[str, ...] = (
+    "programmes",
+    "recognitions",
+    "placements",
+    "exclusions",
+    "transfers",
+    "equivalences",
+    "limits",
+    "recency",
+    "subsumptions",
+    "substitutes",
+)
