@@ -30,22 +30,6 @@ def check(ruleset: RuleSet) -> list[Finding]:
     return checker.findings
 
 
-def rung_rank(ladder: schema.Ladder, name: str) -> int | None:
-    """Position of a rung on its ladder, by id, name or alias; None if it is not there.
-
-    >>> from creditbank.domain import Label
-    >>> lad = schema.Ladder(id="l", name=Label(en="L"), framework="f", rungs=[
-    ...     schema.Rung(id="junior", name=Label(zh="初级工"), framework_level=3, aliases=["五级"]),
-    ...     schema.Rung(id="senior", name=Label(zh="高级工"), framework_level=4)])
-    >>> rung_rank(lad, "五级"), rung_rank(lad, "高级工"), rung_rank(lad, "chief")
-    (0, 1, None)
-    """
-    for index, rung in enumerate(ladder.rungs):
-        if name in {rung.id, rung.name.zh, rung.name.en, *rung.aliases}:
-            return index
-    return None
-
-
 class _Checker:
     def __init__(self, ruleset: RuleSet) -> None:
         self.rs = ruleset
@@ -105,25 +89,36 @@ class _Checker:
             sections = sorted({sec for sec, _ in entries})
             if len(sections) > 1:
                 for _sec, item in entries[1:]:
-                    self.error(item, "rules.duplicate_id",
-                               f"id '{ident}' is used in several sections ({', '.join(sections)}); "
-                               "give each rule its own id", "id")
+                    self.error(
+                        item,
+                        "rules.duplicate_id",
+                        f"id '{ident}' is used in several sections ({', '.join(sections)}); "
+                        "give each rule its own id",
+                        "id",
+                    )
                 continue
             for (_, a), (_, b) in combinations(entries, 2):
                 if a.effective.overlaps(b.effective):
-                    self.error(b, "rules.overlapping_dates",
-                               f"'{ident}' has two versions in force on the same days "
-                               f"(the other is at {self.rs.where(a)}); end one version before "
-                               "the next begins", "effective")
+                    self.error(
+                        b,
+                        "rules.overlapping_dates",
+                        f"'{ident}' has two versions in force on the same days "
+                        f"(the other is at {self.rs.where(a)}); end one version before "
+                        "the next begins",
+                        "effective",
+                    )
 
     def _unique(self, items: Iterable[Any], key: Any, what: str) -> None:
         seen: dict[str, Any] = {}
         for item in items:
             ident = key(item)
             if ident in seen:
-                self.error(item, "rules.duplicate_id",
-                           f"duplicate id '{ident}' in {what} (first at {self.rs.where(seen[ident])})",
-                           "id")
+                self.error(
+                    item,
+                    "rules.duplicate_id",
+                    f"duplicate id '{ident}' in {what} (first at {self.rs.where(seen[ident])})",
+                    "id",
+                )
             else:
                 seen[ident] = item
 
@@ -140,9 +135,13 @@ class _Checker:
             self._dupes(ladder, [r.id for r in ladder.rungs], "rung", "rungs")
             for rung in ladder.rungs:
                 if rung.framework_level not in levels:
-                    self.error(ladder, "rules.unknown_reference",
-                               f"rung '{rung.id}' is on framework level {rung.framework_level}, "
-                               f"which framework '{framework.id}' does not have", "rungs")
+                    self.error(
+                        ladder,
+                        "rules.unknown_reference",
+                        f"rung '{rung.id}' is on framework level {rung.framework_level}, "
+                        f"which framework '{framework.id}' does not have",
+                        "rungs",
+                    )
         for cat in self.rs.sections["catalogues"]:
             if cat.institution not in self.issuers:
                 self.unknown(cat, "issuer", cat.institution, self.issuers, "institution")
@@ -171,8 +170,9 @@ class _Checker:
         self._dupes(prog, [r.id for r in prog.requirements], "requirement", "requirements")
         for course in prog.courses:
             if course.code not in catalogue:
-                self.unknown(prog, f"course of '{prog.institution}'", course.code, catalogue,
-                             "courses")
+                self.unknown(
+                    prog, f"course of '{prog.institution}'", course.code, catalogue, "courses"
+                )
             if course.category not in categories:
                 self.unknown(prog, "category", course.category, categories, "courses")
         for req in prog.requirements:
@@ -181,9 +181,13 @@ class _Checker:
                     self.unknown(prog, "programme course", code, codes, f"requirements.{req.id}")
         minimum = sum((c.min_credits for c in prog.categories), start=0)
         if minimum > prog.total_credits:
-            self.error(prog, "rules.invalid_value",
-                       f"category minimums add up to {minimum}, more than total_credits "
-                       f"{prog.total_credits}", "categories")
+            self.error(
+                prog,
+                "rules.invalid_value",
+                f"category minimums add up to {minimum}, more than total_credits "
+                f"{prog.total_credits}",
+                "categories",
+            )
         if prog.articulation.min_grade:
             self._grade(prog, prog.articulation.min_grade, "articulation.min_grade")
 
@@ -193,10 +197,11 @@ class _Checker:
 
     def _rung(self, item: Any, name: str, occupation: tuple[str, ...] | None, key: str) -> None:
         ladders = [
-            lad for lad in self.ladders
+            lad
+            for lad in self.ladders
             if not occupation or any(o.code in occupation for o in lad.occupations)
         ] or self.ladders
-        if not any(rung_rank(lad, name) is not None for lad in ladders):
+        if not any(lad.rank(name) is not None for lad in ladders):
             known = {r.id for lad in ladders for r in lad.rungs}
             self.unknown(item, "rung", name, known, key)
 
@@ -210,8 +215,13 @@ class _Checker:
         for rung in (*(match.rung or ()), *([match.min_rung] if match.min_rung else [])):
             self._rung(item, rung, match.occupation, f"{key}.rung")
 
-    def _condition(self, item: Any, cond: schema.Condition | None, key: str,
-                   occupation: tuple[str, ...] | None = None) -> None:
+    def _condition(
+        self,
+        item: Any,
+        cond: schema.Condition | None,
+        key: str,
+        occupation: tuple[str, ...] | None = None,
+    ) -> None:
         if cond is None:
             return
         for child in (*(cond.all or ()), *(cond.any or ()), *([cond.not_] if cond.not_ else [])):
@@ -278,22 +288,33 @@ class _Checker:
             for code in tr.to.courses or ():
                 course = courses.get(code)
                 if course is None:
-                    self.unknown(tr, f"course of programme '{prog.id}'", code, courses, "to.courses")
+                    self.unknown(
+                        tr, f"course of programme '{prog.id}'", code, courses, "to.courses"
+                    )
                 elif not course.exemptable:
-                    self.error(tr, "rules.not_exemptable",
-                               f"course '{code}' of '{prog.id}' is not exemptable: no transfer "
-                               "may grant it", "to.courses")
+                    self.error(
+                        tr,
+                        "rules.not_exemptable",
+                        f"course '{code}' of '{prog.id}' is not exemptable: no transfer "
+                        "may grant it",
+                        "to.courses",
+                    )
                 elif tr.to.credits is not None:
                     credits = self.catalogue.get(prog.institution, {}).get(code)
                     if credits is not None and tr.to.credits > credits.credits:
-                        self.error(tr, "rules.invalid_value",
-                                   f"grants {tr.to.credits} credits for '{code}', which is worth "
-                                   f"only {credits.credits}", "to.credits")
+                        self.error(
+                            tr,
+                            "rules.invalid_value",
+                            f"grants {tr.to.credits} credits for '{code}', which is worth "
+                            f"only {credits.credits}",
+                            "to.credits",
+                        )
             categories = {c.id for c in prog.categories}
             for cat in tr.to.category or ():
                 if cat not in categories:
-                    self.unknown(tr, f"category of programme '{prog.id}'", cat, categories,
-                                 "to.category")
+                    self.unknown(
+                        tr, f"category of programme '{prog.id}'", cat, categories, "to.category"
+                    )
 
     def _course(self, item: Any, code: str, progs: list[schema.Programme], key: str) -> None:
         for prog in progs:
@@ -314,8 +335,13 @@ class _Checker:
             categories = {c.id for c in prog.categories}
             for cat in scope.categories:
                 if cat not in categories:
-                    self.unknown(item, f"category of programme '{prog.id}'", cat, categories,
-                                 "scope.categories")
+                    self.unknown(
+                        item,
+                        f"category of programme '{prog.id}'",
+                        cat,
+                        categories,
+                        "scope.categories",
+                    )
 
     # --- precedence ------------------------------------------------------------------------
 
@@ -349,11 +375,14 @@ class _Checker:
         if rank_a == rank_b:
             if _result(a) != _result(b) and pair not in reported:
                 reported.add(pair)
-                self.error(b, "rules.conflict",
-                           f"'{b.id}' and '{a.id}' (at {self.rs.where(a)}) can apply to the same "
-                           f"outcome for {target} with the same priority and specificity but "
-                           "give different results; set 'priority' on the one that should win",
-                           "priority")
+                self.error(
+                    b,
+                    "rules.conflict",
+                    f"'{b.id}' and '{a.id}' (at {self.rs.where(a)}) can apply to the same "
+                    f"outcome for {target} with the same priority and specificity but "
+                    "give different results; set 'priority' on the one that should win",
+                    "priority",
+                )
             return
         winner, loser = (a, b) if rank_a > rank_b else (b, a)
         if (
@@ -363,10 +392,13 @@ class _Checker:
             and pair not in reported
         ):
             reported.add(pair)
-            self.warn(loser, "rules.shadowed",
-                      f"'{loser.id}' never applies: '{winner.id}' (at {self.rs.where(winner)}) "
-                      f"ranks higher and matches every outcome it matches, for {target}",
-                      "priority")
+            self.warn(
+                loser,
+                "rules.shadowed",
+                f"'{loser.id}' never applies: '{winner.id}' (at {self.rs.where(winner)}) "
+                f"ranks higher and matches every outcome it matches, for {target}",
+                "priority",
+            )
 
     # --- cycles -------------------------------------------------------------------------------
 
@@ -378,16 +410,24 @@ class _Checker:
             if eq.both_ways:
                 edges[eq.to][eq.from_] = (1 / ratio, eq)
         for component in _strong_components(edges):
-            inner = [(u, v, r, eq) for u in component for v, (r, eq) in edges[u].items()
-                     if v in component]
+            inner = [
+                (u, v, r, eq)
+                for u in component
+                for v, (r, eq) in edges[u].items()
+                if v in component
+            ]
             if all(r == 1 for _, _, r, _ in inner):
                 continue
             growth = _growing_cycle(component, inner)
             if growth is not None:
                 nodes, eq = growth
-                self.error(eq, "rules.credit_cycle",
-                           "equivalences form a cycle whose ratios multiply to more than 1, "
-                           f"so credit would grow around it: {' -> '.join(nodes)}", "ratio")
+                self.error(
+                    eq,
+                    "rules.credit_cycle",
+                    "equivalences form a cycle whose ratios multiply to more than 1, "
+                    f"so credit would grow around it: {' -> '.join(nodes)}",
+                    "ratio",
+                )
 
 
 def _targets(target: schema.TransferTarget) -> Iterator[str]:
@@ -410,12 +450,30 @@ def _specificity(rule: Any) -> int:
 def _result(rule: Any) -> Any:
     if isinstance(rule, schema.Transfer):
         return (rule.to.courses, rule.to.category, rule.to.credits, rule.to.reject)
-    return (rule.credits, rule.by_rung, rule.by_grade, rule.per_hours, rule.ratio, rule.level,
-            rule.field)
+    return (
+        rule.credits,
+        rule.by_rung,
+        rule.by_grade,
+        rule.per_hours,
+        rule.ratio,
+        rule.level,
+        rule.field,
+    )
 
 
-_SET_KEYS = ("kind", "issuer", "issuer_type", "code", "title", "occupation", "rung", "programme",
-             "field", "delivery", "tier")
+_SET_KEYS = (
+    "kind",
+    "issuer",
+    "issuer_type",
+    "code",
+    "title",
+    "occupation",
+    "rung",
+    "programme",
+    "field",
+    "delivery",
+    "tier",
+)
 
 
 def _overlap(a: schema.OutcomeMatch, b: schema.OutcomeMatch, ladders: list[schema.Ladder]) -> bool:
@@ -429,15 +487,17 @@ def _overlap(a: schema.OutcomeMatch, b: schema.OutcomeMatch, ladders: list[schem
         if va is not None and vb is not None and va != vb:
             return False
     for exact, minimum in ((a.rung, b.min_rung), (b.rung, a.min_rung)):
-        if exact and minimum and not any(
-            _at_least(lad, r, minimum) for lad in ladders for r in exact
+        if (
+            exact
+            and minimum
+            and not any(_at_least(lad, r, minimum) for lad in ladders for r in exact)
         ):
             return False
     return True
 
 
 def _at_least(ladder: schema.Ladder, rung: str, minimum: str) -> bool:
-    have, need = rung_rank(ladder, rung), rung_rank(ladder, minimum)
+    have, need = ladder.rank(rung), ladder.rank(minimum)
     return have is not None and need is not None and have >= need
 
 
@@ -449,9 +509,7 @@ def _covers(
     """Whether every outcome (bundle) matching ``specific`` also matches ``general``."""
     if len(general) != len(specific):
         return False
-    return all(
-        any(_match_covers(g, s, ladders) for g in general) for s in specific
-    )
+    return all(any(_match_covers(g, s, ladders) for g in general) for s in specific)
 
 
 def _match_covers(g: schema.OutcomeMatch, s: schema.OutcomeMatch, ladders: list[Any]) -> bool:

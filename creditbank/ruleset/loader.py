@@ -73,8 +73,10 @@ def check_rules(root: Path | str) -> CheckReport:
             message = f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8"
             findings.append(_finding(name, 1, 1, "rules.encoding", message))
     report = check_sources(sources, label=root.as_posix())
-    return CheckReport(tuple(sorted([*findings, *report.findings], key=Finding.sort_key)),
-                       report.ruleset if not findings else None)
+    return CheckReport(
+        tuple(sorted([*findings, *report.findings], key=Finding.sort_key)),
+        report.ruleset if not findings else None,
+    )
 
 
 def check_sources(sources: dict[str, str], *, label: str = "") -> CheckReport:
@@ -93,12 +95,22 @@ def check_sources(sources: dict[str, str], *, label: str = "") -> CheckReport:
             (packs if section == "pack" else items[section]).append(item)
     if not packs and sources:
         findings.append(
-            _finding(sorted(sources)[0], 1, 1, "rules.missing_pack",
-                     "no file has a 'pack' section naming the rule set and its framework")
+            _finding(
+                sorted(sources)[0],
+                1,
+                1,
+                "rules.missing_pack",
+                "no file has a 'pack' section naming the rule set and its framework",
+            )
         )
     for extra in packs[1:]:
-        findings.append(_at(extra.location, "rules.duplicate_id",
-                            f"a second 'pack' section (first at {packs[0].location})"))
+        findings.append(
+            _at(
+                extra.location,
+                "rules.duplicate_id",
+                f"a second 'pack' section (first at {packs[0].location})",
+            )
+        )
     if any(f.severity is Severity.ERROR for f in findings) or not packs:
         return CheckReport(tuple(sorted(findings, key=Finding.sort_key)), None)
     ruleset = RuleSet.build(packs[0], items)
@@ -132,9 +144,15 @@ def _validated_items(
         return
     if not isinstance(data, dict):
         line, col = doc.position(())
-        findings.append(_finding(name, line, col, "rules.wrong_type",
-                                 "a rule file must be a mapping of sections such as "
-                                 "'programmes:' or 'transfers:'"))
+        findings.append(
+            _finding(
+                name,
+                line,
+                col,
+                "rules.wrong_type",
+                "a rule file must be a mapping of sections such as 'programmes:' or 'transfers:'",
+            )
+        )
         return
     for section, value in data.items():
         line, col = doc.position((section,))
@@ -145,14 +163,28 @@ def _validated_items(
             continue
         if section not in schema.SECTIONS:
             allowed = ", ".join(("pack", *schema.SECTIONS))
-            findings.append(_finding(name, line, col, "rules.unknown_key",
-                                     f"unknown section '{section}'; allowed sections are: "
-                                     f"{allowed}", key=section))
+            findings.append(
+                _finding(
+                    name,
+                    line,
+                    col,
+                    "rules.unknown_key",
+                    f"unknown section '{section}'; allowed sections are: {allowed}",
+                    key=section,
+                )
+            )
             continue
         if not isinstance(value, list):
-            findings.append(_finding(name, line, col, "rules.wrong_type",
-                                     f"'{section}' must be a list of items (each starting "
-                                     "with '- ')", key=section))
+            findings.append(
+                _finding(
+                    name,
+                    line,
+                    col,
+                    "rules.wrong_type",
+                    f"'{section}' must be a list of items (each starting with '- ')",
+                    key=section,
+                )
+            )
             continue
         model_type = _item_type(section)
         for index, raw in enumerate(value):
@@ -192,7 +224,11 @@ def _validate(
 
 
 def _from_pydantic(
-    error: Any, model_type: type[BaseModel], name: str, doc: YamlDocument, path: tuple[str | int, ...]
+    error: Any,
+    model_type: type[BaseModel],
+    name: str,
+    doc: YamlDocument,
+    path: tuple[str | int, ...],
 ) -> Finding:
     """Turn one pydantic error into a finding a policy author can act on."""
     loc = tuple(part for part in error["loc"] if not _is_internal(part))
@@ -206,17 +242,30 @@ def _from_pydantic(
         hint = f"; allowed keys here are: {', '.join(allowed)}" if allowed else ""
         close = _closest(key, allowed)
         did_you_mean = f" (did you mean '{close}'?)" if close else ""
-        return _finding(name, line, col, "rules.unknown_key",
-                        f"unknown key '{key}'{did_you_mean}{hint}", key=dotted)
+        return _finding(
+            name,
+            line,
+            col,
+            "rules.unknown_key",
+            f"unknown key '{key}'{did_you_mean}{hint}",
+            key=dotted,
+        )
     if kind == "missing":
-        return _finding(name, line, col, "rules.missing_key",
-                        f"missing required key '{loc[-1]}'", key=dotted)
+        return _finding(
+            name, line, col, "rules.missing_key", f"missing required key '{loc[-1]}'", key=dotted
+        )
     message = error["msg"].removeprefix("Value error, ")
     given = error.get("input")
     if kind not in {"value_error", "assertion_error"} and _is_scalar(given):
         message = f"{message} (got {given!r})"
-    return _finding(name, line, col, "rules.wrong_type" if kind != "value_error"
-                    else "rules.invalid_value", message, key=dotted)
+    return _finding(
+        name,
+        line,
+        col,
+        "rules.wrong_type" if kind != "value_error" else "rules.invalid_value",
+        message,
+        key=dotted,
+    )
 
 
 def _caused_by_child(error: Any, errors: list[Any]) -> bool:

@@ -42,8 +42,9 @@ def canonical_json(data: Any) -> str:
     >>> canonical_json({"b": Decimal("1.50"), "a": [dt.date(2024, 1, 1)]})
     '{"a":["2024-01-01"],"b":"1.5"}'
     """
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      default=_json_default)
+    return json.dumps(
+        data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default
+    )
 
 
 def _json_default(value: Any) -> Any:
@@ -142,6 +143,8 @@ class RuleSetAt:
             (cat.institution, c.code): c for cat in in_force["catalogues"] for c in cat.courses
         }
         self.grade_scales = in_force["grade_scales"]
+        self.memo: dict[str, Any] = {}
+        """Indexes the engine derives from these rules, built once per date and reused."""
 
     def where(self, item: Any) -> Location:
         return self.ruleset.where(item)

@@ -55,9 +55,7 @@ def _check_fraction(value: str) -> str:
     return value
 
 
-OneOrMany = Annotated[
-    tuple[Ident, ...], BeforeValidator(_as_list), AfterValidator(_sorted_unique)
-]
+OneOrMany = Annotated[tuple[Ident, ...], BeforeValidator(_as_list), AfterValidator(_sorted_unique)]
 Kinds = Annotated[
     tuple[OutcomeKind, ...], BeforeValidator(_as_list), AfterValidator(_sorted_unique)
 ]
@@ -166,6 +164,20 @@ class Ladder(Strict):
     rungs: tuple[Rung, ...] = Field(min_length=2)
     occupations: tuple[Occupation, ...] = ()
     subsumes_lower: bool = True
+
+    def rank(self, name: str | None) -> int | None:
+        """Position of a rung (by id, name or alias) from 0 at the bottom; None if absent.
+
+        >>> lad = Ladder(id="l", name=Label(en="L"), framework="f", rungs=[
+        ...     Rung(id="junior", name=Label(zh="初级工"), framework_level=3, aliases=["五级"]),
+        ...     Rung(id="senior", name=Label(zh="高级工"), framework_level=4)])
+        >>> lad.rank("五级"), lad.rank("高级工"), lad.rank("chief")
+        (0, 1, None)
+        """
+        for index, rung in enumerate(self.rungs):
+            if name in {rung.id, rung.name.zh, rung.name.en, *rung.aliases}:
+                return index
+        return None
 
 
 class Accreditation(Strict):

@@ -87,7 +87,9 @@ def _build(node: yaml.Node, path: Path, doc: YamlDocument) -> Any:
             key = str(key)
             if key in first_line:
                 doc.problems.append(
-                    YamlProblem(f"duplicate key '{key}' (first at line {first_line[key]})", line, col)
+                    YamlProblem(
+                        f"duplicate key '{key}' (first at line {first_line[key]})", line, col
+                    )
                 )
                 continue
             first_line[key] = line

@@ -1,0 +1,287 @@
+"""The ``creditbank`` command line: rules check/test/schema, equivalence queries, audits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from creditbank.domain import Lang, Outcome
+from creditbank.engine.audit import compute_audit
+from creditbank.engine.decision import Decision
+from creditbank.engine.equivalence import (
+    Answer,
+    counts_as_for_course,
+    counts_as_for_outcome,
+    counts_toward,
+)
+from creditbank.engine.explain import explain_earned, explain_grant, explain_unused
+from creditbank.errors import CreditBankError
+from creditbank.ruleset import schema
+from creditbank.ruleset.loader import check_rules, load_ruleset, rule_files
+from creditbank.ruleset.ruleset import RuleSet
+from creditbank.service.learner_file import parse_learner, read_learner
+from creditbank.service.rule_tests import case_files, read_cases, run_case
+
+app = typer.Typer(
+    help="Credit bank: recognise learning outcomes and audit credit transfer.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+rules_app = typer.Typer(help="Check, test and describe rule sets.", no_args_is_help=True)
+equivalence_app = typer.Typer(help="Registrars' equivalence queries.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+app.add_typer(equivalence_app, name="equivalence")
+
+RulesPath = Annotated[Path, typer.Option("--rules", help="rule set directory")]
+DateOption = Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default: today)")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable JSON output")]
+LangOption = Annotated[Lang, typer.Option("--lang", help="language of explanations")]
+DEFAULT_RULES = Path("rules/cn-open-university")
+
+
+def rule_set_dirs(path: Path) -> list[Path]:
+    """``path`` itself if it holds rule files directly, else each sub-folder that does."""
+    if any(p.parent == path for p in rule_files(path)):
+        return [path]
+    subdirs = sorted(p for p in path.iterdir() if p.is_dir()) if path.is_dir() else []
+    return [d for d in subdirs if rule_files(d)] or [path]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(message, err=True, fg=typer.colors.RED)
+    return typer.Exit(1)
+
+
+def _date(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"--date: '{value}' is not a date like 2026-09-01") from None
+
+
+def _load(path: Path) -> RuleSet:
+    try:
+        return load_ruleset(path)
+    except CreditBankError as exc:
+        raise _fail(str(exc)) from None
+
+
+@rules_app.command("check")
+def rules_check(
+    path: Annotated[Path, typer.Argument(help="a rule set, or a folder of rule sets")] = Path(
+        "rules"
+    ),
+) -> None:
+    """Load and check rule sets; print every error and warning with file:line:column."""
+    failed = False
+    for root in rule_set_dirs(path):
+        report = check_rules(root)
+        for finding in report.findings:
+            color = typer.colors.RED if finding.severity == "error" else typer.colors.YELLOW
+            typer.secho(f"{root.as_posix().rstrip('/')}/{finding}", fg=color)
+        summary = f"{root}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+        if report.ruleset is not None:
+            counts = ", ".join(
+                f"{len(items)} {name}" for name, items in report.ruleset.sections.items() if items
+            )
+            summary += f"; {counts}; digest {report.ruleset.digest[:16]}"
+        typer.echo(summary)
+        failed = failed or bool(report.errors)
+    if failed:
+        raise typer.Exit(1)
+
+
+@rules_app.command("schema")
+def rules_schema(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="file to write")] = None,
+) -> None:
+    """Write the JSON Schema of rule files, for editor completion and underlining."""
+    data = schema.RuleFile.model_json_schema(by_alias=True)
+    data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    data["title"] = "creditbank rule file"
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+    if output is None:
+        typer.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        typer.echo(f"wrote {output}")
+
+
+@rules_app.command("test")
+def rules_test(
+    path: Annotated[Path, typer.Argument(help="a rule set, or a folder of rule sets")] = Path(
+        "rules"
+    ),
+) -> None:
+    """Run the policy test cases kept in each rule set's tests/ folder."""
+    passed = failed = 0
+    for root in rule_set_dirs(path):
+        ruleset = _load(root)
+        for file in case_files(root):
+            cases = read_cases(file, file.as_posix())
+            for problem in cases.problems:
+                typer.secho(f"ERROR {problem}", fg=typer.colors.RED)
+                failed += 1
+            for location, case in cases.cases:
+                result = run_case(ruleset, location, case)
+                if result.passed:
+                    passed += 1
+                    continue
+                failed += 1
+                typer.secho(f"FAIL {location}: {case.name}", fg=typer.colors.RED)
+                for failure in result.failures:
+                    typer.echo(f"    {failure}")
+    typer.echo(f"{passed} passed, {failed} failed")
+    if failed or not passed:
+        raise typer.Exit(1)
+
+
+def _answers_out(answers: list[Answer], as_json: bool) -> None:
+    if as_json:
+        rows = [
+            {
+                "source": a.source,
+                "target": a.target,
+                "target_kind": a.target_kind,
+                "credits": str(a.credits) if a.credits is not None else None,
+                "chain": [r.model_dump() for r in a.chain],
+                "note": a.note,
+            }
+            for a in answers
+        ]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not answers:
+        typer.echo("no equivalence found")
+        return
+    for a in answers:
+        chain = " -> ".join(f"{r.id} ({r.at})" for r in a.chain)
+        credits = f"{a.credits} credits" if a.credits is not None else "-"
+        note = f"  [{a.note}]" if a.note else ""
+        typer.echo(f"{a.source}  =>  {a.target_kind} {a.target}  {credits}  via {chain}{note}")
+
+
+@equivalence_app.command("from")
+def equivalence_from(
+    programme: Annotated[str, typer.Option("--programme", help="target programme id")],
+    course: Annotated[str | None, typer.Option("--course", help="INSTITUTION:CODE")] = None,
+    outcome: Annotated[str | None, typer.Option("--outcome", help="an outcome as JSON")] = None,
+    rules: RulesPath = DEFAULT_RULES,
+    date: DateOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """What a course of another institution, or an outcome, counts as in a programme."""
+    if (course is None) == (outcome is None):
+        raise _fail("give exactly one of --course INSTITUTION:CODE or --outcome '{...}'")
+    at = _load(rules).at(_date(date))
+    try:
+        if course is not None:
+            answers = counts_as_for_course(at, programme, course)
+        else:
+            data = json.loads(outcome or "{}")
+            item = parse_learner({"learner": "query", "outcomes": [data]}, source="--outcome")
+            answers = counts_as_for_outcome(at, programme, item.outcomes[0])
+    except (CreditBankError, json.JSONDecodeError) as exc:
+        raise _fail(str(exc)) from None
+    _answers_out(answers, as_json)
+
+
+@equivalence_app.command("toward")
+def equivalence_toward(
+    programme: Annotated[str, typer.Option("--programme", help="programme id")],
+    course: Annotated[str, typer.Option("--course", help="course code in the programme")],
+    rules: RulesPath = DEFAULT_RULES,
+    date: DateOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """What counts toward a course of a programme: outcome classes and other courses."""
+    at = _load(rules).at(_date(date))
+    try:
+        answers = counts_toward(at, programme, course)
+    except CreditBankError as exc:
+        raise _fail(str(exc)) from None
+    _answers_out(answers, as_json)
+
+
+@app.command("audit")
+def audit(
+    learner: Annotated[Path, typer.Option("--learner", help="learner JSON file")],
+    programme: Annotated[str, typer.Option("--programme", help="target programme id")],
+    rules: RulesPath = DEFAULT_RULES,
+    date: DateOption = None,
+    as_json: JsonFlag = False,
+    lang: LangOption = Lang.EN,
+) -> None:
+    """Audit a learner against a programme: grants, what is missing, and why."""
+    ruleset = _load(rules)
+    try:
+        outcomes = list(read_learner(learner).outcomes)
+        decision = compute_audit(ruleset, outcomes, programme, _date(date))
+    except CreditBankError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        typer.echo(decision.canonical())
+    else:
+        _print_decision(decision, outcomes, lang)
+
+
+def _print_decision(decision: Decision, outcomes: list[Outcome], lang: Lang) -> None:
+    zh = lang == Lang.ZH
+    t = decision.totals
+    typer.secho(
+        f"{decision.programme_name.text(lang)} ({decision.programme}), "
+        f"{'申请日期' if zh else 'application date'} {decision.application_date}",
+        bold=True,
+    )
+    typer.echo(
+        f"{'转换学分' if zh else 'transferred'} {t.transferred} + "
+        f"{'本专业修得' if zh else 'earned in programme'} {t.earned_in_programme} = "
+        f"{t.counted} / {t.required}; {'尚差' if zh else 'remaining'} {t.remaining}"
+    )
+    _section(
+        "认定" if zh else "Granted",
+        [explain_grant(g, lang) for g in decision.grants]
+        + [explain_earned(e, lang) for e in decision.earned],
+    )
+    _section("未使用" if zh else "Not used", [explain_unused(u, lang) for u in decision.unused])
+    rows = []
+    for group in (*decision.requirements, *decision.categories, *decision.source_minimums):
+        mark = "✔" if group.met else "✘"
+        need = f" / {group.required_credits}" if group.required_credits is not None else ""
+        missing = (
+            f"; {'待修' if zh else 'to take'}: {', '.join(group.courses_missing)}"
+            if group.courses_missing
+            else ""
+        )
+        rows.append(f"{mark} {group.name.text(lang)}: {group.credits}{need}{missing}")
+    _section("要求" if zh else "Requirements", rows)
+    binding = [
+        f"{lim.id} {lim.instance}".strip() + f": {lim.used}/{lim.bound} {lim.unit}"
+        for lim in decision.limits
+        if lim.binding
+    ]
+    _section("起作用的限额" if zh else "Limits that bound the result", binding)
+    if decision.statuses:
+        typer.echo(f"{'状态' if zh else 'Statuses'}: {', '.join(decision.statuses)}")
+    typer.echo(
+        f"digest {decision.digest[:16]} (rules {decision.ruleset_digest[:16]}, "
+        f"input {decision.input_digest[:16]})"
+    )
+
+
+def _section(title: str, lines: list[Any]) -> None:
+    if not lines:
+        return
+    typer.secho(title, bold=True)
+    for line in lines:
+        typer.echo(f"  {line}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,1 @@
+"""The decision engine: pure functions from (rules in force, outcomes, programme, date) to results."""

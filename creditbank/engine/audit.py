@@ -1,0 +1,411 @@
+"""The degree audit: which credits count toward a programme, what is missing, and why.
+
+``compute_audit`` runs the whole decision: screening, recognition, candidate options, caps,
+the exact allocation (``allocation.py``), then requirement, category, source-minimum, limit
+and status reports, and an explanation for every outcome left unused. It is pure: the rule
+set, the outcomes, the programme and the date are all arguments. What-if is the same call with
+another programme or date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from creditbank.domain import Outcome, OutcomeKind
+from creditbank.engine.allocation import Cap, Problem, solve
+from creditbank.engine.candidates import Candidates, Option, build_options
+from creditbank.engine.decision import (
+    Decision,
+    Earned,
+    Grant,
+    GroupStatus,
+    LimitStatus,
+    Recognised,
+    Totals,
+    Unused,
+    input_digest,
+)
+from creditbank.engine.limits import SCALE, CapInfo, build_caps
+from creditbank.engine.matching import Failure
+from creditbank.engine.reasons import SEVERITY, Reason
+from creditbank.engine.recognition import BankCredit, compute_recognitions
+from creditbank.engine.screening import screen
+from creditbank.errors import InputInvalid, NotFound
+from creditbank.ruleset import schema
+from creditbank.ruleset.ruleset import RuleSet, RuleSetAt
+
+ZERO = Decimal(0)
+
+
+def compute_audit(
+    ruleset: RuleSet, outcomes: list[Outcome], programme_id: str, on: dt.date
+) -> Decision:
+    """The sealed decision for ``outcomes`` against ``programme_id`` on application date ``on``."""
+    ids = [o.id for o in outcomes]
+    if len(set(ids)) != len(ids):
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        raise InputInvalid([(f"outcomes[id={d}]", "two outcomes share this id") for d in dupes])
+    rules = ruleset.at(on)
+    programme = rules.programmes.get(programme_id)
+    if programme is None:
+        hint = "programmes in force then: " + (", ".join(sorted(rules.programmes)) or "none")
+        raise NotFound("programme", programme_id, hint=hint)
+    outcomes = sorted(outcomes, key=lambda o: o.id)
+    by_id = {o.id: o for o in outcomes}
+    refused = screen(rules, outcomes, programme, on)
+    usable = [o for o in outcomes if o.id not in refused]
+    recognitions = compute_recognitions(rules, usable, on)
+    bank = {k: v for k, v in recognitions.items() if isinstance(v, BankCredit)}
+    catalogue = {
+        c.code: rules.courses[(programme.institution, c.code)]
+        for c in programme.courses
+        if (programme.institution, c.code) in rules.courses
+    }
+    earned = _earned(programme, usable, catalogue)
+    earned_courses = {e.course for e in earned}
+    earned_outcomes = {e.outcome for e in earned}
+    transferable = [o for o in usable if o.id not in earned_outcomes]
+    candidates = build_options(rules, programme, transferable, bank, earned_courses, on)
+    options = candidates.options
+    cap_rows = build_caps(rules, programme, options, by_id, catalogue)
+    problem = Problem(
+        keys=[o.key for o in options],
+        credits=[int(o.credits * SCALE) for o in options],
+        outcome_counts=[len(o.outcomes) for o in options],
+        resources=[o.resources for o in options],
+        caps=[cap for cap, _ in cap_rows],
+    )
+    chosen = sorted(solve(problem), key=lambda i: options[i].key)
+    _verify(problem, chosen)
+    grants = _grants(options, chosen)
+    used = {o for i in chosen for o in options[i].outcomes}
+    blocked = _blocked(problem, chosen)
+    unused = _unused(
+        rules,
+        outcomes,
+        refused,
+        recognitions,
+        candidates,
+        options,
+        chosen,
+        used | earned_outcomes,
+        blocked,
+        cap_rows,
+    )
+    limits = _limit_statuses(cap_rows, chosen, blocked)
+    transferred = sum((g.credits for g in grants), start=ZERO)
+    earned_total = sum((e.credits for e in earned), start=ZERO)
+    counted = transferred + earned_total
+    decision = Decision(
+        programme=programme.id,
+        programme_name=programme.name or schema.Label(en=programme.id),
+        application_date=on,
+        ruleset=ruleset.pack.id,
+        ruleset_digest=ruleset.digest,
+        input_digest=input_digest(programme.id, on, outcomes),
+        grants=tuple(grants),
+        earned=tuple(earned),
+        unused=tuple(unused),
+        recognised=tuple(
+            Recognised(
+                outcome=b.outcome, credits=b.credits, level=b.level, field=b.field, rule=b.rule
+            )
+            for b in sorted(bank.values(), key=lambda b: b.outcome)
+        ),
+        requirements=tuple(_requirements(rules, programme, grants, earned)),
+        categories=tuple(_categories(programme, grants, earned)),
+        source_minimums=tuple(_source_minimums(programme, grants, earned, by_id)),
+        limits=tuple(limits),
+        statuses=tuple(
+            s.id
+            for s in sorted(programme.statuses, key=lambda s: s.at_credits)
+            if counted >= s.at_credits
+        ),
+        totals=Totals(
+            transferred=transferred,
+            earned_in_programme=earned_total,
+            counted=counted,
+            required=programme.total_credits,
+            remaining=max(ZERO, programme.total_credits - counted),
+            transferred_by_kind=_by_kind(grants, by_id),
+        ),
+    )
+    return decision.sealed()
+
+
+def _earned(
+    programme: schema.Programme, usable: list[Outcome], catalogue: dict[str, schema.Course]
+) -> list[Earned]:
+    """Programme courses completed at the programme's own institution (not transfers)."""
+    categories = {c.code: c.category for c in programme.courses}
+    earned: dict[str, Earned] = {}
+    for outcome in usable:
+        if (
+            outcome.kind == OutcomeKind.ACADEMIC_COURSE
+            and outcome.issuer == programme.institution
+            and outcome.code in catalogue
+            and outcome.code not in earned
+        ):
+            earned[outcome.code] = Earned(
+                course=outcome.code,
+                category=categories[outcome.code],
+                credits=catalogue[outcome.code].credits,
+                outcome=outcome.id,
+            )
+    return [earned[code] for code in sorted(earned)]
+
+
+def _verify(problem: Problem, chosen: list[int]) -> None:
+    """Re-check the allocation in exact arithmetic: no outcome or course twice, no cap exceeded."""
+    used: set[str] = set()
+    for i in chosen:
+        if used & problem.resources[i]:
+            raise RuntimeError(f"allocation uses {sorted(used & problem.resources[i])} twice")
+        used |= problem.resources[i]
+    for cap in problem.caps:
+        load = sum(cap.weights.get(i, 0) for i in chosen)
+        if load > cap.bound:
+            raise RuntimeError(f"allocation exceeds cap {cap.id}: {load} > {cap.bound}")
+
+
+def _grants(options: list[Option], chosen: list[int]) -> list[Grant]:
+    grants = []
+    for i in chosen:
+        option = options[i]
+        for target in option.targets:
+            grants.append(
+                Grant(
+                    target=target.id,
+                    target_kind=target.kind,
+                    category=target.category,
+                    credits=target.credits,
+                    outcomes=option.outcomes,
+                    rules=option.rules,
+                    grade_mark=option.grade_mark,
+                )
+            )
+    return sorted(grants, key=lambda g: (g.target_kind, g.target, g.outcomes))
+
+
+def _blocked(problem: Problem, chosen: list[int]) -> dict[int, list[int]]:
+    """For each unchosen option free of resource clashes, the caps that keep it out."""
+    used = set().union(*(problem.resources[i] for i in chosen)) if chosen else set()
+    loads = [sum(cap.weights.get(i, 0) for i in chosen) for cap in problem.caps]
+    chosen_set = set(chosen)
+    blocked: dict[int, list[int]] = {}
+    for i in range(len(problem.keys)):
+        if i in chosen_set or problem.resources[i] & used:
+            continue
+        blocked[i] = [
+            ci
+            for ci, cap in enumerate(problem.caps)
+            if loads[ci] + cap.weights.get(i, 0) > cap.bound
+        ]
+    return blocked
+
+
+def _unused(
+    rules: RuleSetAt,
+    outcomes: list[Outcome],
+    refused: dict[str, Failure],
+    recognitions: dict[str, BankCredit | Failure],
+    candidates: Candidates,
+    options: list[Option],
+    chosen: list[int],
+    used: set[str],
+    blocked: dict[int, list[int]],
+    cap_rows: list[tuple[Cap, CapInfo]],
+) -> list[Unused]:
+    chosen_by_resource = {r: i for i in chosen for r in options[i].resources}
+    result = []
+    for outcome in outcomes:
+        if outcome.id in used:
+            continue
+        failure = refused.get(outcome.id)
+        if failure is not None:
+            result.append(Unused(outcome=outcome.id, reason=failure.reason, params=failure.params))
+            continue
+        mine = [i for i, o in enumerate(options) if outcome.id in o.outcomes]
+        if mine:
+            result.append(
+                _why_not_chosen(outcome.id, mine, options, chosen_by_resource, blocked, cap_rows)
+            )
+            continue
+        noted = candidates.failures.get(outcome.id)
+        recognition = recognitions.get(outcome.id)
+        if noted:
+            failure, ref = min(noted, key=lambda fr: SEVERITY[fr[0].reason])
+            result.append(
+                Unused(
+                    outcome=outcome.id, reason=failure.reason, params=failure.params, rules=(ref,)
+                )
+            )
+        elif isinstance(recognition, Failure):
+            result.append(
+                Unused(outcome=outcome.id, reason=recognition.reason, params=recognition.params)
+            )
+        else:
+            result.append(Unused(outcome=outcome.id, reason=Reason.NO_RULE))
+    return result
+
+
+def _why_not_chosen(
+    outcome_id: str,
+    mine: list[int],
+    options: list[Option],
+    chosen_by_resource: dict[str, int],
+    blocked: dict[int, list[int]],
+    cap_rows: list[tuple[Cap, CapInfo]],
+) -> Unused:
+    best = max(mine, key=lambda i: (options[i].credits, -len(options[i].outcomes)))
+    option = options[best]
+    if blocked.get(best):
+        info = cap_rows[blocked[best][0]][1]
+        return Unused(
+            outcome=outcome_id,
+            reason=Reason.CAP_REACHED,
+            params={"limit": info.limit_id, "instance": info.instance},
+            rules=(info.rule, *option.rules),
+        )
+    for resource in sorted(option.resources):
+        holder = chosen_by_resource.get(resource)
+        if holder is not None:
+            taker = options[holder]
+            return Unused(
+                outcome=outcome_id,
+                reason=Reason.USED_ELSEWHERE,
+                params={"target": resource.split(":", 1)[1], "by": ",".join(taker.outcomes)},
+                rules=option.rules,
+            )
+    return Unused(outcome=outcome_id, reason=Reason.NOT_NEEDED, rules=option.rules)
+
+
+def _limit_statuses(
+    cap_rows: list[tuple[Cap, CapInfo]], chosen: list[int], blocked: dict[int, list[int]]
+) -> list[LimitStatus]:
+    binding_rows = {ci for caps in blocked.values() for ci in caps}
+    statuses = []
+    for ci, (cap, info) in enumerate(cap_rows):
+        used = sum(cap.weights.get(i, 0) for i in chosen)
+        scale = SCALE if info.unit == "credits" else 1
+        statuses.append(
+            LimitStatus(
+                id=info.limit_id,
+                instance=info.instance,
+                bound=Decimal(cap.bound) / scale,
+                used=Decimal(used) / scale,
+                unit=info.unit,
+                binding=ci in binding_rows,
+                rule=info.rule,
+            )
+        )
+    return sorted(statuses, key=lambda s: (s.id, s.instance))
+
+
+def _completed(grants: list[Grant], earned: list[Earned], exempt_ok: bool) -> dict[str, Decimal]:
+    done = {e.course: e.credits for e in earned}
+    if exempt_ok:
+        for g in grants:
+            if g.target_kind == "course":
+                done[g.target] = g.credits
+    return done
+
+
+def _requirements(
+    rules: RuleSetAt, programme: schema.Programme, grants: list[Grant], earned: list[Earned]
+) -> list[GroupStatus]:
+    substitutes = [set(s.courses) for s in rules.for_programme("substitutes", programme.id)]
+    statuses = []
+    for req in programme.requirements:
+        done = _completed(grants, earned, req.exemptable)
+        filled: set[str] = set()
+        missing: list[str] = []
+        credits = ZERO
+        for code in req.courses:
+            partners = sorted(c for group in substitutes if code in group for c in group)
+            fillers = [code, *(c for c in partners if c != code)]
+            taker = next((c for c in fillers if c in done and c not in filled), None)
+            if taker is None:
+                missing.append(code)
+            else:
+                filled.add(taker)
+                credits += done[taker]
+        if not req.courses:
+            credits = sum(done.values(), start=ZERO) + sum(
+                (g.credits for g in grants if g.target_kind == "category" and req.exemptable),
+                start=ZERO,
+            )
+        if req.credits is not None:
+            met = credits >= req.credits or (bool(req.courses) and not missing)
+            gap = ZERO if met else req.credits - credits
+        else:
+            met, gap = not missing, ZERO
+        statuses.append(
+            GroupStatus(
+                id=req.id,
+                name=req.name,
+                met=met,
+                credits=credits,
+                required_credits=req.credits,
+                missing_credits=gap,
+                courses_missing=() if met else tuple(missing),
+            )
+        )
+    return statuses
+
+
+def _categories(
+    programme: schema.Programme, grants: list[Grant], earned: list[Earned]
+) -> list[GroupStatus]:
+    credits: dict[str, Decimal] = defaultdict(Decimal)
+    for g in grants:
+        credits[g.category] += g.credits
+    for e in earned:
+        credits[e.category] += e.credits
+    return [
+        GroupStatus(
+            id=c.id,
+            name=c.name,
+            met=credits[c.id] >= c.min_credits,
+            credits=credits[c.id],
+            required_credits=c.min_credits,
+            missing_credits=max(ZERO, c.min_credits - credits[c.id]),
+        )
+        for c in programme.categories
+    ]
+
+
+def _source_minimums(
+    programme: schema.Programme,
+    grants: list[Grant],
+    earned: list[Earned],
+    by_id: dict[str, Outcome],
+) -> list[GroupStatus]:
+    statuses = []
+    for minimum in programme.source_minimums:
+        credits = sum(
+            (g.credits for g in grants if by_id[g.outcomes[0]].kind in minimum.kinds), start=ZERO
+        )
+        if minimum.count_in_programme:
+            credits += sum((e.credits for e in earned), start=ZERO)
+        statuses.append(
+            GroupStatus(
+                id=minimum.id,
+                name=minimum.name,
+                met=credits >= minimum.min_credits,
+                credits=credits,
+                required_credits=minimum.min_credits,
+                missing_credits=max(ZERO, minimum.min_credits - credits),
+            )
+        )
+    return statuses
+
+
+def _by_kind(grants: list[Grant], by_id: dict[str, Outcome]) -> dict[str, Decimal]:
+    """Transferred credits by kind of outcome; a bundle counts under its first outcome's kind."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for g in grants:
+        totals[by_id[g.outcomes[0]].kind.value] += g.credits
+    return dict(sorted(totals.items()))

@@ -1,0 +1,279 @@
+"""Candidate grants (options) for one programme: which rule could use which outcomes, how.
+
+Sources of options: transfer rules (one outcome or an all-of bundle, to whole courses, partial
+credit, or category credits, one option per category when the learner may choose), and
+articulation (an academic course reaching a programme course through equivalences). For one
+outcome and one course only the highest-ranked applicable rule offers it (precedence, type 25);
+articulation ranks below every explicit transfer rule; an applicable rejection rule removes
+the options of rules it ranks with or above.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import product
+
+from creditbank.domain import Label, Outcome, OutcomeKind
+from creditbank.engine.graph import carry_credits, course_node, equivalence_graph
+from creditbank.engine.matching import Failure, check_condition, grade_at_least, matches
+from creditbank.engine.reasons import Reason
+from creditbank.engine.recognition import BankCredit
+from creditbank.engine.trace import RuleRef
+from creditbank.ruleset import schema
+from creditbank.ruleset.ruleset import RuleSetAt
+
+ARTICULATION_MARK = Label(zh="转换", en="transfer")
+_ARTICULATION_RANK = (-(10**9), 0)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One thing an option grants: a course or credits in a category."""
+
+    kind: str
+    id: str
+    category: str
+    credits: Decimal
+
+
+@dataclass(frozen=True)
+class Option:
+    """One way to use outcomes; the allocation takes each option whole or not at all."""
+
+    key: str
+    outcomes: tuple[str, ...]
+    targets: tuple[Target, ...]
+    rules: tuple[RuleRef, ...]
+    rule_id: str
+    grade_mark: Label
+
+    @property
+    def credits(self) -> Decimal:
+        return sum((t.credits for t in self.targets), start=Decimal(0))
+
+    @property
+    def resources(self) -> frozenset[str]:
+        return frozenset(
+            {
+                *(f"o:{o}" for o in self.outcomes),
+                *(f"c:{t.id}" for t in self.targets if t.kind == "course"),
+            }
+        )
+
+
+@dataclass
+class Candidates:
+    """The options, and why outcomes that have none were passed over."""
+
+    options: list[Option] = field(default_factory=list)
+    failures: dict[str, list[tuple[Failure, RuleRef]]] = field(default_factory=dict)
+
+
+def build_options(
+    rules: RuleSetAt,
+    programme: schema.Programme,
+    outcomes: list[Outcome],
+    bank: dict[str, BankCredit],
+    earned_courses: set[str],
+    on: dt.date,
+) -> Candidates:
+    """Every option for ``outcomes`` (already screened) in ``programme`` on date ``on``."""
+    courses = {c.code: c for c in programme.courses}
+    catalogue = {
+        code: rules.courses[(programme.institution, code)]
+        for code in courses
+        if (programme.institution, code) in rules.courses
+    }
+    result = Candidates()
+    offers: dict[tuple[tuple[str, ...], str], list[tuple[tuple[int, int], str, Option]]] = (
+        defaultdict(list)
+    )
+    rejections: dict[str, tuple[tuple[int, int], Failure, RuleRef]] = {}
+
+    def fail(outcome_id: str, failure: Failure, ref: RuleRef) -> None:
+        result.failures.setdefault(outcome_id, []).append((failure, ref))
+
+    for rule in sorted(rules.for_programme("transfers", programme.id), key=_rule_order):
+        ref = RuleRef.of(rules, rule)
+        rank = (rule.priority, rule.specificity())
+        parts = rule.from_.parts()
+        eligible: list[list[Outcome]] = []
+        for part in parts:
+            fits = []
+            for outcome in outcomes:
+                if not matches(part, outcome, rules):
+                    continue
+                failure = check_condition(rule.conditions, outcome, rules, on, rule.overlap)
+                if failure is None:
+                    fits.append(outcome)
+                else:
+                    fail(outcome.id, failure, ref)
+            eligible.append(fits)
+        if rule.to.reject:
+            reason = rule.to.reason or Label(en="rejected")
+            for outcome in eligible[0]:
+                failure = Failure(
+                    Reason.REJECTED, {"why.zh": reason.text("zh"), "why.en": reason.text("en")}
+                )
+                if outcome.id not in rejections or rejections[outcome.id][0] < rank:
+                    rejections[outcome.id] = (rank, failure, ref)
+            continue
+        if len(parts) > 1 and not all(eligible):
+            for fits in eligible:
+                for outcome in fits:
+                    fail(outcome.id, Failure(Reason.BUNDLE_INCOMPLETE, {"rule": rule.id}), ref)
+            continue
+        for combo in _combinations(eligible):
+            ids = tuple(sorted(o.id for o in combo))
+            for targets in _targets(rule, combo, courses, catalogue, bank):
+                option = Option(
+                    _key(targets, rule.id, ids), ids, targets, (ref,), rule.id, rule.grade_mark
+                )
+                for target in targets:
+                    offers[(ids, f"{target.kind}:{target.id}")].append((rank, rule.id, option))
+            if rule.to.category and not rule.to.credits and not all(o.id in bank for o in combo):
+                for o in combo:
+                    if o.id not in bank:
+                        fail(o.id, Failure(Reason.NO_RULE, {"need": "recognition"}), ref)
+    _articulation(rules, programme, outcomes, catalogue, offers, result, on)
+    winners = _precedence(offers)
+    for option in sorted(winners.values(), key=lambda o: o.key):
+        rejected = [rejections[o] for o in option.outcomes if o in rejections]
+        rank = _rank_of(option, offers)
+        if any(r[0] >= rank for r in rejected):
+            continue
+        if any(t.kind == "course" and t.id in earned_courses for t in option.targets):
+            continue
+        result.options.append(option)
+    for outcome_id, (_, failure, ref) in rejections.items():
+        fail(outcome_id, failure, ref)
+    return result
+
+
+def _rule_order(rule: schema.Transfer) -> tuple[int, int, str]:
+    return (-rule.priority, -rule.specificity(), rule.id)
+
+
+def _combinations(eligible: list[list[Outcome]]) -> list[tuple[Outcome, ...]]:
+    seen: set[tuple[str, ...]] = set()
+    combos = []
+    for combo in product(*eligible):
+        ids = tuple(sorted(o.id for o in combo))
+        if len(set(ids)) == len(ids) and ids not in seen:
+            seen.add(ids)
+            combos.append(combo)
+    return combos
+
+
+def _targets(
+    rule: schema.Transfer,
+    combo: tuple[Outcome, ...],
+    courses: dict[str, schema.ProgrammeCourse],
+    catalogue: dict[str, schema.Course],
+    bank: dict[str, BankCredit],
+) -> list[tuple[Target, ...]]:
+    to = rule.to
+    if to.courses:
+        targets = []
+        for code in to.courses:
+            if code not in catalogue or not courses[code].exemptable:
+                return []
+            value = catalogue[code].credits
+            credits = min(to.credits, value) if to.credits is not None else value
+            targets.append(Target("course", code, courses[code].category, credits))
+        return [tuple(targets)]
+    if to.credits is not None:
+        credits = to.credits
+    elif all(o.id in bank for o in combo):
+        credits = sum((bank[o.id].credits for o in combo), start=Decimal(0))
+    else:
+        return []
+    return [(Target("category", cat, cat, credits),) for cat in to.category or ()]
+
+
+def _key(targets: tuple[Target, ...], rule_id: str, ids: tuple[str, ...]) -> str:
+    what = "+".join(f"{t.kind}:{t.id}" for t in targets)
+    return f"{what}|{rule_id}|{','.join(ids)}"
+
+
+def _articulation(
+    rules: RuleSetAt,
+    programme: schema.Programme,
+    outcomes: list[Outcome],
+    catalogue: dict[str, schema.Course],
+    offers: dict[tuple[tuple[str, ...], str], list[tuple[tuple[int, int], str, Option]]],
+    result: Candidates,
+    on: dt.date,
+) -> None:
+    graph = equivalence_graph(rules)
+    policy = programme.articulation
+    courses = {c.code: c for c in programme.courses}
+    for outcome in outcomes:
+        if outcome.kind != OutcomeKind.ACADEMIC_COURSE or not outcome.code:
+            continue
+        source = course_node(outcome.issuer, outcome.code)
+        for target, route in sorted(graph.routes_from_course(source, programme).items()):
+            code = target.split(":", 1)[1]
+            ref = route.chain[0]
+            if policy.min_grade and not grade_at_least(outcome.grade, policy.min_grade, rules):
+                result.failures.setdefault(outcome.id, []).append(
+                    (
+                        Failure(
+                            Reason.BELOW_GRADE,
+                            {"need": policy.min_grade, "have": outcome.grade or "-"},
+                        ),
+                        ref,
+                    )
+                )
+                continue
+            if policy.min_overlap and (route.min_overlap or 1) < policy.min_overlap:
+                cond = schema.Condition(min_overlap=policy.min_overlap)
+                failure = check_condition(cond, outcome, rules, on, route.min_overlap)
+                if failure:
+                    result.failures.setdefault(outcome.id, []).append((failure, ref))
+                continue
+            cap = catalogue[code].credits
+            credits = (
+                carry_credits(outcome.credits, route.ratio, cap)
+                if outcome.credits is not None
+                else route.credits
+            )
+            if credits <= 0:
+                continue
+            ids = (outcome.id,)
+            targets = (Target("course", code, courses[code].category, credits),)
+            rule_id = "+".join(r.id for r in route.chain)
+            option = Option(
+                _key(targets, rule_id, ids), ids, targets, route.chain, rule_id, ARTICULATION_MARK
+            )
+            offers[(ids, f"course:{code}")].append((_ARTICULATION_RANK, rule_id, option))
+
+
+def _precedence(
+    offers: dict[tuple[tuple[str, ...], str], list[tuple[tuple[int, int], str, Option]]],
+) -> dict[str, Option]:
+    """Options that win every (outcomes, target) they compete for."""
+    losers: set[str] = set()
+    everyone: dict[str, Option] = {}
+    for entries in offers.values():
+        ordered = sorted(entries, key=lambda e: (-e[0][0], -e[0][1], e[1]))
+        top_rank, top_rule = ordered[0][0], ordered[0][1]
+        for rank, rule_id, option in ordered:
+            everyone[option.key] = option
+            if (rank, rule_id) != (top_rank, top_rule):
+                losers.add(option.key)
+    return {key: option for key, option in everyone.items() if key not in losers}
+
+
+def _rank_of(
+    option: Option,
+    offers: dict[tuple[tuple[str, ...], str], list[tuple[tuple[int, int], str, Option]]],
+) -> tuple[int, int]:
+    target = option.targets[0]
+    for rank, _, candidate in offers[(option.outcomes, f"{target.kind}:{target.id}")]:
+        if candidate.key == option.key:
+            return rank
+    return _ARTICULATION_RANK

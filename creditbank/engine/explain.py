@@ -1,0 +1,142 @@
+"""One sentence per grant and per refusal, in Chinese or English, from codes and parameters.
+
+All the wording lives here, in two tables; the engine only produces codes and parameters.
+A missing parameter renders as "?", so a new reason never crashes a report.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+
+from creditbank.domain import Lang
+from creditbank.engine.decision import Earned, Grant, Unused
+from creditbank.engine.reasons import Reason
+
+_UNUSED: dict[Reason, dict[Lang, str]] = {
+    Reason.NOT_VERIFIED: {
+        Lang.EN: "{outcome} is not verified yet (status: {status}), so it cannot count.",
+        Lang.ZH: "{outcome}尚未核验（状态：{status}），不能认定。",
+    },
+    Reason.UNKNOWN_ISSUER: {
+        Lang.EN: "{outcome} was issued by '{issuer}', which the rules do not know.",
+        Lang.ZH: "{outcome}的颁发机构“{issuer}”不在规则所列机构中。",
+    },
+    Reason.ISSUER_NOT_ACCREDITED: {
+        Lang.EN: "{outcome} does not count: '{issuer}' was not accredited on the date it was obtained.",
+        Lang.ZH: "{outcome}不予认定：颁发机构“{issuer}”在取得该成果之日不在认证有效期内。",
+    },
+    Reason.EXCLUDED: {
+        Lang.EN: "{outcome} is never recognised: {why.en} (rule {rule}).",
+        Lang.ZH: "{outcome}不予认定：{why.zh}（规则{rule}）。",
+    },
+    Reason.EXPIRED: {
+        Lang.EN: "{outcome} is too old or outside the dates the rules accept.",
+        Lang.ZH: "{outcome}超出规则认可的时间范围（已过期或早于截止日期）。",
+    },
+    Reason.BELOW_GRADE: {
+        Lang.EN: "{outcome} has grade {have}, below the {need} the rule requires.",
+        Lang.ZH: "{outcome}的成绩为{have}，低于规则要求的{need}。",
+    },
+    Reason.BELOW_RUNG: {
+        Lang.EN: "{outcome} is at rung {have}; the rule requires at least {need}.",
+        Lang.ZH: "{outcome}的等级为{have}，规则要求至少{need}。",
+    },
+    Reason.BELOW_HOURS: {
+        Lang.EN: "{outcome} has fewer than the {need} hours the rule requires.",
+        Lang.ZH: "{outcome}的学时少于规则要求的{need}学时。",
+    },
+    Reason.INSUFFICIENT_OVERLAP: {
+        Lang.EN: "{outcome} matches only {have} of the course content; {need} is required.",
+        Lang.ZH: "{outcome}与课程内容的重合度为{have}，低于要求的{need}。",
+    },
+    Reason.CONDITIONS_NOT_MET: {
+        Lang.EN: "{outcome} does not meet a condition of the rule ({need}).",
+        Lang.ZH: "{outcome}不满足规则的条件（{need}）。",
+    },
+    Reason.SUBSUMED: {
+        Lang.EN: "{outcome} is covered by the higher certificate {by}, which counts instead.",
+        Lang.ZH: "{outcome}已被更高等级的证书{by}涵盖，按高等级证书认定。",
+    },
+    Reason.DUPLICATE: {
+        Lang.EN: "{outcome} repeats {of}, which counts instead (the same course counts once).",
+        Lang.ZH: "{outcome}与{of}为同一课程，同一课程只认定一次。",
+    },
+    Reason.REJECTED: {
+        Lang.EN: "{outcome} is not accepted by this programme: {why.en}.",
+        Lang.ZH: "{outcome}不被本专业接受：{why.zh}。",
+    },
+    Reason.BUNDLE_INCOMPLETE: {
+        Lang.EN: "{outcome} counts only together with other outcomes (rule {rule}) that are missing.",
+        Lang.ZH: "{outcome}须与其他成果组合认定（规则{rule}），但组合不完整。",
+    },
+    Reason.NO_RULE: {
+        Lang.EN: "No rule of this programme recognises {outcome}.",
+        Lang.ZH: "本专业没有可认定{outcome}的规则。",
+    },
+    Reason.CAP_REACHED: {
+        Lang.EN: "{outcome} would exceed the limit {limit} {instance}, which is already reached.",
+        Lang.ZH: "{outcome}将超过限额{limit} {instance}，该限额已用满。",
+    },
+    Reason.USED_ELSEWHERE: {
+        Lang.EN: "{outcome} is not needed: {target} is already granted through {by}.",
+        Lang.ZH: "{outcome}未使用：{target}已由{by}认定。",
+    },
+    Reason.NOT_NEEDED: {
+        Lang.EN: "{outcome} adds no credit the programme can still count.",
+        Lang.ZH: "{outcome}不能再为本专业增加可计学分。",
+    },
+}
+
+_GRANT = {
+    "course": {
+        Lang.EN: "{outcomes} count as course {target} ({credits} credits, {mark}) under {rules}.",
+        Lang.ZH: "{outcomes}认定为课程{target}（{credits}学分，{mark}），依据{rules}。",
+    },
+    "category": {
+        Lang.EN: "{outcomes} give {credits} credits in {target} under {rules}.",
+        Lang.ZH: "{outcomes}计入{target}类{credits}学分，依据{rules}。",
+    },
+}
+
+_EARNED = {
+    Lang.EN: "Course {course} ({credits} credits) was completed in the programme ({outcome}).",
+    Lang.ZH: "课程{course}（{credits}学分）已在本专业修读完成（{outcome}）。",
+}
+
+
+class _Lenient(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def _fill(template: str, values: Mapping[str, str]) -> str:
+    return string.Formatter().vformat(template, (), _Lenient(values))
+
+
+def explain_unused(item: Unused, lang: Lang | str = Lang.EN) -> str:
+    """One sentence saying why an outcome does not count.
+
+    >>> explain_unused(Unused(outcome="c1", reason=Reason.SUBSUMED, params={"by": "c2"}), "zh")
+    'c1已被更高等级的证书c2涵盖，按高等级证书认定。'
+    """
+    return _fill(_UNUSED[item.reason][Lang(lang)], {"outcome": item.outcome, **item.params})
+
+
+def explain_grant(grant: Grant, lang: Lang | str = Lang.EN) -> str:
+    """One sentence saying what was granted, from what, under which rules."""
+    lang = Lang(lang)
+    values = {
+        "outcomes": ", ".join(grant.outcomes),
+        "target": grant.target,
+        "credits": str(grant.credits),
+        "mark": grant.grade_mark.text(lang),
+        "rules": ", ".join(f"{r.id} ({r.at})" for r in grant.rules),
+    }
+    return _fill(_GRANT[grant.target_kind][lang], values)
+
+
+def explain_earned(item: Earned, lang: Lang | str = Lang.EN) -> str:
+    """One sentence for a course completed in the programme itself."""
+    values = {"course": item.course, "credits": str(item.credits), "outcome": item.outcome}
+    return _fill(_EARNED[Lang(lang)], values)

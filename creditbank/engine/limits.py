@@ -1,0 +1,228 @@
+"""Caps (types 13-17) turned into linear rows over options, one row per cap instance.
+
+A limit applies to the targets of an option that fall in its scope (category, course, rule)
+when one of the option's outcomes does too (kind, issuer, issuer type, delivery, field).
+``per`` splits it into one instance per value of an outcome attribute, ``period`` into one per
+year, semester or window of the outcome's date (its end date); a sub-limit narrows its
+parent's scope. Credits are counted in hundredths so the arithmetic stays exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+
+from creditbank.domain import Outcome
+from creditbank.engine.allocation import Cap
+from creditbank.engine.candidates import Option, Target
+from creditbank.engine.trace import RuleRef
+from creditbank.ruleset import schema
+from creditbank.ruleset.ruleset import RuleSetAt
+
+SCALE = 100
+"""Credits are compared in hundredths of a credit."""
+
+
+def hundredths(value: Decimal) -> int:
+    return int((value * SCALE).to_integral_value(rounding=ROUND_FLOOR))
+
+
+@dataclass(frozen=True)
+class CapInfo:
+    """What a cap row stands for, to report it in the decision."""
+
+    limit_id: str
+    instance: str
+    unit: str
+    rule: RuleRef
+
+
+def build_caps(
+    rules: RuleSetAt,
+    programme: schema.Programme,
+    options: list[Option],
+    outcomes: dict[str, Outcome],
+    catalogue: dict[str, schema.Course],
+) -> list[tuple[Cap, CapInfo]]:
+    """Every cap row for ``options``: limits and sub-limits, categories, residency."""
+    rows: list[tuple[Cap, CapInfo]] = []
+    prog_ref = RuleRef.of(rules, programme)
+    for category in programme.categories:
+        if category.max_credits is None:
+            continue
+        weights = {
+            i: hundredths(
+                sum((t.credits for t in o.targets if t.category == category.id), start=Decimal(0))
+            )
+            for i, o in enumerate(options)
+        }
+        cap = Cap(
+            f"category:{category.id}",
+            hundredths(category.max_credits),
+            {i: w for i, w in weights.items() if w},
+        )
+        rows.append(
+            (cap, CapInfo(f"{programme.id}.category.{category.id}", "", "credits", prog_ref))
+        )
+    if programme.residency is not None:
+        bound = programme.total_credits - programme.residency.min_credits
+        weights = {i: hundredths(o.credits) for i, o in enumerate(options)}
+        rows.append(
+            (
+                Cap("residency", hundredths(bound), weights),
+                CapInfo(f"{programme.id}.residency", "", "credits", prog_ref),
+            )
+        )
+    for limit in sorted(rules.for_programme("limits", programme.id), key=lambda lim: lim.id):
+        ref = RuleRef.of(rules, limit)
+        rows.extend(
+            _limit_rows(limit, limit.id, None, ref, rules, programme, options, outcomes, catalogue)
+        )
+        for index, sub in enumerate(limit.sub_limits):
+            rows.extend(
+                _limit_rows(
+                    sub,
+                    f"{limit.id}.sub{index + 1}",
+                    limit,
+                    ref,
+                    rules,
+                    programme,
+                    options,
+                    outcomes,
+                    catalogue,
+                )
+            )
+    return rows
+
+
+def _limit_rows(
+    body: schema.LimitBody,
+    limit_id: str,
+    parent: schema.LimitBody | None,
+    ref: RuleRef,
+    rules: RuleSetAt,
+    programme: schema.Programme,
+    options: list[Option],
+    outcomes: dict[str, Outcome],
+    catalogue: dict[str, schema.Course],
+) -> list[tuple[Cap, CapInfo]]:
+    scopes = [body.scope] + ([parent.scope] if parent is not None else [])
+    instances: dict[str, dict[int, int]] = defaultdict(dict)
+    for i, option in enumerate(options):
+        if any(not _rule_in(scope, option) for scope in scopes):
+            continue
+        targets = [
+            t for t in option.targets if all(_target_in(scope, t, catalogue) for scope in scopes)
+        ]
+        members = [
+            outcomes[o]
+            for o in option.outcomes
+            if all(_outcome_in(scope, outcomes[o], rules, catalogue, targets) for scope in scopes)
+        ]
+        if not targets or not members:
+            continue
+        for group, group_members in _groups(body, members).items():
+            if body.max_count is not None:
+                weight = len(group_members)
+            else:
+                weight = hundredths(sum((t.credits for t in targets), start=Decimal(0)))
+            instances[group][i] = instances[group].get(i, 0) + weight
+    bound = _bound(body, programme, catalogue)
+    unit = "count" if body.max_count is not None else "credits"
+    return [
+        (Cap(f"{limit_id}[{group}]", bound, weights), CapInfo(limit_id, group, unit, ref))
+        for group, weights in sorted(instances.items())
+    ]
+
+
+def _bound(
+    body: schema.LimitBody, programme: schema.Programme, catalogue: dict[str, schema.Course]
+) -> int:
+    if body.max_count is not None:
+        return body.max_count
+    if body.max_credits is not None:
+        return hundredths(body.max_credits)
+    assert body.max_share is not None
+    base = (
+        sum((catalogue[c].credits for c in body.pool if c in catalogue), start=Decimal(0))
+        if body.pool
+        else programme.total_credits
+    )
+    return hundredths(body.max_share * base)
+
+
+def _groups(body: schema.LimitBody, members: list[Outcome]) -> dict[str, list[Outcome]]:
+    groups: dict[str, list[Outcome]] = defaultdict(list)
+    for outcome in members:
+        parts = []
+        if body.per is not None:
+            parts.append(f"{body.per.value}={getattr(outcome, body.per.value) or '-'}")
+        if body.period is not None:
+            period = period_of(body.period, outcome.date)
+            if period is None:
+                continue
+            parts.append(period)
+        groups[" ".join(parts)].append(outcome)
+    return groups
+
+
+def period_of(period: schema.Period, day: dt.date) -> str | None:
+    """The period a date falls in: '2024', '2024-09-01' (a semester's start), a window's name.
+
+    >>> period_of(schema.Period(unit="semester"), dt.date(2025, 1, 10))
+    'semester 2024-09-01'
+    """
+    if period.windows is not None:
+        for index, window in enumerate(period.windows):
+            if window.from_ <= day <= window.to:
+                label = window.name.text("en") if window.name else f"window {index + 1}"
+                return f"{label} {window.from_.isoformat()}"
+        return None
+    if period.unit == schema.PeriodUnit.YEAR:
+        return f"year {day.year}"
+    starts = sorted(period.semester_starts)
+    candidates = [
+        dt.date(year, int(s[:2]), int(s[3:])) for year in (day.year - 1, day.year) for s in starts
+    ]
+    start = max(c for c in candidates if c <= day)
+    return f"semester {start.isoformat()}"
+
+
+def _rule_in(scope: schema.LimitScope, option: Option) -> bool:
+    return not scope.rules or any(ref.id in scope.rules for ref in option.rules)
+
+
+def _target_in(
+    scope: schema.LimitScope, target: Target, catalogue: dict[str, schema.Course]
+) -> bool:
+    if scope.categories and target.category not in scope.categories:
+        return False
+    return not scope.courses or (target.kind == "course" and target.id in scope.courses)
+
+
+def _outcome_in(
+    scope: schema.LimitScope,
+    outcome: Outcome,
+    rules: RuleSetAt,
+    catalogue: dict[str, schema.Course],
+    targets: list[Target],
+) -> bool:
+    issuer = rules.issuers.get(outcome.issuer)
+    if scope.kinds and outcome.kind not in scope.kinds:
+        return False
+    if scope.issuers and outcome.issuer not in scope.issuers:
+        return False
+    if scope.issuer_types and (issuer is None or issuer.type not in scope.issuer_types):
+        return False
+    if scope.delivery and outcome.delivery not in scope.delivery:
+        return False
+    if scope.fields:
+        fields = {
+            outcome.field,
+            *(catalogue[t.id].field for t in targets if t.kind == "course" and t.id in catalogue),
+        }
+        if not fields & set(scope.fields):
+            return False
+    return True

@@ -1,0 +1,182 @@
+"""Whether an outcome belongs to a rule's outcome class, and whether a rule's conditions hold.
+
+Selectors (``match``) say what a rule is about; a miss means the rule is silent. Conditions
+say what the outcome must satisfy; a failure is a refusal with a reason the learner reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from creditbank.domain import Outcome
+from creditbank.engine.normalise import normalise_title
+from creditbank.engine.reasons import Reason
+from creditbank.ruleset import schema
+from creditbank.ruleset.ruleset import RuleSetAt
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A condition that did not hold: the reason code and what to tell the learner."""
+
+    reason: Reason
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def matches(sel: schema.OutcomeMatch, outcome: Outcome, rules: RuleSetAt) -> bool:
+    """Whether ``outcome`` is in the class ``sel`` describes."""
+    issuer = rules.issuers.get(outcome.issuer)
+    checks: tuple[tuple[Any, Any], ...] = (
+        (sel.kind, outcome.kind),
+        (sel.issuer, outcome.issuer),
+        (sel.issuer_type, issuer.type if issuer else None),
+        (sel.code, outcome.code),
+        (sel.occupation, outcome.occupation),
+        (sel.programme, outcome.programme),
+        (sel.field, outcome.field),
+        (sel.delivery, outcome.delivery),
+        (sel.tier, outcome.tier),
+    )
+    if any(allowed is not None and value not in allowed for allowed, value in checks):
+        return False
+    if sel.title is not None and (
+        outcome.title is None
+        or normalise_title(outcome.title, rules)
+        not in {normalise_title(t, rules) for t in sel.title}
+    ):
+        return False
+    if sel.rung is not None and not _rung_in(outcome, sel.rung, rules):
+        return False
+    if sel.min_rung is not None and not rung_at_least(outcome, sel.min_rung, rules):
+        return False
+    if sel.max_rank is not None and (outcome.rank is None or outcome.rank > sel.max_rank):
+        return False
+    if sel.min_level is not None and (outcome.level or 0) < sel.min_level:
+        return False
+    if sel.exam_based is not None and outcome.exam_based != sel.exam_based:
+        return False
+    return sel.requires_degree is None or outcome.requires_degree == sel.requires_degree
+
+
+def _rung_in(outcome: Outcome, rungs: tuple[str, ...], rules: RuleSetAt) -> bool:
+    ladder = rules.occupation_ladder(outcome.occupation)
+    if ladder is None or outcome.rung is None:
+        return False
+    held = ladder.rank(outcome.rung)
+    return held is not None and any(ladder.rank(r) == held for r in rungs)
+
+
+def rung_at_least(outcome: Outcome, minimum: str, rules: RuleSetAt) -> bool:
+    """Whether the outcome's rung is ``minimum`` or higher on its occupation's ladder."""
+    ladder = rules.occupation_ladder(outcome.occupation)
+    if ladder is None or outcome.rung is None:
+        return False
+    held, need = ladder.rank(outcome.rung), ladder.rank(minimum)
+    return held is not None and need is not None and held >= need
+
+
+def grade_at_least(grade: str | None, minimum: str, rules: RuleSetAt) -> bool:
+    """Whether ``grade`` is ``minimum`` or better on a scale that has both."""
+    if grade is None:
+        return False
+    for scale in rules.grade_scales:
+        if grade in scale.grades and minimum in scale.grades:
+            return scale.grades.index(grade) >= scale.grades.index(minimum)
+    return False
+
+
+def years_after(day: dt.date, years: Decimal) -> dt.date:
+    """The date ``years`` after ``day``; whole years by the calendar (29 Feb -> 28 Feb).
+
+    >>> years_after(dt.date(2020, 2, 29), Decimal(5))
+    datetime.date(2025, 2, 28)
+    """
+    whole = int(years)
+    if whole == years:
+        try:
+            return day.replace(year=day.year + whole)
+        except ValueError:
+            return day.replace(year=day.year + whole, day=28)
+    return day + dt.timedelta(days=round(float(years) * 365.25))
+
+
+def accredited(outcome: Outcome, rules: RuleSetAt) -> bool:
+    """Whether the issuer held an accreditation covering the outcome's date and kind."""
+    issuer = rules.issuers.get(outcome.issuer)
+    if issuer is None:
+        return False
+    return any(
+        acc.effective.covers(outcome.date) and (not acc.kinds or outcome.kind in acc.kinds)
+        for acc in issuer.accreditations
+    )
+
+
+def check_condition(
+    cond: schema.Condition | None,
+    outcome: Outcome,
+    rules: RuleSetAt,
+    on: dt.date,
+    overlap: Decimal | None = None,
+) -> Failure | None:
+    """None if ``cond`` holds for ``outcome`` on application date ``on``, else the failure."""
+    if cond is None:
+        return None
+    if cond.all is not None:
+        for child in cond.all:
+            failure = check_condition(child, outcome, rules, on, overlap)
+            if failure:
+                return failure
+        return None
+    if cond.any is not None:
+        failures = [check_condition(c, outcome, rules, on, overlap) for c in cond.any]
+        if any(f is None for f in failures):
+            return None
+        return failures[0]
+    if cond.not_ is not None:
+        if check_condition(cond.not_, outcome, rules, on, overlap) is None:
+            return Failure(Reason.CONDITIONS_NOT_MET)
+        return None
+    return _leaf(cond, outcome, rules, on, overlap)
+
+
+def _leaf(
+    cond: schema.Condition,
+    outcome: Outcome,
+    rules: RuleSetAt,
+    on: dt.date,
+    overlap: Decimal | None,
+) -> Failure | None:
+    if cond.min_grade is not None and not grade_at_least(outcome.grade, cond.min_grade, rules):
+        return Failure(Reason.BELOW_GRADE, {"need": cond.min_grade, "have": outcome.grade or "-"})
+    if cond.min_score is not None and (outcome.score is None or outcome.score < cond.min_score):
+        have = str(outcome.score) if outcome.score is not None else "-"
+        return Failure(Reason.BELOW_GRADE, {"need": str(cond.min_score), "have": have})
+    if cond.min_overlap is not None and (overlap if overlap is not None else 1) < cond.min_overlap:
+        return Failure(
+            Reason.INSUFFICIENT_OVERLAP,
+            {"need": _percent(cond.min_overlap), "have": _percent(overlap or 0)},
+        )
+    if cond.issuer_accredited and not accredited(outcome, rules):
+        return Failure(Reason.ISSUER_NOT_ACCREDITED, {"issuer": outcome.issuer})
+    if cond.max_age_years is not None and years_after(outcome.date, cond.max_age_years) < on:
+        return Failure(Reason.EXPIRED, {"years": str(cond.max_age_years)})
+    if cond.obtained_after is not None and outcome.date < cond.obtained_after:
+        return Failure(Reason.EXPIRED, {"after": cond.obtained_after.isoformat()})
+    if cond.obtained_before is not None and outcome.date > cond.obtained_before:
+        return Failure(Reason.EXPIRED, {"before": cond.obtained_before.isoformat()})
+    if cond.min_hours is not None and (outcome.hours or 0) < cond.min_hours:
+        return Failure(Reason.BELOW_HOURS, {"need": str(cond.min_hours)})
+    if cond.min_years is not None and (outcome.years or 0) < cond.min_years:
+        return Failure(Reason.CONDITIONS_NOT_MET, {"need": f"{cond.min_years} years"})
+    if cond.min_rung is not None and not rung_at_least(outcome, cond.min_rung, rules):
+        return Failure(Reason.BELOW_RUNG, {"need": cond.min_rung, "have": outcome.rung or "-"})
+    if cond.assessed and not outcome.assessed:
+        return Failure(Reason.CONDITIONS_NOT_MET, {"need": "assessed"})
+    return None
+
+
+def _percent(value: Decimal | int) -> str:
+    return f"{Decimal(value) * 100:.0f}%"

@@ -1,0 +1,127 @@
+"""Recognition (认定): a verified outcome becomes bank credits, or is refused with a reason.
+
+Of the recognition rules in force whose ``match`` selects the outcome, the highest-ranked
+(``priority``, then specificity, then id) whose conditions hold decides the amount, the
+framework level and the field. If rules match but every one's conditions fail, the top rule's
+failure is the refusal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from creditbank.domain import Outcome
+from creditbank.engine.matching import Failure, check_condition, matches
+from creditbank.engine.trace import RuleRef
+from creditbank.ruleset import schema
+from creditbank.ruleset.ruleset import RuleSetAt
+
+_ROUNDING = {
+    schema.Rounding.DOWN: ROUND_FLOOR,
+    schema.Rounding.UP: ROUND_CEILING,
+    schema.Rounding.HALF_UP: ROUND_HALF_UP,
+}
+
+
+@dataclass(frozen=True)
+class BankCredit:
+    """Credits an outcome is worth in the bank: amount, framework level, field, and why."""
+
+    outcome: str
+    credits: Decimal
+    level: int | None
+    field: str | None
+    rule: RuleRef
+
+
+def round_to_step(value: Fraction, step: Decimal, rounding: schema.Rounding) -> Decimal:
+    """Round ``value`` to a multiple of ``step`` the way the rule says.
+
+    >>> round_to_step(Fraction(40, 16), Decimal("0.5"), schema.Rounding.DOWN)
+    Decimal('2.5')
+    >>> round_to_step(Fraction(2, 3) * 4, Decimal(1), schema.Rounding.HALF_UP)
+    Decimal('3')
+    """
+    steps = Decimal(value.numerator) / Decimal(value.denominator) / step
+    return (steps.quantize(Decimal(1), rounding=_ROUNDING[rounding]) * step).normalize()
+
+
+def ranked(rules: list[schema.Recognition]) -> list[schema.Recognition]:
+    """Rules in precedence order: priority, then specificity, then id."""
+    return sorted(rules, key=lambda r: (-r.priority, -len(r.match.constrained()), r.id))
+
+
+def recognise(outcome: Outcome, rules: RuleSetAt, on: dt.date) -> BankCredit | Failure | None:
+    """The bank credits of one outcome, a refusal, or None when no rule speaks of it."""
+    candidates = ranked(
+        [r for r in rules.sections["recognitions"] if matches(r.match, outcome, rules)]
+    )
+    first_failure: Failure | None = None
+    for rule in candidates:
+        failure = check_condition(rule.conditions, outcome, rules, on)
+        if failure is not None:
+            first_failure = first_failure or failure
+            continue
+        credits = _amount(rule, outcome, rules)
+        if credits is None or credits <= 0:
+            continue
+        level = rule.level or _level(outcome, rules)
+        return BankCredit(
+            outcome.id, credits, level, rule.field or outcome.field, RuleRef.of(rules, rule)
+        )
+    return first_failure
+
+
+def _amount(rule: schema.Recognition, outcome: Outcome, rules: RuleSetAt) -> Decimal | None:
+    if rule.credits is not None:
+        return rule.credits
+    if rule.by_rung is not None:
+        ladder = rules.occupation_ladder(outcome.occupation)
+        held = ladder.rank(outcome.rung) if ladder and outcome.rung else None
+        if ladder is None or held is None:
+            return None
+        for rung, credits in rule.by_rung.items():
+            if ladder.rank(rung) == held:
+                return credits
+        return None
+    if rule.by_grade is not None:
+        return rule.by_grade.get(outcome.grade or "")
+    if rule.per_hours is not None:
+        if outcome.hours is None:
+            return None
+        rate = rule.per_hours
+        value = Fraction(outcome.hours) / Fraction(rate.hours) * Fraction(rate.credits)
+        credits = round_to_step(value, rate.step, rate.rounding)
+        return min(credits, rate.max) if rate.max is not None else credits
+    if rule.ratio is not None and outcome.credits is not None:
+        value = Fraction(outcome.credits) * Fraction(rule.ratio.factor)
+        return round_to_step(value, rule.ratio.step, rule.ratio.rounding)
+    return None
+
+
+def _level(outcome: Outcome, rules: RuleSetAt) -> int | None:
+    """Framework level: the rung's, else a placement's, else what the outcome states."""
+    if outcome.rung is not None:
+        ladder = rules.occupation_ladder(outcome.occupation)
+        held = ladder.rank(outcome.rung) if ladder else None
+        if ladder is not None and held is not None:
+            return ladder.rungs[held].framework_level
+    for placement in sorted(rules.sections["placements"], key=lambda p: p.id):
+        if matches(placement.match, outcome, rules):
+            return placement.level
+    return outcome.level
+
+
+def compute_recognitions(
+    rules: RuleSetAt, outcomes: list[Outcome], on: dt.date
+) -> dict[str, BankCredit | Failure]:
+    """Bank credits (or refusal) of each outcome a rule speaks of, keyed by outcome id."""
+    result: dict[str, BankCredit | Failure] = {}
+    for outcome in outcomes:
+        found = recognise(outcome, rules, on)
+        if found is not None:
+            result[outcome.id] = found
+    return result
