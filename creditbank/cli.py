@@ -150,7 +150,7 @@ def _answers_out(answers: list[Answer], as_json: bool) -> None:
                 "target": a.target,
                 "target_kind": a.target_kind,
                 "credits": str(a.credits) if a.credits is not None else None,
-                "chain": [r.model_dump() for r in a.chain],
+                "chain": [{"id": r.id, "at": r.at} for r in a.chain],
                 "note": a.note,
             }
             for a in answers

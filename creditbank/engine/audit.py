@@ -31,7 +31,7 @@ from creditbank.engine.limits import SCALE, CapInfo, build_caps
 from creditbank.engine.matching import Failure
 from creditbank.engine.reasons import SEVERITY, Reason
 from creditbank.engine.recognition import BankCredit, compute_recognitions
-from creditbank.engine.screening import screen
+from creditbank.engine.screening import duplicate_groups, screen
 from creditbank.errors import InputInvalid, NotFound
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSet, RuleSetAt
@@ -69,12 +69,16 @@ def compute_audit(
     transferable = [o for o in usable if o.id not in earned_outcomes]
     candidates = build_options(rules, programme, transferable, bank, earned_courses, on)
     options = candidates.options
+    duplicates = duplicate_groups(rules, transferable)
     cap_rows = build_caps(rules, programme, options, by_id, catalogue)
     problem = Problem(
         keys=[o.key for o in options],
         credits=[int(o.credits * SCALE) for o in options],
         outcome_counts=[len(o.outcomes) for o in options],
-        resources=[o.resources for o in options],
+        resources=[
+            o.resources | {f"d:{duplicates[x]}" for x in o.outcomes if x in duplicates}
+            for o in options
+        ],
         caps=[cap for cap, _ in cap_rows],
     )
     chosen = sorted(solve(problem), key=lambda i: options[i].key)
@@ -83,11 +87,11 @@ def compute_audit(
     used = {o for i in chosen for o in options[i].outcomes}
     blocked = _blocked(problem, chosen)
     unused = _unused(
-        rules,
         outcomes,
         refused,
         recognitions,
         candidates,
+        problem,
         options,
         chosen,
         used | earned_outcomes,
@@ -207,18 +211,18 @@ def _blocked(problem: Problem, chosen: list[int]) -> dict[int, list[int]]:
 
 
 def _unused(
-    rules: RuleSetAt,
     outcomes: list[Outcome],
     refused: dict[str, Failure],
     recognitions: dict[str, BankCredit | Failure],
     candidates: Candidates,
+    problem: Problem,
     options: list[Option],
     chosen: list[int],
     used: set[str],
     blocked: dict[int, list[int]],
     cap_rows: list[tuple[Cap, CapInfo]],
 ) -> list[Unused]:
-    chosen_by_resource = {r: i for i in chosen for r in options[i].resources}
+    chosen_by_resource = {r: i for i in chosen for r in problem.resources[i]}
     result = []
     for outcome in outcomes:
         if outcome.id in used:
@@ -230,7 +234,9 @@ def _unused(
         mine = [i for i, o in enumerate(options) if outcome.id in o.outcomes]
         if mine:
             result.append(
-                _why_not_chosen(outcome.id, mine, options, chosen_by_resource, blocked, cap_rows)
+                _why_not_chosen(
+                    outcome.id, mine, problem, options, chosen_by_resource, blocked, cap_rows
+                )
             )
             continue
         noted = candidates.failures.get(outcome.id)
@@ -254,6 +260,7 @@ def _unused(
 def _why_not_chosen(
     outcome_id: str,
     mine: list[int],
+    problem: Problem,
     options: list[Option],
     chosen_by_resource: dict[str, int],
     blocked: dict[int, list[int]],
@@ -269,10 +276,18 @@ def _why_not_chosen(
             params={"limit": info.limit_id, "instance": info.instance},
             rules=(info.rule, *option.rules),
         )
-    for resource in sorted(option.resources):
+    for resource in sorted(problem.resources[best]):
         holder = chosen_by_resource.get(resource)
         if holder is not None:
             taker = options[holder]
+            if resource.startswith("d:"):
+                twin = next(o for o in taker.outcomes if o != outcome_id)
+                return Unused(
+                    outcome=outcome_id,
+                    reason=Reason.DUPLICATE,
+                    params={"of": twin},
+                    rules=option.rules,
+                )
             return Unused(
                 outcome=outcome_id,
                 reason=Reason.USED_ELSEWHERE,

@@ -90,11 +90,11 @@ _UNUSED: dict[Reason, dict[Lang, str]] = {
 
 _GRANT = {
     "course": {
-        Lang.EN: "{outcomes} count as course {target} ({credits} credits, {mark}) under {rules}.",
+        Lang.EN: "Course {target} ({credits} credits, {mark}) is granted for {outcomes} under {rules}.",
         Lang.ZH: "{outcomes}认定为课程{target}（{credits}学分，{mark}），依据{rules}。",
     },
     "category": {
-        Lang.EN: "{outcomes} give {credits} credits in {target} under {rules}.",
+        Lang.EN: "{credits} credits in category {target} are granted for {outcomes} under {rules}.",
         Lang.ZH: "{outcomes}计入{target}类{credits}学分，依据{rules}。",
     },
 }

@@ -1,9 +1,11 @@
 """Outcomes set aside before any transfer: lifecycle, issuer, exclusions, recency, sameness.
 
 Sameness (types 19, 20): on one ladder occupation only the highest rung converts (ties: the
-earliest, then the smallest id); a subsumption family keeps only its highest level held; the
-same course taken twice (same code at the same issuer, or the same normalised title) keeps the
-one with most credits, then best score, then best grade, then earliest date, then smallest id.
+earliest, then the smallest id); a subsumption family keeps only its highest level held. The
+same course taken twice (same code at the same issuer, or the same normalised title) is not
+refused here: :func:`duplicate_groups` names the groups, and the allocation lets at most one
+outcome of a group count, choosing the one that gives most credit (so that adding an outcome
+can never lower the result).
 """
 
 from __future__ import annotations
@@ -41,8 +43,6 @@ def screen(
     refused.update(_ladder_subsumed(rules, alive))
     alive = [o for o in alive if o.id not in refused]
     refused.update(_family_subsumed(rules, alive))
-    alive = [o for o in alive if o.id not in refused]
-    refused.update(_duplicates(rules, alive))
     return refused
 
 
@@ -144,7 +144,8 @@ def _family_subsumed(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, Fai
     return refused
 
 
-def _duplicates(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, Failure]:
+def duplicate_groups(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, str]:
+    """Outcome id -> its duplicate group (the smallest id in it), for groups of two or more."""
     policy = rules.ruleset.pack.duplicates
     parent: dict[str, str] = {o.id: o.id for o in outcomes}
 
@@ -168,24 +169,7 @@ def _duplicates(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, Failure]
                 parent[find(outcome.id)] = find(seen[key])
             else:
                 seen[key] = outcome.id
-    groups: dict[str, list[Outcome]] = defaultdict(list)
+    groups: dict[str, list[str]] = defaultdict(list)
     for outcome in outcomes:
-        groups[find(outcome.id)].append(outcome)
-    refused: dict[str, Failure] = {}
-    for group in groups.values():
-        if len(group) < 2:
-            continue
-        best = min(group, key=lambda o: _keep_rank(o, rules))
-        for outcome in group:
-            if outcome.id != best.id:
-                refused[outcome.id] = Failure(Reason.DUPLICATE, {"of": best.id})
-    return refused
-
-
-def _keep_rank(outcome: Outcome, rules: RuleSetAt) -> tuple[object, ...]:
-    grade_index = -1
-    for scale in rules.grade_scales:
-        if outcome.grade in scale.grades:
-            grade_index = scale.grades.index(outcome.grade)
-            break
-    return (-(outcome.credits or 0), -(outcome.score or -1), -grade_index, outcome.date, outcome.id)
+        groups[find(outcome.id)].append(outcome.id)
+    return {member: min(group) for group in groups.values() if len(group) > 1 for member in group}

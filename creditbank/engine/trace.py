@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class RuleRef(BaseModel):
-    """A rule id and the file:line where it is written."""
+    """A rule id and the file:line where it is written.
+
+    The position is for people reading an explanation; it is left out of serialised
+    decisions, so moving a rule to another file (same content, same rule-set digest) changes
+    no decision's bytes.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     id: str
-    at: str
+    at: str = Field(default="", exclude=True)
 
     @classmethod
     def of(cls, rules: Any, item: Any, ident: str | None = None) -> RuleRef:
