@@ -96,14 +96,16 @@ def build_options(
     def fail(outcome_id: str, failure: Failure, ref: RuleRef) -> None:
         result.failures.setdefault(outcome_id, []).append((failure, ref))
 
-    for rule in sorted(rules.for_programme("transfers", programme.id), key=_rule_order):
+    transfers, index = _transfer_index(rules, programme.id)
+    nominees = _nominees(index, outcomes)
+    for position, rule in enumerate(transfers):
         ref = RuleRef.of(rules, rule)
         rank = (rule.priority, rule.specificity())
         parts = rule.from_.parts()
         eligible: list[list[Outcome]] = []
-        for part in parts:
+        for part_index, part in enumerate(parts):
             fits = []
-            for outcome in outcomes:
+            for outcome in nominees.get((position, part_index), ()):
                 if not matches(part, outcome, rules):
                     continue
                 failure = check_condition(rule.conditions, outcome, rules, on, rule.overlap)
@@ -155,6 +157,44 @@ def build_options(
 
 def _rule_order(rule: schema.Transfer) -> tuple[int, int, str]:
     return (-rule.priority, -rule.specificity(), rule.id)
+
+
+_INDEX_KEYS = ("code", "occupation", "programme", "issuer", "kind")
+"""Selector keys used to index rule parts, most selective first."""
+
+PartIndex = dict[tuple[str, str], list[tuple[int, int]]]
+
+
+def _transfer_index(rules: RuleSetAt, programme_id: str) -> tuple[list[schema.Transfer], PartIndex]:
+    """The programme's transfer rules in precedence order, and their parts indexed by the
+    most selective key each sets (built once per date and programme)."""
+    memo_key = f"transfers:{programme_id}"
+    cached = rules.memo.get(memo_key)
+    if cached is None:
+        transfers = sorted(rules.for_programme("transfers", programme_id), key=_rule_order)
+        index: PartIndex = defaultdict(list)
+        for position, rule in enumerate(transfers):
+            for part_index, part in enumerate(rule.from_.parts()):
+                key = next((k for k in _INDEX_KEYS if getattr(part, k) is not None), None)
+                values = getattr(part, key) if key else ("*",)
+                for value in values:
+                    index[(key or "*", str(value))].append((position, part_index))
+        cached = rules.memo[memo_key] = (transfers, dict(index))
+    return cached  # type: ignore[no-any-return]
+
+
+def _nominees(index: PartIndex, outcomes: list[Outcome]) -> dict[tuple[int, int], list[Outcome]]:
+    """For each rule part, the outcomes its index key lets through (still to be matched)."""
+    nominees: dict[tuple[int, int], list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        seen: set[tuple[int, int]] = set()
+        for key in (*_INDEX_KEYS, "*"):
+            value = "*" if key == "*" else getattr(outcome, key)
+            for slot in index.get((key, str(value)), ()) if value is not None else ():
+                if slot not in seen:
+                    seen.add(slot)
+                    nominees[slot].append(outcome)
+    return nominees
 
 
 def _combinations(eligible: list[list[Outcome]]) -> list[tuple[Outcome, ...]]:
