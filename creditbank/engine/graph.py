@@ -99,6 +99,8 @@ class EquivalenceGraph:
     def _equivalence_edge(
         self, source: str, target: str, ratio: Fraction, eq: schema.Equivalence, ref: RuleRef
     ) -> None:
+        self.graph.add_node(source, kind="course")
+        self.graph.add_node(target, kind="course")
         self.graph.add_edge(source, target, kind="equivalence", rule=eq, ref=ref, ratio=ratio)
 
     def routes_from_course(self, source: str, programme: schema.Programme) -> dict[str, Route]:

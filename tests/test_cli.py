@@ -1,0 +1,175 @@
+"""The command line as policy staff and registrars use it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from creditbank.cli import app
+from tests.engine.small_rules import FRAME, RULES
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def pack(tmp_path: Path) -> Path:
+    root = tmp_path / "small"
+    (root / "tests").mkdir(parents=True)
+    (root / "frame.yaml").write_text(FRAME, encoding="utf-8")
+    (root / "rules.yaml").write_text(RULES, encoding="utf-8")
+    (root / "tests" / "cases.yaml").write_text(
+        """
+cases:
+  - name: A senior lathe certificate exempts machining practice
+    programme: mech
+    date: 2026-09-01
+    outcomes:
+      - {id: c, kind: skill_certificate, issuer: skills, date: 2024-01-01, occupation: lathe, rung: senior}
+    expect:
+      transferred_credits: 3
+      grants: [{course: M2, outcomes: [c], credits: 3}]
+  - name: A deliberately wrong expectation is reported with its line
+    programme: mech
+    date: 2026-09-01
+    outcomes: []
+    expect: {transferred_credits: 99}
+""",
+        encoding="utf-8",
+    )
+    return root
+
+
+def test_check_prints_counts_and_exits_zero_on_a_clean_pack(pack: Path) -> None:
+    result = runner.invoke(app, ["rules", "check", str(pack)])
+    assert result.exit_code == 0, result.output
+    assert "0 error(s), 0 warning(s)" in result.output
+
+
+def test_check_exits_one_and_names_file_line_of_a_typo(pack: Path) -> None:
+    (pack / "typo.yaml").write_text("issuers:\n  - {id: x, name: {en: X}, typ: university}\n")
+    result = runner.invoke(app, ["rules", "check", str(pack)])
+    assert result.exit_code == 1
+    assert "typo.yaml:2:" in result.output
+    assert "unknown key 'typ'" in result.output
+
+
+def test_rules_test_reports_each_failing_expectation_with_its_line(pack: Path) -> None:
+    result = runner.invoke(app, ["rules", "test", str(pack)])
+    assert result.exit_code == 1
+    assert "1 passed, 1 failed" in result.output
+    assert "cases.yaml:11:5: A deliberately wrong expectation" in result.output
+    assert "expected 99, got 0" in result.output
+
+
+def test_schema_is_json_schema_naming_every_section(tmp_path: Path) -> None:
+    out = tmp_path / "schema.json"
+    assert runner.invoke(app, ["rules", "schema", "-o", str(out)]).exit_code == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert {"transfers", "limits", "equivalences", "programmes"} <= set(data["properties"])
+
+
+def test_equivalence_both_directions_with_rule_chain(pack: Path) -> None:
+    forward = runner.invoke(
+        app,
+        [
+            "equivalence",
+            "from",
+            "--rules",
+            str(pack),
+            "--programme",
+            "mech",
+            "--course",
+            "poly:P2",
+            "--date",
+            "2026-09-01",
+            "--json",
+        ],
+    )
+    assert forward.exit_code == 0, forward.output
+    rows = json.loads(forward.output)
+    assert [
+        (r["target"], r["credits"], [c["id"] for c in r["chain"]])
+        for r in rows
+        if r["target_kind"] == "course"
+    ] == [
+        ("M1", "4", ["tr.poly_bundle"]),
+        ("M3", "2", ["eq.p2_m3"]),
+        ("M3", "2", ["tr.poly_bundle"]),
+    ]
+    backward = runner.invoke(
+        app,
+        [
+            "equivalence",
+            "toward",
+            "--rules",
+            str(pack),
+            "--programme",
+            "mech",
+            "--course",
+            "M3",
+            "--date",
+            "2026-09-01",
+        ],
+    )
+    assert backward.exit_code == 0
+    assert "poly:P2" in backward.output
+    assert "eq.p2_m3 (rules.yaml:" in backward.output
+
+
+def test_audit_table_and_json_and_a_bad_learner_file(pack: Path, tmp_path: Path) -> None:
+    learner = tmp_path / "learner.json"
+    learner.write_text(
+        json.dumps(
+            {
+                "learner": "L1",
+                "outcomes": [
+                    {
+                        "id": "c",
+                        "kind": "skill_certificate",
+                        "issuer": "skills",
+                        "date": "2024-01-01",
+                        "occupation": "lathe",
+                        "rung": "senior",
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    args = [
+        "audit",
+        "--learner",
+        str(learner),
+        "--programme",
+        "mech",
+        "--rules",
+        str(pack),
+        "--date",
+        "2026-09-01",
+    ]
+    table = runner.invoke(app, [*args, "--lang", "zh"])
+    assert table.exit_code == 0, table.output
+    assert "课程M2（3学分，免考）" in table.output
+    as_json = runner.invoke(app, [*args, "--json"])
+    assert json.loads(as_json.output)["totals"]["transferred"] == "3"
+    learner.write_text(
+        json.dumps(
+            {
+                "learner": "L1",
+                "outcomes": [
+                    {
+                        "id": "c",
+                        "kind": "skill_certificate",
+                        "issuer": "skills",
+                        "date": "24/01/2024",
+                    }
+                ],
+            }
+        )
+    )
+    bad = runner.invoke(app, args)
+    assert bad.exit_code == 1
+    assert "$.outcomes[0].date" in bad.output
