@@ -29,88 +29,217 @@ RUNGS = ["apprentice", "junior", "intermediate", "senior", "technician", "senior
 def write_workload(root: Path, rnd: random.Random) -> int:
     """Write the seeded rule set under ``root``; return the number of rules."""
     frame = {
-        "pack": {"id": "bench", "name": {"en": "Bench"}, "framework": "nf",
-                 "accreditation_required_for": ["enterprise"]},
-        "frameworks": [{"id": "nf", "name": {"en": "NF"},
-                        "levels": [{"level": i, "name": {"en": f"L{i}"}} for i in range(1, 9)]}],
-        "ladders": [{"id": "worker", "name": {"en": "Ladder"}, "framework": "nf",
-                     "occupations": [{"code": f"occ{i}", "name": {"en": f"Occ {i}"}}
-                                     for i in range(OCCUPATIONS)],
-                     "rungs": [{"id": r, "name": {"en": r}, "framework_level": i + 2}
-                               for i, r in enumerate(RUNGS)]}],
-        "grade_scales": [{"id": "letter", "name": {"en": "L"}, "grades": ["F", "D", "C", "B", "A"]}],
-        "issuers": [{"id": "ou", "name": {"en": "OU"}, "type": "open_university"},
-                    {"id": "skills", "name": {"en": "Skills"}, "type": "skill_evaluation_body"},
-                    *({"id": f"ent{i}", "name": {"en": f"Ent {i}"}, "type": "enterprise",
-                       "accreditations": [{"effective": {"from": "2015-01-01"}}]}
-                      for i in range(10)),
-                    *({"id": f"col{i}", "name": {"en": f"College {i}"}, "type": "university"}
-                      for i in range(COLLEGES))],
-        "catalogues": [{"institution": "ou", "courses": [
-            {"code": f"P{p:02d}C{c:02d}", "name": {"en": f"Course {p}-{c}"},
-             "credits": rnd.choice([2, 3, 4])} for p in range(PROGRAMMES) for c in range(COURSES)]},
-            *({"institution": f"col{i}", "courses": [
-                {"code": f"X{c:03d}", "name": {"en": f"Ext {c}"}, "credits": rnd.choice([2, 3, 4])}
-                for c in range(60)]} for i in range(COLLEGES))],
+        "pack": {
+            "id": "bench",
+            "name": {"en": "Bench"},
+            "framework": "nf",
+            "accreditation_required_for": ["enterprise"],
+        },
+        "frameworks": [
+            {
+                "id": "nf",
+                "name": {"en": "NF"},
+                "levels": [{"level": i, "name": {"en": f"L{i}"}} for i in range(1, 9)],
+            }
+        ],
+        "ladders": [
+            {
+                "id": "worker",
+                "name": {"en": "Ladder"},
+                "framework": "nf",
+                "occupations": [
+                    {"code": f"occ{i}", "name": {"en": f"Occ {i}"}} for i in range(OCCUPATIONS)
+                ],
+                "rungs": [
+                    {"id": r, "name": {"en": r}, "framework_level": i + 2}
+                    for i, r in enumerate(RUNGS)
+                ],
+            }
+        ],
+        "grade_scales": [
+            {"id": "letter", "name": {"en": "L"}, "grades": ["F", "D", "C", "B", "A"]}
+        ],
+        "issuers": [
+            {"id": "ou", "name": {"en": "OU"}, "type": "open_university"},
+            {"id": "skills", "name": {"en": "Skills"}, "type": "skill_evaluation_body"},
+            *(
+                {
+                    "id": f"ent{i}",
+                    "name": {"en": f"Ent {i}"},
+                    "type": "enterprise",
+                    "accreditations": [{"effective": {"from": "2015-01-01"}}],
+                }
+                for i in range(10)
+            ),
+            *(
+                {"id": f"col{i}", "name": {"en": f"College {i}"}, "type": "university"}
+                for i in range(COLLEGES)
+            ),
+        ],
+        "catalogues": [
+            {
+                "institution": "ou",
+                "courses": [
+                    {
+                        "code": f"P{p:02d}C{c:02d}",
+                        "name": {"en": f"Course {p}-{c}"},
+                        "credits": rnd.choice([2, 3, 4]),
+                    }
+                    for p in range(PROGRAMMES)
+                    for c in range(COURSES)
+                ],
+            },
+            *(
+                {
+                    "institution": f"col{i}",
+                    "courses": [
+                        {
+                            "code": f"X{c:03d}",
+                            "name": {"en": f"Ext {c}"},
+                            "credits": rnd.choice([2, 3, 4]),
+                        }
+                        for c in range(60)
+                    ],
+                }
+                for i in range(COLLEGES)
+            ),
+        ],
     }
     (root / "frame.yaml").write_text(yaml.safe_dump(frame, allow_unicode=True), encoding="utf-8")
     rules = 0
     for p in range(PROGRAMMES):
         pid = f"prog{p:02d}"
         codes = [f"P{p:02d}C{c:02d}" for c in range(COURSES)]
-        programme = {"id": pid, "name": {"en": f"Programme {p}"}, "institution": "ou", "level": 5,
-                     "total_credits": 120, "effective": {"from": "2018-01-01"},
-                     "categories": [{"id": "core", "name": {"en": "Core"}, "min_credits": 40},
-                                    {"id": "elective", "name": {"en": "Elective"}, "max_credits": 20}],
-                     "courses": [{"code": c, "category": "core"} for c in codes],
-                     "requirements": [{"id": "core10", "name": {"en": "Core"}, "courses": codes[:10]}],
-                     "residency": {"min_credits": 30}}
+        programme = {
+            "id": pid,
+            "name": {"en": f"Programme {p}"},
+            "institution": "ou",
+            "level": 5,
+            "total_credits": 120,
+            "effective": {"from": "2018-01-01"},
+            "categories": [
+                {"id": "core", "name": {"en": "Core"}, "min_credits": 40},
+                {"id": "elective", "name": {"en": "Elective"}, "max_credits": 20},
+            ],
+            "courses": [{"code": c, "category": "core"} for c in codes],
+            "requirements": [{"id": "core10", "name": {"en": "Core"}, "courses": codes[:10]}],
+            "residency": {"min_credits": 30},
+        }
         transfers = []
         for t in range(80):
             shape = t % 4
-            base = {"id": f"{pid}.t{t:02d}", "effective": {"from": "2018-01-01"}, "programme": pid,
-                    "priority": t}
+            base = {
+                "id": f"{pid}.t{t:02d}",
+                "effective": {"from": "2018-01-01"},
+                "programme": pid,
+                "priority": t,
+            }
             if shape == 0:
-                base |= {"from": {"outcome": {"kind": "skill_certificate",
-                                              "occupation": f"occ{rnd.randrange(OCCUPATIONS)}",
-                                              "min_rung": rnd.choice(RUNGS[1:4])}},
-                         "to": {"courses": rnd.sample(codes, rnd.choice([1, 1, 2]))}}
+                base |= {
+                    "from": {
+                        "outcome": {
+                            "kind": "skill_certificate",
+                            "occupation": f"occ{rnd.randrange(OCCUPATIONS)}",
+                            "min_rung": rnd.choice(RUNGS[1:4]),
+                        }
+                    },
+                    "to": {"courses": rnd.sample(codes, rnd.choice([1, 1, 2]))},
+                }
             elif shape == 1:
-                base |= {"from": {"outcome": {"kind": "enterprise_training",
-                                              "programme": f"ep{rnd.randrange(40)}"}},
-                         "to": {"category": "elective", "credits": rnd.choice([1, 2, 3])}}
+                base |= {
+                    "from": {
+                        "outcome": {
+                            "kind": "enterprise_training",
+                            "programme": f"ep{rnd.randrange(40)}",
+                        }
+                    },
+                    "to": {"category": "elective", "credits": rnd.choice([1, 2, 3])},
+                }
             elif shape == 2:
-                base |= {"from": {"outcome": {"kind": "academic_course", "issuer": f"col{rnd.randrange(COLLEGES)}",
-                                              "code": f"X{rnd.randrange(60):03d}"}},
-                         "to": {"courses": [rnd.choice(codes)]},
-                         "conditions": {"min_grade": "C"}}
+                base |= {
+                    "from": {
+                        "outcome": {
+                            "kind": "academic_course",
+                            "issuer": f"col{rnd.randrange(COLLEGES)}",
+                            "code": f"X{rnd.randrange(60):03d}",
+                        }
+                    },
+                    "to": {"courses": [rnd.choice(codes)]},
+                    "conditions": {"min_grade": "C"},
+                }
             else:
-                base |= {"from": {"all_of": [{"kind": "enterprise_training", "programme": f"ep{rnd.randrange(40)}"},
-                                             {"kind": "skill_certificate", "occupation": f"occ{rnd.randrange(OCCUPATIONS)}"}]},
-                         "to": {"courses": [rnd.choice(codes)]}}
+                base |= {
+                    "from": {
+                        "all_of": [
+                            {"kind": "enterprise_training", "programme": f"ep{rnd.randrange(40)}"},
+                            {
+                                "kind": "skill_certificate",
+                                "occupation": f"occ{rnd.randrange(OCCUPATIONS)}",
+                            },
+                        ]
+                    },
+                    "to": {"courses": [rnd.choice(codes)]},
+                }
             transfers.append(base)
         limits = [
-            {"id": f"{pid}.max", "effective": {"from": "2018-01-01"}, "programme": pid, "max_share": "0.5"},
-            {"id": f"{pid}.ent", "effective": {"from": "2018-01-01"}, "programme": pid,
-             "scope": {"kinds": ["enterprise_training"]}, "max_credits": 12, "per": "issuer"},
-            {"id": f"{pid}.count", "effective": {"from": "2018-01-01"}, "programme": pid,
-             "scope": {"kinds": ["skill_certificate"]}, "max_count": 4},
-            {"id": f"{pid}.year", "effective": {"from": "2018-01-01"}, "programme": pid,
-             "max_credits": 30, "period": {"unit": "year"}},
+            {
+                "id": f"{pid}.max",
+                "effective": {"from": "2018-01-01"},
+                "programme": pid,
+                "max_share": "0.5",
+            },
+            {
+                "id": f"{pid}.ent",
+                "effective": {"from": "2018-01-01"},
+                "programme": pid,
+                "scope": {"kinds": ["enterprise_training"]},
+                "max_credits": 12,
+                "per": "issuer",
+            },
+            {
+                "id": f"{pid}.count",
+                "effective": {"from": "2018-01-01"},
+                "programme": pid,
+                "scope": {"kinds": ["skill_certificate"]},
+                "max_count": 4,
+            },
+            {
+                "id": f"{pid}.year",
+                "effective": {"from": "2018-01-01"},
+                "programme": pid,
+                "max_credits": 30,
+                "period": {"unit": "year"},
+            },
         ]
         doc = {"programmes": [programme], "transfers": transfers, "limits": limits}
         (root / f"{pid}.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
         rules += len(transfers) + len(limits) + 1
-    recognitions = [{"id": f"rec.occ{i}", "effective": {"from": "2018-01-01"},
-                     "match": {"kind": "skill_certificate", "occupation": f"occ{i}"},
-                     "by_rung": {r: 2 + j for j, r in enumerate(RUNGS)}} for i in range(OCCUPATIONS)]
-    recognitions.append({"id": "rec.training", "effective": {"from": "2018-01-01"},
-                         "match": {"kind": "enterprise_training"},
-                         "per_hours": {"hours": 16}})
-    equivalences = [{"id": f"eq{i:03d}", "effective": {"from": "2018-01-01"},
-                     "from": f"col{rnd.randrange(COLLEGES)}:X{rnd.randrange(60):03d}",
-                     "to": f"ou:P{rnd.randrange(PROGRAMMES):02d}C{rnd.randrange(COURSES):02d}"}
-                    for i in range(300)]
+    recognitions = [
+        {
+            "id": f"rec.occ{i}",
+            "effective": {"from": "2018-01-01"},
+            "match": {"kind": "skill_certificate", "occupation": f"occ{i}"},
+            "by_rung": {r: 2 + j for j, r in enumerate(RUNGS)},
+        }
+        for i in range(OCCUPATIONS)
+    ]
+    recognitions.append(
+        {
+            "id": "rec.training",
+            "effective": {"from": "2018-01-01"},
+            "match": {"kind": "enterprise_training"},
+            "per_hours": {"hours": 16},
+        }
+    )
+    equivalences = [
+        {
+            "id": f"eq{i:03d}",
+            "effective": {"from": "2018-01-01"},
+            "from": f"col{rnd.randrange(COLLEGES)}:X{rnd.randrange(60):03d}",
+            "to": f"ou:P{rnd.randrange(PROGRAMMES):02d}C{rnd.randrange(COURSES):02d}",
+        }
+        for i in range(300)
+    ]
     equivalences = list({(e["from"], e["to"]): e for e in equivalences}.values())
     doc = {"recognitions": recognitions, "equivalences": equivalences}
     (root / "shared.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
@@ -123,15 +252,39 @@ def learner(rnd: random.Random, n: int = 30) -> list[Outcome]:
         shape = rnd.randrange(3)
         date = dt.date(rnd.randrange(2018, 2026), rnd.randrange(1, 13), 15)
         if shape == 0:
-            outcomes.append(Outcome(id=f"o{i}", kind="skill_certificate", issuer="skills", date=date,
-                                    occupation=f"occ{rnd.randrange(OCCUPATIONS)}", rung=rnd.choice(RUNGS)))
+            outcomes.append(
+                Outcome(
+                    id=f"o{i}",
+                    kind="skill_certificate",
+                    issuer="skills",
+                    date=date,
+                    occupation=f"occ{rnd.randrange(OCCUPATIONS)}",
+                    rung=rnd.choice(RUNGS),
+                )
+            )
         elif shape == 1:
-            outcomes.append(Outcome(id=f"o{i}", kind="enterprise_training", issuer=f"ent{rnd.randrange(10)}",
-                                    date=date, programme=f"ep{rnd.randrange(40)}", hours=rnd.choice([16, 32, 48])))
+            outcomes.append(
+                Outcome(
+                    id=f"o{i}",
+                    kind="enterprise_training",
+                    issuer=f"ent{rnd.randrange(10)}",
+                    date=date,
+                    programme=f"ep{rnd.randrange(40)}",
+                    hours=rnd.choice([16, 32, 48]),
+                )
+            )
         else:
-            outcomes.append(Outcome(id=f"o{i}", kind="academic_course", issuer=f"col{rnd.randrange(COLLEGES)}",
-                                    date=date, code=f"X{rnd.randrange(60):03d}", credits=3,
-                                    grade=rnd.choice("ABCD")))
+            outcomes.append(
+                Outcome(
+                    id=f"o{i}",
+                    kind="academic_course",
+                    issuer=f"col{rnd.randrange(COLLEGES)}",
+                    date=date,
+                    code=f"X{rnd.randrange(60):03d}",
+                    credits=3,
+                    grade=rnd.choice("ABCD"),
+                )
+            )
     return outcomes
 
 
@@ -154,7 +307,9 @@ def main() -> None:
         root = Path(tmp)
         count = write_workload(root, rnd)
         files = rule_files(root)
-        print(f"workload: {count} rules in {len(files)} files, {PROGRAMMES} programmes x {COURSES} courses")
+        print(
+            f"workload: {count} rules in {len(files)} files, {PROGRAMMES} programmes x {COURSES} courses"
+        )
 
         def bare_parse() -> None:
             for f in files:
@@ -162,8 +317,10 @@ def main() -> None:
 
         floor = median_time(bare_parse, args.repeat)
         load = median_time(lambda: load_ruleset(root), args.repeat)
-        print(f"load+check: median {load * 1000:.0f} ms; yaml.CSafeLoader parse alone "
-              f"{floor * 1000:.0f} ms; ratio {load / floor:.2f}x (goal <= 3x)")
+        print(
+            f"load+check: median {load * 1000:.0f} ms; yaml.CSafeLoader parse alone "
+            f"{floor * 1000:.0f} ms; ratio {load / floor:.2f}x (goal <= 3x)"
+        )
         ruleset = load_ruleset(root)
         on = dt.date(2026, 9, 1)
         learners = [learner(rnd) for _ in range(200)]
@@ -181,8 +338,10 @@ def main() -> None:
         latencies.sort()
         p50 = latencies[len(latencies) // 2] * 1000
         p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
-        print(f"audits: {args.audits / elapsed:.0f}/s on one core (goal >= 2000/s); "
-              f"p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+        print(
+            f"audits: {args.audits / elapsed:.0f}/s on one core (goal >= 2000/s); "
+            f"p50 {p50:.2f} ms, p99 {p99:.2f} ms"
+        )
 
 
 if __name__ == "__main__":
