@@ -18,7 +18,13 @@ from itertools import product
 
 from creditbank.domain import Label, Outcome, OutcomeKind
 from creditbank.engine.graph import carry_credits, course_node, equivalence_graph
-from creditbank.engine.matching import Failure, check_condition, grade_at_least, matches
+from creditbank.engine.matching import (
+    Failure,
+    SelectorIndex,
+    check_condition,
+    grade_at_least,
+    matches,
+)
 from creditbank.engine.reasons import Reason
 from creditbank.engine.recognition import BankCredit
 from creditbank.engine.trace import RuleRef
@@ -96,9 +102,10 @@ def build_options(
     def fail(outcome_id: str, failure: Failure, ref: RuleRef) -> None:
         result.failures.setdefault(outcome_id, []).append((failure, ref))
 
-    transfers, index = _transfer_index(rules, programme.id)
-    nominees = _nominees(index, outcomes)
-    for position, rule in enumerate(transfers):
+    transfers, slots, index = _transfer_index(rules, programme.id)
+    nominees = _nominees(slots, index, outcomes)
+    for position in sorted({r for r, _ in nominees}):
+        rule = transfers[position]
         ref = RuleRef.of(rules, rule)
         rank = (rule.priority, rule.specificity())
         parts = rule.from_.parts()
@@ -159,41 +166,29 @@ def _rule_order(rule: schema.Transfer) -> tuple[int, int, str]:
     return (-rule.priority, -rule.specificity(), rule.id)
 
 
-_INDEX_KEYS = ("code", "occupation", "programme", "issuer", "kind")
-"""Selector keys used to index rule parts, most selective first."""
-
-PartIndex = dict[tuple[str, str], list[tuple[int, int]]]
-
-
-def _transfer_index(rules: RuleSetAt, programme_id: str) -> tuple[list[schema.Transfer], PartIndex]:
-    """The programme's transfer rules in precedence order, and their parts indexed by the
-    most selective key each sets (built once per date and programme)."""
+def _transfer_index(
+    rules: RuleSetAt, programme_id: str
+) -> tuple[list[schema.Transfer], list[tuple[int, int]], SelectorIndex]:
+    """The programme's transfer rules in precedence order, each part's (rule, part) position,
+    and an index of the parts' selectors; built once per date and programme."""
     memo_key = f"transfers:{programme_id}"
     cached = rules.memo.get(memo_key)
     if cached is None:
         transfers = sorted(rules.for_programme("transfers", programme_id), key=_rule_order)
-        index: PartIndex = defaultdict(list)
-        for position, rule in enumerate(transfers):
-            for part_index, part in enumerate(rule.from_.parts()):
-                key = next((k for k in _INDEX_KEYS if getattr(part, k) is not None), None)
-                values = getattr(part, key) if key else ("*",)
-                for value in values:
-                    index[(key or "*", str(value))].append((position, part_index))
-        cached = rules.memo[memo_key] = (transfers, dict(index))
+        slots = [(r, p) for r, rule in enumerate(transfers) for p in range(len(rule.from_.parts()))]
+        selectors = [transfers[r].from_.parts()[p] for r, p in slots]
+        cached = rules.memo[memo_key] = (transfers, slots, SelectorIndex(selectors))
     return cached  # type: ignore[no-any-return]
 
 
-def _nominees(index: PartIndex, outcomes: list[Outcome]) -> dict[tuple[int, int], list[Outcome]]:
-    """For each rule part, the outcomes its index key lets through (still to be matched)."""
+def _nominees(
+    slots: list[tuple[int, int]], index: SelectorIndex, outcomes: list[Outcome]
+) -> dict[tuple[int, int], list[Outcome]]:
+    """For each (rule, part), the outcomes the index lets through (still to be matched)."""
     nominees: dict[tuple[int, int], list[Outcome]] = defaultdict(list)
     for outcome in outcomes:
-        seen: set[tuple[int, int]] = set()
-        for key in (*_INDEX_KEYS, "*"):
-            value = "*" if key == "*" else getattr(outcome, key)
-            for slot in index.get((key, str(value)), ()) if value is not None else ():
-                if slot not in seen:
-                    seen.add(slot)
-                    nominees[slot].append(outcome)
+        for position in index.positions(outcome):
+            nominees[slots[position]].append(outcome)
     return nominees
 
 

@@ -7,6 +7,8 @@ say what the outcome must satisfy; a failure is a refusal with a reason the lear
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -24,6 +26,30 @@ class Failure:
 
     reason: Reason
     params: dict[str, str] = field(default_factory=dict)
+
+
+class SelectorIndex:
+    """Selectors indexed by the most selective key each sets (code, occupation, programme,
+    issuer, kind), so an outcome is only matched against selectors that could select it."""
+
+    KEYS = ("code", "occupation", "programme", "issuer", "kind")
+
+    def __init__(self, selectors: Sequence[schema.OutcomeMatch]) -> None:
+        index: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for position, sel in enumerate(selectors):
+            key = next((k for k in self.KEYS if getattr(sel, k) is not None), None)
+            for value in getattr(sel, key) if key else ("*",):
+                index[(key or "*", str(value))].append(position)
+        self._index = dict(index)
+
+    def positions(self, outcome: Outcome) -> list[int]:
+        """Positions of the selectors that may match ``outcome``, in ascending order."""
+        found: set[int] = set(self._index.get(("*", "*"), ()))
+        for key in self.KEYS:
+            value = getattr(outcome, key)
+            if value is not None:
+                found.update(self._index.get((key, str(value)), ()))
+        return sorted(found)
 
 
 def matches(sel: schema.OutcomeMatch, outcome: Outcome, rules: RuleSetAt) -> bool:

@@ -14,7 +14,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from creditbank.domain import Outcome
-from creditbank.engine.matching import Failure, check_condition, matches
+from creditbank.engine.matching import Failure, SelectorIndex, check_condition, matches
 from creditbank.engine.trace import RuleRef
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
@@ -54,11 +54,20 @@ def ranked(rules: list[schema.Recognition]) -> list[schema.Recognition]:
     return sorted(rules, key=lambda r: (-r.priority, -len(r.match.constrained()), r.id))
 
 
+def _recognition_index(rules: RuleSetAt) -> tuple[list[schema.Recognition], SelectorIndex]:
+    cached = rules.memo.get("recognitions")
+    if cached is None:
+        ordered = ranked(list(rules.sections["recognitions"]))
+        cached = rules.memo["recognitions"] = (ordered, SelectorIndex([r.match for r in ordered]))
+    return cached  # type: ignore[no-any-return]
+
+
 def recognise(outcome: Outcome, rules: RuleSetAt, on: dt.date) -> BankCredit | Failure | None:
     """The bank credits of one outcome, a refusal, or None when no rule speaks of it."""
-    candidates = ranked(
-        [r for r in rules.sections["recognitions"] if matches(r.match, outcome, rules)]
-    )
+    ordered, index = _recognition_index(rules)
+    candidates = [
+        ordered[i] for i in index.positions(outcome) if matches(ordered[i].match, outcome, rules)
+    ]
     first_failure: Failure | None = None
     for rule in candidates:
         failure = check_condition(rule.conditions, outcome, rules, on)

@@ -21,6 +21,10 @@ class RuleRef(BaseModel):
     at: str = Field(default="", exclude=True)
 
     @classmethod
-    def of(cls, rules: Any, item: Any, ident: str | None = None) -> RuleRef:
-        """Reference to ``item`` of the rule set ``rules`` (a RuleSet or RuleSetAt)."""
-        return cls(id=ident or item.id, at=str(rules.where(item)))
+    def of(cls, rules: Any, item: Any) -> RuleRef:
+        """Reference to ``item`` of ``rules`` (a RuleSetAt), made once and reused."""
+        refs = rules.memo.setdefault("refs", {})
+        ref = refs.get(id(item))
+        if ref is None:
+            ref = refs[id(item)] = cls(id=item.id, at=str(rules.where(item)))
+        return ref  # type: ignore[no-any-return]
