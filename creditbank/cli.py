@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from creditbank import bank_cli
 from creditbank.domain import Lang, Outcome
 from creditbank.engine.audit import compute_audit
 from creditbank.engine.decision import Decision
@@ -35,6 +36,15 @@ rules_app = typer.Typer(help="Check, test and describe rule sets.", no_args_is_h
 equivalence_app = typer.Typer(help="Registrars' equivalence queries.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(equivalence_app, name="equivalence")
+app.add_typer(bank_cli.db_app, name="db")
+app.add_typer(bank_cli.ledger_app, name="ledger")
+app.add_typer(bank_cli.versions_app, name="versions")
+app.add_typer(bank_cli.learners_app, name="learners")
+app.add_typer(bank_cli.keys_app, name="keys")
+app.add_typer(bank_cli.outcomes_app, name="outcomes")
+app.add_typer(bank_cli.decisions_app, name="decisions")
+app.command("import")(bank_cli.import_batch)
+app.command("statement")(bank_cli.show_statement)
 
 RulesPath = Annotated[Path, typer.Option("--rules", help="rule set directory")]
 DateOption = Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default: today)")]

@@ -1,0 +1,76 @@
+"""Learning accounts: pseudonymous ids; a national ID number only as a keyed hash."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from creditbank.errors import NotFound
+from creditbank.service.errors import Conflict
+from creditbank.store.session import transaction
+from creditbank.store.tables import Issuer, Learner
+
+
+def hash_national_id(national_id: str, key: str) -> str:
+    """HMAC-SHA256 of a normalised national ID number: matchable, not reversible.
+
+    >>> hash_national_id(" 11010519491231002x ", "k") == hash_national_id("11010519491231002X", "k")
+    True
+    """
+    normal = national_id.strip().upper().encode("utf-8")
+    return hmac.new(key.encode("utf-8"), normal, hashlib.sha256).hexdigest()
+
+
+def register_learner(
+    engine: Engine,
+    *,
+    learner_id: str,
+    now: dt.datetime,
+    national_id: str | None = None,
+    id_hash_key: str = "",
+    employer_id: str | None = None,
+) -> Learner:
+    """Open an account (idempotent for the same id and national ID)."""
+    digest = hash_national_id(national_id, id_hash_key) if national_id else None
+
+    def work(session: Session) -> Learner:
+        existing = session.get(Learner, learner_id)
+        if existing is not None:
+            if digest and existing.national_id_hash not in (None, digest):
+                raise Conflict(
+                    f"learner '{learner_id}' exists with another national ID",
+                    code="learner.conflict",
+                )
+            return existing
+        if digest and session.scalar(select(Learner).where(Learner.national_id_hash == digest)):
+            raise Conflict("this national ID already has an account", code="learner.conflict")
+        if employer_id and session.get(Issuer, employer_id) is None:
+            raise NotFound("issuer", employer_id)
+        learner = Learner(
+            id=learner_id,
+            national_id_hash=digest,
+            employer_id=employer_id,
+            ledger_seq=0,
+            ledger_head="",
+            created_at=now,
+        )
+        session.add(learner)
+        session.flush()
+        return learner
+
+    return transaction(engine, work)
+
+
+def lock_learners(session: Session, ids: list[str]) -> dict[str, Learner]:
+    """The accounts, locked for this transaction (row locks on PostgreSQL), in id order."""
+    found: dict[str, Learner] = {}
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), 1000):
+        chunk = ordered[start : start + 1000]
+        query = select(Learner).where(Learner.id.in_(chunk)).order_by(Learner.id).with_for_update()
+        found.update((row.id, row) for row in session.scalars(query))
+    return found

@@ -1,0 +1,130 @@
+"""An outcome's lifecycle: verify, reject, revoke; recognise verified outcomes into credits.
+
+Each change is one transaction that also appends a ledger entry; nothing is updated without
+the ledger saying who did it, when, and under which rule-set version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from creditbank.domain import Outcome
+from creditbank.engine.matching import Failure
+from creditbank.engine.recognition import BankCredit, compute_recognitions
+from creditbank.errors import NotFound
+from creditbank.service.errors import Conflict
+from creditbank.service.learners import lock_learners
+from creditbank.service.rulesets import ruleset_of, version_in_force
+from creditbank.store.ledger import EntryKind, NewEntry, append
+from creditbank.store.session import transaction
+from creditbank.store.tables import OutcomeRow
+
+_ALLOWED = {
+    "verify": ({"submitted"}, "verified", EntryKind.VERIFICATION),
+    "reject": ({"submitted", "verified"}, "rejected", EntryKind.REJECTION),
+    "revoke": ({"verified", "recognised"}, "revoked", EntryKind.REVOCATION),
+}
+
+
+def to_engine_outcome(row: OutcomeRow) -> Outcome:
+    """The engine's view of a stored outcome; its id is ``issuer:external id``."""
+    return Outcome.model_validate(
+        {
+            **row.attributes,
+            "id": f"{row.issuer_id}:{row.external_id}",
+            "issuer": row.issuer_id,
+            "status": row.status,
+        }
+    )
+
+
+def change_status(
+    engine: Engine,
+    *,
+    outcome_id: int,
+    action: str,
+    actor: str,
+    now: dt.datetime,
+    reason: str | None = None,
+) -> OutcomeRow:
+    """Verify, reject or revoke one outcome (``action``), with a ledger entry."""
+    allowed_from, new_status, entry_kind = _ALLOWED[action]
+    if action in {"reject", "revoke"} and not reason:
+        raise Conflict(f"to {action} an outcome, give the reason", code="outcome.reason_required")
+
+    def work(session: Session) -> OutcomeRow:
+        row = session.get(OutcomeRow, outcome_id)
+        if row is None:
+            raise NotFound("outcome", str(outcome_id))
+        learner = lock_learners(session, [row.learner_id])[row.learner_id]
+        session.refresh(row)
+        if row.status not in allowed_from:
+            raise Conflict(
+                f"outcome {outcome_id} is {row.status}; it cannot be {new_status}",
+                code="outcome.wrong_state",
+            )
+        previous, row.status, row.status_reason = row.status, new_status, reason
+        append(
+            session,
+            learner,
+            [
+                NewEntry(
+                    entry_kind,
+                    {"from": previous, "to": new_status, "reason": reason or ""},
+                    outcome_id=row.id,
+                )
+            ],
+            actor=actor,
+            at=now,
+        )
+        return row
+
+    return transaction(engine, work)
+
+
+def recognise(
+    engine: Engine, *, learner_id: str, on: dt.date, actor: str, now: dt.datetime
+) -> list[dict[str, Any]]:
+    """Recognise the learner's verified outcomes under the version in force on ``on``."""
+
+    def work(session: Session) -> list[dict[str, Any]]:
+        learner = lock_learners(session, [learner_id]).get(learner_id)
+        if learner is None:
+            raise NotFound("learner", learner_id)
+        version = version_in_force(session, on)
+        rows = list(
+            session.scalars(
+                select(OutcomeRow)
+                .where(OutcomeRow.learner_id == learner_id, OutcomeRow.status == "verified")
+                .order_by(OutcomeRow.id)
+            )
+        )
+        outcomes = {to_engine_outcome(r).id: r for r in rows}
+        found = compute_recognitions(
+            ruleset_of(version).at(on), [to_engine_outcome(r) for r in rows], on
+        )
+        entries, report = [], []
+        for ident, row in outcomes.items():
+            result = found.get(ident)
+            if isinstance(result, BankCredit):
+                row.status = "recognised"
+                payload = {
+                    "credits": str(result.credits),
+                    "level": result.level,
+                    "field": result.field,
+                    "rule": result.rule.id,
+                    "kind": row.kind,
+                }
+                entries.append(NewEntry(EntryKind.RECOGNITION, payload, outcome_id=row.id))
+                report.append({"outcome": row.id, "status": "recognised", **payload})
+            else:
+                reason = result.reason.value if isinstance(result, Failure) else "no_rule"
+                report.append({"outcome": row.id, "status": "verified", "reason": reason})
+        append(session, learner, entries, actor=actor, at=now, ruleset_version_id=version.id)
+        return report
+
+    return transaction(engine, work)

@@ -1,0 +1,133 @@
+"""Rule-set versions: load a directory as a draft, publish it with a date, find the one in force.
+
+A version stores the full YAML sources and their digest, so any past decision can be re-run
+from what is stored. A published version never changes; it can only be retired.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from creditbank.errors import NotFound
+from creditbank.ruleset.loader import load_ruleset_from_sources, read_sources
+from creditbank.ruleset.ruleset import RuleSet
+from creditbank.service.errors import Conflict
+from creditbank.store.session import transaction
+from creditbank.store.tables import Issuer, RuleSetVersion
+
+_LOADED: dict[str, RuleSet] = {}
+"""Rule sets already parsed, by digest (a digest names one content forever)."""
+
+
+def ruleset_of(version: RuleSetVersion) -> RuleSet:
+    """The checked RuleSet of a stored version (parsed once per process)."""
+    ruleset = _LOADED.get(version.digest)
+    if ruleset is None:
+        ruleset = _LOADED[version.digest] = load_ruleset_from_sources(version.sources)
+    return ruleset
+
+
+def load_draft(engine: Engine, *, root: Path, actor: str, now: dt.datetime) -> RuleSetVersion:
+    """Store the rule directory ``root`` as a draft (or return the version with its digest)."""
+    sources = read_sources(root)
+    ruleset = load_ruleset_from_sources(sources)  # raises RuleSetInvalid with every finding
+    _LOADED.setdefault(ruleset.digest, ruleset)
+
+    def work(session: Session) -> RuleSetVersion:
+        existing = session.scalar(
+            select(RuleSetVersion).where(
+                RuleSetVersion.pack_id == ruleset.pack.id, RuleSetVersion.digest == ruleset.digest
+            )
+        )
+        if existing is not None:
+            return existing
+        version = RuleSetVersion(
+            pack_id=ruleset.pack.id,
+            digest=ruleset.digest,
+            sources=sources,
+            status="draft",
+            created_by=actor,
+            created_at=now,
+        )
+        session.add(version)
+        session.flush()
+        return version
+
+    return transaction(engine, work)
+
+
+def publish(
+    engine: Engine, *, version_id: int, effective_from: dt.date, actor: str, now: dt.datetime
+) -> RuleSetVersion:
+    """Publish a draft from ``effective_from``; its issuers become the bank's issuers."""
+
+    def work(session: Session) -> RuleSetVersion:
+        version = session.get(RuleSetVersion, version_id, with_for_update=True)
+        if version is None:
+            raise NotFound("ruleset_version", str(version_id))
+        if version.status != "draft":
+            raise Conflict(
+                f"version {version_id} is {version.status}; only a draft can be published",
+                code="ruleset.not_draft",
+            )
+        version.status, version.effective_from, version.published_at = (
+            "published",
+            effective_from,
+            now,
+        )
+        for issuer in ruleset_of(version).items("issuers"):
+            row = session.get(Issuer, issuer.id) or Issuer(id=issuer.id)
+            row.type = issuer.type.value
+            row.name = issuer.name.model_dump(exclude_none=True)
+            row.accreditations = [
+                a.model_dump(mode="json", by_alias=True) for a in issuer.accreditations
+            ]
+            session.add(row)
+        return version
+
+    return transaction(engine, work)
+
+
+def retire(engine: Engine, *, version_id: int) -> RuleSetVersion:
+    """Take a published version out of force (it stays stored for past decisions)."""
+
+    def work(session: Session) -> RuleSetVersion:
+        version = session.get(RuleSetVersion, version_id, with_for_update=True)
+        if version is None:
+            raise NotFound("ruleset_version", str(version_id))
+        if version.status != "published":
+            raise Conflict(
+                f"version {version_id} is {version.status}, not published",
+                code="ruleset.not_published",
+            )
+        version.status = "retired"
+        return version
+
+    return transaction(engine, work)
+
+
+def list_versions(session: Session) -> list[RuleSetVersion]:
+    return list(session.scalars(select(RuleSetVersion).order_by(RuleSetVersion.id)))
+
+
+def version_in_force(session: Session, on: dt.date, pack_id: str | None = None) -> RuleSetVersion:
+    """The published version with the latest ``effective_from`` on or before ``on``."""
+    query = select(RuleSetVersion).where(
+        RuleSetVersion.status == "published", RuleSetVersion.effective_from <= on
+    )
+    if pack_id is not None:
+        query = query.where(RuleSetVersion.pack_id == pack_id)
+    version = session.scalar(
+        query.order_by(RuleSetVersion.effective_from.desc(), RuleSetVersion.id.desc()).limit(1)
+    )
+    if version is None:
+        raise NotFound(
+            "ruleset_version",
+            f"in force on {on}",
+            hint="publish a rule set with `creditbank rules publish`",
+        )
+    return version

@@ -1,0 +1,399 @@
+"""Enterprise batches: parse JSON or CSV rows, validate every row, store once per key.
+
+Idempotency: the same key with the same content returns the first result and writes nothing;
+the same key with other content is refused. A batch with invalid rows is refused whole, with
+every row's errors, unless the submitter asks to keep the valid rows. Everything a batch
+writes (the batch, its outcomes, the ledger deposits) is one transaction: a process killed
+half-way leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from creditbank.domain import Ident, Outcome, OutcomeKind
+from creditbank.errors import InputInvalid, NotFound
+from creditbank.ruleset.ruleset import canonical_json, sha256_text
+from creditbank.service.errors import BatchInvalid, Conflict
+from creditbank.service.learners import lock_learners
+from creditbank.store.ledger import EntryKind, NewEntry, chain
+from creditbank.store.session import transaction
+from creditbank.store.tables import Batch, Issuer, LedgerEntry, OutcomeRow
+
+MAX_ROWS = 200_000
+REQUIRED_COLUMNS = ("learner", "external_id", "date")
+OUTCOME_FIELDS = tuple(f for f in Outcome.model_fields if f not in {"id", "issuer", "status"})
+COLUMNS = ("learner", "external_id", *OUTCOME_FIELDS)
+
+
+class SubmissionRow(BaseModel):
+    """One submitted record: the learner, the issuer's own record id, the outcome's fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    learner: Ident
+    external_id: Ident
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What the submitter gets back, the first time and on every replay."""
+
+    batch_id: int
+    accepted: int
+    rejected: int
+    rows: list[dict[str, Any]]
+    replayed: bool = False
+
+
+def parse_json_rows(data: bytes | str) -> list[dict[str, Any]]:
+    """Rows from a JSON array (or ``{"rows": [...]}``)."""
+    try:
+        parsed = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputInvalid([("$", f"not valid JSON: {exc}")]) from None
+    rows = parsed.get("rows") if isinstance(parsed, dict) else parsed
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise InputInvalid([("$", "expected a JSON array of objects (one per record)")])
+    return rows
+
+
+def parse_csv_rows(data: bytes) -> list[dict[str, Any]]:
+    """Rows from UTF-8 CSV with a header line; a BOM and blank lines are tolerated.
+
+    >>> parse_csv_rows(b"\\xef\\xbb\\xbflearner,external_id,date,hours\\n\\nL1,r1,2024-01-02,16\\n")
+    [{'learner': 'L1', 'external_id': 'r1', 'date': '2024-01-02', 'hours': '16'}]
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        hint = " (it looks like GBK/GB18030 from Excel)" if _looks_gbk(data) else ""
+        raise InputInvalid(
+            [
+                (
+                    f"byte {exc.start}",
+                    "the file is not UTF-8 text"
+                    + hint
+                    + "; save it as 'CSV UTF-8' and send it again",
+                )
+            ]
+        ) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    unknown = [h for h in header if h not in COLUMNS]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if unknown or missing or len(set(header)) != len(header):
+        problems = []
+        if missing:
+            problems.append(("header", f"missing column(s): {', '.join(missing)}"))
+        if unknown:
+            problems.append(
+                (
+                    "header",
+                    f"unknown column(s): {', '.join(unknown)}; allowed: {', '.join(COLUMNS)}",
+                )
+            )
+        if len(set(header)) != len(header):
+            problems.append(("header", "a column name appears twice"))
+        raise InputInvalid(problems)
+    reader.fieldnames = header
+    rows = []
+    for record in reader:
+        if None in record:
+            raise InputInvalid([(f"line {reader.line_num}", "more values than columns")])
+        values = {k: v.strip() for k, v in record.items() if v is not None and v.strip() != ""}
+        if values:
+            rows.append(values)
+    return rows
+
+
+def _looks_gbk(data: bytes) -> bool:
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def submit_batch(
+    engine: Engine,
+    *,
+    issuer_id: str,
+    idempotency_key: str,
+    rows: list[dict[str, Any]],
+    submitter: str,
+    now: dt.datetime,
+    keep_valid: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> BatchResult:
+    """Validate and store a batch once; replay the first result for a repeated key.
+
+    ``progress`` is called with the number of rows just processed (for a progress bar).
+    """
+    if not idempotency_key or len(idempotency_key) > 200:
+        raise InputInvalid([("idempotency_key", "give a key of 1 to 200 characters")])
+    if len(rows) > MAX_ROWS:
+        raise InputInvalid([("rows", f"{len(rows)} rows; send at most {MAX_ROWS} per batch")])
+    digest = sha256_text(canonical_json({"rows": rows, "keep_valid": keep_valid}))
+
+    def work(session: Session) -> BatchResult:
+        replay = _replay(session, issuer_id, idempotency_key, digest)
+        if replay is not None:
+            return replay
+        if session.get(Issuer, issuer_id) is None:
+            raise NotFound("issuer", issuer_id, hint="issuers come from the published rule set")
+        return _store(
+            session,
+            issuer_id,
+            idempotency_key,
+            digest,
+            rows,
+            submitter,
+            now,
+            keep_valid,
+            progress or (lambda _n: None),
+        )
+
+    try:
+        return transaction(engine, work)
+    except IntegrityError as exc:
+        if "uq_batches_issuer_id" not in str(exc.orig):
+            raise
+        # Another process stored the same key first: answer as a replay.
+        return transaction(
+            engine,
+            lambda s: _replay(s, issuer_id, idempotency_key, digest) or _lost(idempotency_key),
+        )
+
+
+def _lost(key: str) -> BatchResult:
+    raise Conflict(
+        f"batch '{key}' is being stored by another request; try again", code="batch.in_progress"
+    )
+
+
+def _replay(session: Session, issuer_id: str, key: str, digest: str) -> BatchResult | None:
+    batch = session.scalar(
+        select(Batch).where(Batch.issuer_id == issuer_id, Batch.idempotency_key == key)
+    )
+    if batch is None:
+        return None
+    if batch.content_digest != digest:
+        raise Conflict(
+            f"idempotency key '{key}' was used for a different batch (batch "
+            f"{batch.id}); use a new key for new content",
+            code="batch.idempotency_conflict",
+        )
+    return BatchResult(batch.id, batch.accepted, batch.rejected, batch.results, replayed=True)
+
+
+def _store(
+    session: Session,
+    issuer_id: str,
+    key: str,
+    digest: str,
+    rows: list[dict[str, Any]],
+    submitter: str,
+    now: dt.datetime,
+    keep_valid: bool,
+    progress: Callable[[int], None],
+) -> BatchResult:
+    learners = lock_learners(session, [str(r.get("learner", "")) for r in rows])
+    taken = _stored_external_ids(session, issuer_id, [str(r.get("external_id", "")) for r in rows])
+    results: list[dict[str, Any]] = []
+    valid: list[tuple[int, SubmissionRow, Outcome]] = []
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(rows, start=1):
+        if number % 1000 == 0:
+            progress(1000)
+        errors = _row_errors(raw, issuer_id, now.date())
+        parsed = errors if isinstance(errors, list) else None
+        if parsed is None:
+            head, outcome = errors
+            row_errors = []
+            if head.learner not in learners:
+                row_errors.append(
+                    {"field": "learner", "message": f"unknown learner '{head.learner}'"}
+                )
+            if head.external_id in seen:
+                row_errors.append(
+                    {
+                        "field": "external_id",
+                        "message": f"repeats row {seen[head.external_id]} of this batch",
+                    }
+                )
+            elif head.external_id in taken:
+                row_errors.append(
+                    {
+                        "field": "external_id",
+                        "message": f"already stored (batch {taken[head.external_id]})",
+                    }
+                )
+            seen.setdefault(head.external_id, number)
+            if not row_errors:
+                valid.append((number, head, outcome))
+                results.append(
+                    {
+                        "row": number,
+                        "external_id": head.external_id,
+                        "status": "accepted",
+                        "errors": [],
+                    }
+                )
+                continue
+            parsed = row_errors
+        results.append(
+            {
+                "row": number,
+                "external_id": str(raw.get("external_id", "")),
+                "status": "rejected",
+                "errors": parsed,
+            }
+        )
+    rejected = [r for r in results if r["status"] == "rejected"]
+    if rejected and not keep_valid:
+        raise BatchInvalid(rejected)
+    batch = Batch(
+        issuer_id=issuer_id,
+        idempotency_key=key,
+        content_digest=digest,
+        submitter=submitter,
+        keep_valid=keep_valid,
+        accepted=len(valid),
+        rejected=len(rejected),
+        results=results,
+        created_at=now,
+    )
+    session.add(batch)
+    session.flush()
+    if valid:
+        _insert_outcomes(session, batch, issuer_id, valid, learners, submitter, now)
+    progress(len(rows) % 1000)
+    return BatchResult(batch.id, batch.accepted, batch.rejected, results)
+
+
+def _row_errors(
+    raw: dict[str, Any], issuer_id: str, today: dt.date
+) -> list[dict[str, str]] | tuple[SubmissionRow, Outcome]:
+    """The row's errors (field and message), or the parsed row."""
+    errors: list[dict[str, str]] = []
+    values = {k: v for k, v in raw.items() if k not in {"learner", "external_id"}}
+    values.setdefault("kind", OutcomeKind.ENTERPRISE_TRAINING.value)
+    date = values.get("date")
+    if isinstance(date, str) and not _iso_date(date):
+        errors.append({"field": "date", "message": f"'{date}' is not a date written YYYY-MM-DD"})
+        values.pop("date")
+    try:
+        head = SubmissionRow.model_validate(
+            {"learner": raw.get("learner"), "external_id": raw.get("external_id")}
+        )
+    except ValidationError as exc:
+        errors.extend(_pydantic_errors(exc))
+        head = None
+    try:
+        outcome = Outcome.model_validate(
+            {**values, "id": f"{issuer_id}:{raw.get('external_id')}", "issuer": issuer_id}
+        )
+    except ValidationError as exc:
+        errors.extend(e for e in _pydantic_errors(exc) if e["field"] != "date" or "date" in values)
+        outcome = None
+    if outcome is not None and outcome.date > today:
+        errors.append({"field": "date", "message": f"{outcome.date} is in the future"})
+    if errors or head is None or outcome is None:
+        return errors
+    return head, outcome
+
+
+def _iso_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
+def _pydantic_errors(exc: ValidationError) -> list[dict[str, str]]:
+    out = []
+    for error in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in error["loc"] if not (isinstance(p, str) and "[" in p))
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown field"
+        elif error["type"] == "missing":
+            message = "required"
+        out.append({"field": loc or "row", "message": message})
+    return out
+
+
+def _stored_external_ids(session: Session, issuer_id: str, ids: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), 1000):
+        chunk = unique[start : start + 1000]
+        query = select(OutcomeRow.external_id, OutcomeRow.batch_id).where(
+            OutcomeRow.issuer_id == issuer_id, OutcomeRow.external_id.in_(chunk)
+        )
+        found.update((ext, batch or 0) for ext, batch in session.execute(query))
+    return found
+
+
+def _insert_outcomes(
+    session: Session,
+    batch: Batch,
+    issuer_id: str,
+    valid: list[tuple[int, SubmissionRow, Outcome]],
+    learners: dict[str, Any],
+    submitter: str,
+    now: dt.datetime,
+) -> None:
+    rows = [
+        {
+            "learner_id": head.learner,
+            "issuer_id": issuer_id,
+            "external_id": head.external_id,
+            "kind": outcome.kind.value,
+            "obtained_on": outcome.date,
+            "attributes": outcome.model_dump(
+                mode="json", exclude_none=True, exclude={"id", "issuer", "status"}
+            ),
+            "status": "submitted",
+            "status_reason": None,
+            "batch_id": batch.id,
+            "created_at": now,
+        }
+        for _, head, outcome in valid
+    ]
+    ids = session.execute(
+        insert(OutcomeRow).returning(
+            OutcomeRow.id, OutcomeRow.external_id, sort_by_parameter_order=True
+        ),
+        rows,
+    ).all()
+    by_learner: dict[str, list[NewEntry]] = {}
+    for (outcome_id, external_id), (_, head, outcome) in zip(ids, valid, strict=True):
+        payload = {
+            "batch": batch.id,
+            "external_id": external_id,
+            "kind": outcome.kind.value,
+            "date": outcome.date.isoformat(),
+        }
+        by_learner.setdefault(head.learner, []).append(
+            NewEntry(EntryKind.DEPOSIT, payload, outcome_id=outcome_id)
+        )
+    ledger_rows = [
+        row
+        for learner_id in sorted(by_learner)
+        for row in chain(learners[learner_id], by_learner[learner_id], actor=submitter, at=now)
+    ]
+    session.execute(insert(LedgerEntry), ledger_rows)

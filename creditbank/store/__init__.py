@@ -1,0 +1,1 @@
+"""The bank's records: SQLAlchemy models, the unit of work, and the append-only ledger."""

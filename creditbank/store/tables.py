@@ -1,0 +1,164 @@
+"""The tables: typed ORM classes and no behaviour. Alembic (migrations/) owns the schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from creditbank.store.base import Base
+
+Id = String(120)
+
+
+class Learner(Base):
+    """A pseudonymous learning account; a national ID is kept only as a keyed hash."""
+
+    __tablename__ = "learners"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    national_id_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    employer_id: Mapped[str | None] = mapped_column(ForeignKey("issuers.id"))
+    ledger_seq: Mapped[int] = mapped_column(Integer, default=0)
+    ledger_head: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Issuer(Base):
+    """Who issues outcomes; copied from the published rule set, with accreditation periods."""
+
+    __tablename__ = "issuers"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    type: Mapped[str] = mapped_column(String(40))
+    name: Mapped[dict[str, Any]] = mapped_column(JSON)
+    accreditations: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class Batch(Base):
+    """A submission: idempotency key, submitter, content digest, counts and per-row results."""
+
+    __tablename__ = "batches"
+    __table_args__ = (UniqueConstraint("issuer_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    content_digest: Mapped[str] = mapped_column(String(64))
+    submitter: Mapped[str] = mapped_column(String(200))
+    keep_valid: Mapped[bool]
+    accepted: Mapped[int] = mapped_column(Integer)
+    rejected: Mapped[int] = mapped_column(Integer)
+    results: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OutcomeRow(Base):
+    """A learning outcome and its lifecycle; attributes as the engine's Outcome, in JSON."""
+
+    __tablename__ = "outcomes"
+    __table_args__ = (
+        UniqueConstraint("issuer_id", "external_id"),
+        CheckConstraint(
+            "status IN ('submitted','verified','recognised','rejected','revoked')", name="status"
+        ),
+        Index(None, "learner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"))
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"))
+    external_id: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(40))
+    obtained_on: Mapped[dt.date] = mapped_column(Date)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RuleSetVersion(Base):
+    """A rule set's full YAML sources and digest; once published it never changes."""
+
+    __tablename__ = "ruleset_versions"
+    __table_args__ = (
+        UniqueConstraint("pack_id", "digest"),
+        CheckConstraint("status IN ('draft','published','retired')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pack_id: Mapped[str] = mapped_column(Id)
+    digest: Mapped[str] = mapped_column(String(64))
+    sources: Mapped[dict[str, str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20))
+    effective_from: Mapped[dt.date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DecisionRow(Base):
+    """A stored audit: its inputs, the version used, the canonical decision and digests."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (Index(None, "learner_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"))
+    programme: Mapped[str] = mapped_column(Id)
+    application_date: Mapped[dt.date] = mapped_column(Date)
+    ruleset_version_id: Mapped[int] = mapped_column(ForeignKey("ruleset_versions.id"))
+    inputs: Mapped[list[Any]] = mapped_column(JSON)
+    canonical: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    input_digest: Mapped[str] = mapped_column(String(64))
+    ruleset_digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiKey(Base):
+    """An API key, stored as a hash, with its role and the party it speaks for."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    scope_id: Mapped[str | None] = mapped_column(Id)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LedgerEntry(Base):
+    """One append-only ledger entry, hash-chained to the previous entry of its account."""
+
+    __tablename__ = "ledger"
+    __table_args__ = (UniqueConstraint("learner_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ruleset_version_id: Mapped[int | None] = mapped_column(ForeignKey("ruleset_versions.id"))
+    outcome_id: Mapped[int | None] = mapped_column(ForeignKey("outcomes.id"))
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

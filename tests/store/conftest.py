@@ -1,0 +1,80 @@
+"""Databases for store and service tests: SQLite always, PostgreSQL when
+CREDITBANK_TEST_PG_URL is set. Each test gets an empty database migrated to head."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from creditbank.service import learners, rulesets
+from creditbank.store import migrate
+from creditbank.store.base import Base
+from creditbank.store.session import make_engine
+from tests.engine.small_rules import FRAME, RULES
+
+PG_URL = os.environ.get("CREDITBANK_TEST_PG_URL")
+DATABASES = ["sqlite", *(["postgresql"] if PG_URL else [])]
+NOW = dt.datetime(2026, 9, 1, 8, 0, tzinfo=dt.UTC)
+
+
+def reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        Base.metadata.drop_all(conn)
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'bank.sqlite3'}"
+    else:
+        assert PG_URL is not None
+        url = PG_URL
+        reset_postgres(url)
+    migrate.upgrade(url)
+    yield url
+    if request.param == "postgresql":
+        reset_postgres(url)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@dataclass(frozen=True)
+class Bank:
+    """A database with the small rule set published and three learners."""
+
+    engine: Engine
+    url: str
+    version_id: int
+
+
+def write_small_pack(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "frame.yaml").write_text(FRAME, encoding="utf-8")
+    (root / "rules.yaml").write_text(RULES, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def bank(engine: Engine, db_url: str, tmp_path: Path) -> Bank:
+    root = write_small_pack(tmp_path / "pack")
+    version = rulesets.load_draft(engine, root=root, actor="policy", now=NOW)
+    rulesets.publish(
+        engine, version_id=version.id, effective_from=dt.date(2020, 1, 1), actor="policy", now=NOW
+    )
+    for learner_id in ("L1", "L2", "L3"):
+        learners.register_learner(engine, learner_id=learner_id, now=NOW)
+    return Bank(engine, db_url, version.id)

@@ -1,0 +1,209 @@
+"""The bank's use cases end to end on a real database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, text
+
+from creditbank.errors import InputInvalid, NotFound
+from creditbank.service import accounts, audits, outcomes, rulesets, submissions
+from creditbank.service.errors import BatchInvalid, Conflict
+from creditbank.store import ledger
+from creditbank.store.session import session_scope
+from creditbank.store.tables import Batch, LedgerEntry, OutcomeRow
+from tests.store.conftest import NOW, Bank
+
+
+def training(
+    learner: str, ext: str, hours: int = 48, date: str = "2023-06-01"
+) -> dict[str, object]:
+    return {
+        "learner": learner,
+        "external_id": ext,
+        "kind": "enterprise_training",
+        "date": date,
+        "hours": hours,
+        "title": f"Course {ext}",
+    }
+
+
+def counts(bank: Bank) -> tuple[int, int, int]:
+    with session_scope(bank.engine) as s:
+        return (
+            s.scalar(select(func.count()).select_from(OutcomeRow)) or 0,
+            s.scalar(select(func.count()).select_from(LedgerEntry)) or 0,
+            s.scalar(select(func.count()).select_from(Batch)) or 0,
+        )
+
+
+def submit(bank: Bank, rows: list[dict[str, object]], key: str = "k1", **kw: object):  # type: ignore[no-untyped-def]
+    return submissions.submit_batch(
+        bank.engine,
+        issuer_id="acme",
+        idempotency_key=key,
+        rows=rows,
+        submitter="acme-hr",
+        now=NOW,
+        **kw,
+    )  # type: ignore[arg-type]
+
+
+def test_the_same_batch_twice_is_stored_once_and_replays_the_first_result(bank: Bank) -> None:
+    rows = [training("L1", "r1"), training("L2", "r2")]
+    first = submit(bank, rows)
+    assert (first.accepted, first.rejected, first.replayed) == (2, 0, False)
+    before = counts(bank)
+    again = submit(bank, rows)
+    assert again.replayed
+    assert (again.batch_id, again.accepted) == (first.batch_id, 2)
+    assert counts(bank) == before == (2, 2, 1)
+
+
+def test_the_same_key_with_other_content_is_refused(bank: Bank) -> None:
+    submit(bank, [training("L1", "r1")])
+    with pytest.raises(Conflict, match="different batch") as exc:
+        submit(bank, [training("L1", "r1", hours=8)])
+    assert exc.value.code == "batch.idempotency_conflict"
+
+
+def test_invalid_rows_refuse_the_whole_batch_with_every_rows_errors(bank: Bank) -> None:
+    rows = [
+        training("L1", "ok"),
+        training("nobody", "r2"),
+        training("L2", "r3", hours=-4),
+        {**training("L3", "r4"), "date": "2023/06/01"},
+        training("L1", "ok"),
+    ]
+    with pytest.raises(BatchInvalid) as exc:
+        submit(bank, rows)
+    errors = {(r["row"], e["field"]) for r in exc.value.rows for e in r["errors"]}
+    assert errors == {(2, "learner"), (3, "hours"), (4, "date"), (5, "external_id")}
+    assert "YYYY-MM-DD" in str(exc.value)
+    assert counts(bank) == (0, 0, 0)
+
+
+def test_keep_valid_stores_the_valid_rows_and_reports_the_others(bank: Bank) -> None:
+    result = submit(bank, [training("L1", "a"), training("L1", "b", hours=99999)], keep_valid=True)
+    assert (result.accepted, result.rejected) == (1, 1)
+    assert result.rows[1]["errors"][0]["field"] == "hours"
+    assert counts(bank)[0] == 1
+
+
+def test_external_ids_are_unique_per_issuer_across_batches(bank: Bank) -> None:
+    submit(bank, [training("L1", "r1")], key="a")
+    with pytest.raises(BatchInvalid, match="already stored"):
+        submit(bank, [training("L1", "r1")], key="b")
+
+
+def test_an_unknown_issuer_is_a_clear_error(bank: Bank) -> None:
+    with pytest.raises(NotFound, match="unknown issuer 'ghost'"):
+        submissions.submit_batch(
+            bank.engine,
+            issuer_id="ghost",
+            idempotency_key="k",
+            rows=[training("L1", "r")],
+            submitter="x",
+            now=NOW,
+        )
+
+
+def test_csv_with_bom_and_blank_lines_is_read_and_gbk_is_refused_clearly() -> None:
+    data = "\ufefflearner,external_id,date,hours,title\n\nL1,r1,2023-06-01,16,数控编程\n\n"
+    assert submissions.parse_csv_rows(data.encode("utf-8")) == [
+        {
+            "learner": "L1",
+            "external_id": "r1",
+            "date": "2023-06-01",
+            "hours": "16",
+            "title": "数控编程",
+        }
+    ]
+    with pytest.raises(InputInvalid, match="GBK"):
+        submissions.parse_csv_rows(data.replace("\ufeff", "").encode("gbk"))
+    with pytest.raises(InputInvalid, match="unknown column"):
+        submissions.parse_csv_rows(b"learner,external_id,date,hrs\nL1,r1,2023-01-01,3\n")
+    with pytest.raises(InputInvalid, match="missing column"):
+        submissions.parse_csv_rows(b"learner,date\nL1,2023-01-01\n")
+
+
+def test_lifecycle_recognition_statement_and_ledger(bank: Bank) -> None:
+    submit(bank, [training("L1", "r1", hours=48), training("L1", "r2", hours=32)])
+    with session_scope(bank.engine) as s:
+        ids = list(s.scalars(select(OutcomeRow.id).order_by(OutcomeRow.id)))
+    for outcome_id in ids:
+        outcomes.change_status(
+            bank.engine, outcome_id=outcome_id, action="verify", actor="registrar", now=NOW
+        )
+    report = outcomes.recognise(
+        bank.engine, learner_id="L1", on=dt.date(2024, 1, 1), actor="registrar", now=NOW
+    )
+    assert [r["credits"] for r in report] == ["3", "2"]
+    outcomes.change_status(
+        bank.engine,
+        outcome_id=ids[1],
+        action="revoke",
+        actor="registrar",
+        now=NOW,
+        reason="certificate withdrawn",
+    )
+    with pytest.raises(Conflict, match="cannot be"):
+        outcomes.change_status(
+            bank.engine, outcome_id=ids[1], action="verify", actor="registrar", now=NOW
+        )
+    with session_scope(bank.engine) as s:
+        account = accounts.statement(s, "L1")
+        checked, breaks = ledger.verify(s)
+    assert account.total_credits == Decimal(3)
+    assert [e["kind"] for e in account.ledger] == [
+        "deposit",
+        "deposit",
+        "verification",
+        "verification",
+        "recognition",
+        "recognition",
+        "revocation",
+    ]
+    assert (checked, breaks) == (7, [])
+
+
+def test_a_stored_decision_names_its_version_and_reruns_to_the_same_digest(bank: Bank) -> None:
+    submit(bank, [training("L2", "r1", hours=48)])
+    with session_scope(bank.engine) as s:
+        outcome_id = s.scalar(select(OutcomeRow.id))
+    outcomes.change_status(bank.engine, outcome_id=outcome_id, action="verify", actor="r", now=NOW)
+    decision_id, decision = audits.audit_learner(
+        bank.engine,
+        learner_id="L2",
+        programme="mech",
+        on=dt.date(2026, 9, 1),
+        actor="learner",
+        now=NOW,
+    )
+    assert decision.totals.transferred == Decimal(3)
+    with session_scope(bank.engine) as s:
+        rerun = audits.rerun_decision(s, decision_id)
+    assert rerun.reproduced
+
+
+def test_tampering_with_the_ledger_is_found_at_the_first_broken_entry(bank: Bank) -> None:
+    submit(bank, [training("L1", f"r{i}") for i in range(4)])
+    with bank.engine.begin() as conn:
+        conn.execute(text("UPDATE ledger SET actor = 'mallory' WHERE seq = 3"))
+    with session_scope(bank.engine) as s:
+        _, breaks = ledger.verify(s)
+    assert [(b.learner_id, b.seq) for b in breaks] == [("L1", 3)]
+    assert "changed" in breaks[0].problem
+
+
+def test_a_published_version_cannot_be_published_again(bank: Bank) -> None:
+    with pytest.raises(Conflict, match="only a draft"):
+        rulesets.publish(
+            bank.engine,
+            version_id=bank.version_id,
+            effective_from=dt.date(2021, 1, 1),
+            actor="p",
+            now=NOW,
+        )
