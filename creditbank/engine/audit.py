@@ -72,11 +72,11 @@ def compute_audit(
     duplicates = duplicate_groups(rules, transferable)
     cap_rows = build_caps(rules, programme, options, by_id, catalogue)
     problem = Problem(
-        keys=[o.key for o in options],
+        keys=[_tie_break_key(o, duplicates) for o in options],
         credits=[int(o.credits * SCALE) for o in options],
         outcome_counts=[len(o.outcomes) for o in options],
         resources=[
-            o.resources | {f"d:{duplicates[x]}" for x in o.outcomes if x in duplicates}
+            o.resources | {f"d:{duplicates[x][0]}" for x in o.outcomes if x in duplicates}
             for o in options
         ],
         caps=[cap for cap, _ in cap_rows],
@@ -137,6 +137,13 @@ def compute_audit(
         ),
     )
     return decision.sealed()
+
+
+def _tie_break_key(option: Option, duplicates: dict[str, tuple[str, int]]) -> str:
+    """Order of preference among equally good allocations: options using the better copy of a
+    repeated course first, then by key (target, rule id, outcome ids)."""
+    copy_rank = max((duplicates[o][1] for o in option.outcomes if o in duplicates), default=0)
+    return f"{copy_rank:04d}|{option.key}"
 
 
 def _earned(
@@ -239,18 +246,16 @@ def _unused(
                 )
             )
             continue
-        noted = candidates.failures.get(outcome.id)
+        # The most specific reason wins: a failed recognition (below grade) explains a
+        # category transfer that needed it better than "no rule".
+        noted = [(f, (ref,)) for f, ref in candidates.failures.get(outcome.id, [])]
         recognition = recognitions.get(outcome.id)
+        if isinstance(recognition, Failure):
+            noted.append((recognition, ()))
         if noted:
-            failure, ref = min(noted, key=lambda fr: SEVERITY[fr[0].reason])
+            failure, refs = min(noted, key=lambda fr: SEVERITY[fr[0].reason])
             result.append(
-                Unused(
-                    outcome=outcome.id, reason=failure.reason, params=failure.params, rules=(ref,)
-                )
-            )
-        elif isinstance(recognition, Failure):
-            result.append(
-                Unused(outcome=outcome.id, reason=recognition.reason, params=recognition.params)
+                Unused(outcome=outcome.id, reason=failure.reason, params=failure.params, rules=refs)
             )
         else:
             result.append(Unused(outcome=outcome.id, reason=Reason.NO_RULE))

@@ -144,8 +144,9 @@ def _family_subsumed(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, Fai
     return refused
 
 
-def duplicate_groups(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, str]:
-    """Outcome id -> its duplicate group (the smallest id in it), for groups of two or more."""
+def duplicate_groups(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, tuple[str, int]]:
+    """Outcome id -> (its duplicate group, its rank in the group: 0 is the copy to prefer, by
+    most credits, best score, best grade, earliest date), for groups of two or more."""
     policy = rules.ruleset.pack.duplicates
     parent: dict[str, str] = {o.id: o.id for o in outcomes}
 
@@ -169,7 +170,22 @@ def duplicate_groups(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, str
                 parent[find(outcome.id)] = find(seen[key])
             else:
                 seen[key] = outcome.id
-    groups: dict[str, list[str]] = defaultdict(list)
+    groups: dict[str, list[Outcome]] = defaultdict(list)
     for outcome in outcomes:
-        groups[find(outcome.id)].append(outcome.id)
-    return {member: min(group) for group in groups.values() if len(group) > 1 for member in group}
+        groups[find(outcome.id)].append(outcome)
+    ranked: dict[str, tuple[str, int]] = {}
+    for group in groups.values():
+        if len(group) > 1:
+            name = min(o.id for o in group)
+            ordered = sorted(group, key=lambda o: _keep_rank(o, rules))
+            ranked.update((o.id, (name, rank)) for rank, o in enumerate(ordered))
+    return ranked
+
+
+def _keep_rank(outcome: Outcome, rules: RuleSetAt) -> tuple[object, ...]:
+    grade_index = -1
+    for scale in rules.grade_scales:
+        if outcome.grade in scale.grades:
+            grade_index = scale.grades.index(outcome.grade)
+            break
+    return (-(outcome.credits or 0), -(outcome.score or -1), -grade_index, outcome.date, outcome.id)
