@@ -102,12 +102,12 @@ def build_options(
     def fail(outcome_id: str, failure: Failure, ref: RuleRef) -> None:
         result.failures.setdefault(outcome_id, []).append((failure, ref))
 
-    transfers, slots, index = _transfer_index(rules, programme.id)
+    transfers, ranks, slots, index = _transfer_index(rules, programme.id)
     nominees = _nominees(slots, index, outcomes)
     for position in sorted({r for r, _ in nominees}):
         rule = transfers[position]
         ref = RuleRef.of(rules, rule)
-        rank = (rule.priority, rule.specificity())
+        rank = ranks[position]
         parts = rule.from_.parts()
         eligible: list[list[Outcome]] = []
         for part_index, part in enumerate(parts):
@@ -168,16 +168,18 @@ def _rule_order(rule: schema.Transfer) -> tuple[int, int, str]:
 
 def _transfer_index(
     rules: RuleSetAt, programme_id: str
-) -> tuple[list[schema.Transfer], list[tuple[int, int]], SelectorIndex]:
-    """The programme's transfer rules in precedence order, each part's (rule, part) position,
-    and an index of the parts' selectors; built once per date and programme."""
+) -> tuple[list[schema.Transfer], list[tuple[int, int]], list[tuple[int, int]], SelectorIndex]:
+    """The programme's transfer rules in precedence order, their ranks (priority,
+    specificity), each part's (rule, part) position, and an index of the parts' selectors;
+    built once per date and programme."""
     memo_key = f"transfers:{programme_id}"
     cached = rules.memo.get(memo_key)
     if cached is None:
         transfers = sorted(rules.for_programme("transfers", programme_id), key=_rule_order)
         slots = [(r, p) for r, rule in enumerate(transfers) for p in range(len(rule.from_.parts()))]
         selectors = [transfers[r].from_.parts()[p] for r, p in slots]
-        cached = rules.memo[memo_key] = (transfers, slots, SelectorIndex(selectors))
+        ranks = [(rule.priority, rule.specificity()) for rule in transfers]
+        cached = rules.memo[memo_key] = (transfers, ranks, slots, SelectorIndex(selectors))
     return cached  # type: ignore[no-any-return]
 
 
