@@ -217,50 +217,39 @@ def _store(
     for number, raw in enumerate(rows, start=1):
         if number % 1000 == 0:
             progress(1000)
-        errors = _row_errors(raw, issuer_id, now.date())
-        parsed = errors if isinstance(errors, list) else None
-        if parsed is None:
-            head, outcome = errors
-            row_errors = []
+        errors, head, outcome = _parse_row(raw, issuer_id, now.date())
+        if head is not None:
             if head.learner not in learners:
-                row_errors.append(
-                    {"field": "learner", "message": f"unknown learner '{head.learner}'"}
-                )
+                errors.append({"field": "learner", "message": f"unknown learner '{head.learner}'"})
             if head.external_id in seen:
-                row_errors.append(
+                errors.append(
                     {
                         "field": "external_id",
                         "message": f"repeats row {seen[head.external_id]} of this batch",
                     }
                 )
             elif head.external_id in taken:
-                row_errors.append(
+                errors.append(
                     {
                         "field": "external_id",
                         "message": f"already stored (batch {taken[head.external_id]})",
                     }
                 )
             seen.setdefault(head.external_id, number)
-            if not row_errors:
-                valid.append((number, head, outcome))
-                results.append(
-                    {
-                        "row": number,
-                        "external_id": head.external_id,
-                        "status": "accepted",
-                        "errors": [],
-                    }
-                )
-                continue
-            parsed = row_errors
-        results.append(
-            {
-                "row": number,
-                "external_id": str(raw.get("external_id", "")),
-                "status": "rejected",
-                "errors": parsed,
-            }
-        )
+        if errors or head is None or outcome is None:
+            results.append(
+                {
+                    "row": number,
+                    "external_id": str(raw.get("external_id", "")),
+                    "status": "rejected",
+                    "errors": errors,
+                }
+            )
+        else:
+            valid.append((number, head, outcome))
+            results.append(
+                {"row": number, "external_id": head.external_id, "status": "accepted", "errors": []}
+            )
     rejected = [r for r in results if r["status"] == "rejected"]
     if rejected and not keep_valid:
         raise BatchInvalid(rejected)
@@ -283,36 +272,33 @@ def _store(
     return BatchResult(batch.id, batch.accepted, batch.rejected, results)
 
 
-def _row_errors(
+def _parse_row(
     raw: dict[str, Any], issuer_id: str, today: dt.date
-) -> list[dict[str, str]] | tuple[SubmissionRow, Outcome]:
-    """The row's errors (field and message), or the parsed row."""
+) -> tuple[list[dict[str, str]], SubmissionRow | None, Outcome | None]:
+    """Every error of a row (field and message), and whatever parts of it parsed."""
     errors: list[dict[str, str]] = []
     values = {k: v for k, v in raw.items() if k not in {"learner", "external_id"}}
     values.setdefault("kind", OutcomeKind.ENTERPRISE_TRAINING.value)
     date = values.get("date")
     if isinstance(date, str) and not _iso_date(date):
         errors.append({"field": "date", "message": f"'{date}' is not a date written YYYY-MM-DD"})
-        values.pop("date")
+        values["date"] = today.isoformat()  # keep checking the other fields
+    head = outcome = None
     try:
         head = SubmissionRow.model_validate(
             {"learner": raw.get("learner"), "external_id": raw.get("external_id")}
         )
     except ValidationError as exc:
         errors.extend(_pydantic_errors(exc))
-        head = None
     try:
         outcome = Outcome.model_validate(
             {**values, "id": f"{issuer_id}:{raw.get('external_id')}", "issuer": issuer_id}
         )
     except ValidationError as exc:
-        errors.extend(e for e in _pydantic_errors(exc) if e["field"] != "date" or "date" in values)
-        outcome = None
+        errors.extend(e for e in _pydantic_errors(exc) if e["field"] not in {"id", "issuer"})
     if outcome is not None and outcome.date > today:
         errors.append({"field": "date", "message": f"{outcome.date} is in the future"})
-    if errors or head is None or outcome is None:
-        return errors
-    return head, outcome
+    return errors, head, outcome
 
 
 def _iso_date(text: str) -> bool:

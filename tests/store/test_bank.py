@@ -85,6 +85,16 @@ def test_invalid_rows_refuse_the_whole_batch_with_every_rows_errors(bank: Bank) 
     assert counts(bank) == (0, 0, 0)
 
 
+def test_a_refused_batch_changes_nothing_already_stored(bank: Bank) -> None:
+    submit(bank, [training("L1", "r1")], key="good")
+    before = counts(bank)
+    with pytest.raises(BatchInvalid):
+        submit(bank, [training("L1", "r2"), training("L2", "r3", hours=0)], key="bad")
+    assert counts(bank) == before
+    with session_scope(bank.engine) as s:
+        assert ledger.verify(s) == (1, [])
+
+
 def test_keep_valid_stores_the_valid_rows_and_reports_the_others(bank: Bank) -> None:
     result = submit(bank, [training("L1", "a"), training("L1", "b", hours=99999)], keep_valid=True)
     assert (result.accepted, result.rejected) == (1, 1)

@@ -1,0 +1,70 @@
+"""The bank's commands as an operator runs them: upgrade, publish, import, statement, verify."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from creditbank.cli import app
+from creditbank.config import get_settings
+from tests.store.conftest import write_small_pack
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "bank.sqlite3"
+    monkeypatch.setenv("CREDITBANK_DATABASE_URL", f"sqlite:///{path}")
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
+
+
+def ok(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_an_operator_sets_up_the_bank_and_imports_a_csv_twice(
+    database: Path, tmp_path: Path
+) -> None:
+    ok("db", "upgrade")
+    pack = write_small_pack(tmp_path / "pack")
+    assert "version 1" in ok("versions", "load", str(pack))
+    ok("versions", "publish", "1", "--from", "2020-01-01")
+    ok("learners", "add", "L1", "--national-id", "110105194912310021")
+    csv_file = tmp_path / "acme-2026-09.csv"
+    csv_file.write_text(
+        "learner,external_id,date,hours,title\nL1,r1,2023-06-01,48,数控编程\n"
+        "L1,r2,2023-07-01,32,PLC\n",
+        encoding="utf-8",
+    )
+    assert "2 accepted, 0 rejected" in ok("import", str(csv_file), "--enterprise", "acme")
+    assert "already stored" in ok("import", str(csv_file), "--enterprise", "acme")
+    ok("outcomes", "set", "1", "verify")
+    statement = ok("statement", "L1")
+    assert "acme/r1" in statement
+    assert "verified" in statement
+    assert "ledger: 3 entries" in statement
+    assert "3 entries checked, 0 broken" in ok("ledger", "verify")
+    key = ok("keys", "create", "--role", "enterprise", "--enterprise", "acme").strip()
+    assert key.startswith("cb_")
+    assert key not in database.read_bytes().decode("latin-1")
+
+
+def test_a_bad_csv_is_refused_with_row_and_field(database: Path, tmp_path: Path) -> None:
+    ok("db", "upgrade")
+    ok("versions", "load", str(write_small_pack(tmp_path / "pack")))
+    ok("versions", "publish", "1", "--from", "2020-01-01")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("learner,external_id,date,hours\nL9,r1,01/06/2023,-3\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(bad), "--enterprise", "acme"])
+    assert result.exit_code == 1
+    assert "row 1: learner: unknown learner 'L9'" in result.output
+    assert "row 1: date: '01/06/2023' is not a date written YYYY-MM-DD" in result.output
+    assert "row 1: hours:" in result.output
