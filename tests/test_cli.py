@@ -152,7 +152,7 @@ def test_audit_table_and_json_and_a_bad_learner_file(pack: Path, tmp_path: Path)
     ]
     table = runner.invoke(app, [*args, "--lang", "zh"])
     assert table.exit_code == 0, table.output
-    assert "课程M2（3学分，免考）" in table.output
+    assert "课程M2“Machining practice”（3学分，免考）" in table.output
     as_json = runner.invoke(app, [*args, "--json"])
     assert json.loads(as_json.output)["totals"]["transferred"] == "3"
     learner.write_text(

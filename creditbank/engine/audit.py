@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from creditbank.domain import Outcome, OutcomeKind
 from creditbank.engine.allocation import Cap, Problem, solve
-from creditbank.engine.candidates import Candidates, Option, build_options
+from creditbank.engine.candidates import FIELD, Candidates, Option, build_options
 from creditbank.engine.decision import (
     Decision,
     Earned,
@@ -83,7 +83,7 @@ def compute_audit(
     )
     chosen = sorted(solve(problem), key=lambda i: options[i].key)
     _verify(problem, chosen)
-    grants = _grants(options, chosen)
+    grants = _grants(options, chosen, programme, catalogue)
     used = {o for i in chosen for o in options[i].outcomes}
     blocked = _blocked(problem, chosen)
     unused = _unused(
@@ -143,7 +143,7 @@ def _tie_break_key(option: Option, duplicates: dict[str, tuple[str, int]]) -> st
     """Order of preference among equally good allocations: options using the better copy of a
     repeated course first, then by key (target, rule id, outcome ids)."""
     copy_rank = max((duplicates[o][1] for o in option.outcomes if o in duplicates), default=0)
-    return f"{copy_rank:04d}|{option.key}"
+    return f"{copy_rank:04d}{FIELD}{option.key}"
 
 
 def _earned(
@@ -181,15 +181,23 @@ def _verify(problem: Problem, chosen: list[int]) -> None:
             raise RuntimeError(f"allocation exceeds cap {cap.id}: {load} > {cap.bound}")
 
 
-def _grants(options: list[Option], chosen: list[int]) -> list[Grant]:
+def _grants(
+    options: list[Option],
+    chosen: list[int],
+    programme: schema.Programme,
+    catalogue: dict[str, schema.Course],
+) -> list[Grant]:
+    categories = {c.id: c.name for c in programme.categories}
     grants = []
     for i in chosen:
         option = options[i]
         for target in option.targets:
+            name = catalogue[target.id].name if target.kind == "course" else categories[target.id]
             grants.append(
                 Grant(
                     target=target.id,
                     target_kind=target.kind,
+                    target_name=name,
                     category=target.category,
                     credits=target.credits,
                     outcomes=option.outcomes,
@@ -281,7 +289,8 @@ def _why_not_chosen(
             params={"limit": info.limit_id, "instance": info.instance},
             rules=(info.rule, *option.rules),
         )
-    for resource in sorted(problem.resources[best]):
+    # A repeated course says "duplicate" before "course already granted".
+    for resource in sorted(problem.resources[best], key=lambda r: (not r.startswith("d:"), r)):
         holder = chosen_by_resource.get(resource)
         if holder is not None:
             taker = options[holder]

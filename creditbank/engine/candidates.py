@@ -231,9 +231,14 @@ def _targets(
     return [(Target("category", cat, cat, credits),) for cat in to.category or ()]
 
 
+FIELD, ITEM = "\x1f", "\x1e"
+"""Separators below every printable character, so keys sort like the tuples they join."""
+
+
 def _key(targets: tuple[Target, ...], rule_id: str, ids: tuple[str, ...]) -> str:
-    what = "+".join(f"{t.kind}:{t.id}" for t in targets)
-    return f"{what}|{rule_id}|{','.join(ids)}"
+    """The option's identity and tie-break order: (targets, rule id, outcome ids)."""
+    what = ITEM.join(f"{t.kind}:{t.id}" for t in targets)
+    return FIELD.join((what, rule_id, ITEM.join(ids)))
 
 
 def _articulation(

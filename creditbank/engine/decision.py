@@ -22,6 +22,7 @@ class Grant(_Frozen):
 
     target: str
     target_kind: str  # "course" or "category"
+    target_name: Label
     category: str
     credits: Decimal
     outcomes: tuple[str, ...]

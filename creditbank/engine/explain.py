@@ -90,12 +90,12 @@ _UNUSED: dict[Reason, dict[Lang, str]] = {
 
 _GRANT = {
     "course": {
-        Lang.EN: "Course {target} ({credits} credits, {mark}) is granted for {outcomes} under {rules}.",
-        Lang.ZH: "{outcomes}认定为课程{target}（{credits}学分，{mark}），依据{rules}。",
+        Lang.EN: "Course {target} {name} ({credits} credits, {mark}) is granted for {outcomes} under {rules}.",
+        Lang.ZH: "{outcomes}认定为课程{target}“{name}”（{credits}学分，{mark}），依据{rules}。",
     },
     "category": {
-        Lang.EN: "{credits} credits in category {target} are granted for {outcomes} under {rules}.",
-        Lang.ZH: "{outcomes}计入{target}类{credits}学分，依据{rules}。",
+        Lang.EN: "{credits} credits in category {name} are granted for {outcomes} under {rules}.",
+        Lang.ZH: "{outcomes}计入“{name}”{credits}学分，依据{rules}。",
     },
 }
 
@@ -129,6 +129,7 @@ def explain_grant(grant: Grant, lang: Lang | str = Lang.EN) -> str:
     values = {
         "outcomes": ", ".join(grant.outcomes),
         "target": grant.target,
+        "name": grant.target_name.text(lang),
         "credits": str(grant.credits),
         "mark": grant.grade_mark.text(lang),
         "rules": ", ".join(f"{r.id} ({r.at})" for r in grant.rules),

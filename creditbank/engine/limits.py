@@ -84,7 +84,7 @@ def build_caps(
             rows.extend(
                 _limit_rows(
                     sub,
-                    f"{limit.id}.sub{index + 1}",
+                    sub.id or f"{limit.id}.sub{index + 1}",
                     limit,
                     ref,
                     rules,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -256,6 +257,8 @@ def _from_pydantic(
         )
     message = error["msg"].removeprefix("Value error, ")
     given = error.get("input")
+    if kind == "string_type" and isinstance(given, int | Decimal):
+        message += "; codes made of digits must be quoted, e.g. '54601'"
     if kind not in {"value_error", "assertion_error"} and _is_scalar(given):
         message = f"{message} (got {given!r})"
     return _finding(

@@ -551,6 +551,9 @@ class Per(StrEnum):
 class LimitBody(Strict):
     """The measure of a cap: credits, a share, or a count; optionally per value or period."""
 
+    id: Ident | None = Field(
+        default=None, description="a sub-limit's own id (default: <limit id>.sub<N>)"
+    )
     name: Label | None = None
     scope: LimitScope = LimitScope()
     max_credits: NonNegative | None = None
@@ -573,6 +576,7 @@ class LimitBody(Strict):
 class Limit(Dated, LimitBody):
     """A cap on transferred credits or certificates for a programme, with sub-caps."""
 
+    id: Ident
     programme: OneOrMany
     sub_limits: tuple[LimitBody, ...] = ()
 
