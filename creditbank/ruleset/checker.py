@@ -406,9 +406,14 @@ class _Checker:
         edges: dict[str, dict[str, tuple[Fraction, Any]]] = defaultdict(dict)
         for eq in self.rs.sections["equivalences"]:
             ratio = Fraction(eq.ratio)
-            edges[eq.from_][eq.to] = (ratio, eq)
+            pairs = [(eq.from_, eq.to, ratio)]
             if eq.both_ways:
-                edges[eq.to][eq.from_] = (1 / ratio, eq)
+                pairs.append((eq.to, eq.from_, 1 / ratio))
+            # Of parallel edges only the one with the highest ratio can make a cycle grow.
+            for source, target, value in pairs:
+                current = edges[source].get(target)
+                if current is None or value > current[0]:
+                    edges[source][target] = (value, eq)
         for component in _strong_components(edges):
             inner = [
                 (u, v, r, eq)

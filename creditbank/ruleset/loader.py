@@ -68,11 +68,14 @@ def check_rules(root: Path | str) -> CheckReport:
     findings: list[Finding] = []
     for path in rule_files(root):
         name = path.relative_to(root).as_posix()
+        data = path.read_bytes()
         try:
-            sources[name] = path.read_text(encoding="utf-8")
+            sources[name] = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            message = f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8"
-            findings.append(_finding(name, 1, 1, "rules.encoding", message))
+            line = data.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+            message = "the file is not UTF-8 text (saved as GBK?); save it as UTF-8"
+            findings.append(_finding(name, line, column, "rules.encoding", message))
     report = check_sources(sources, label=root.as_posix())
     return CheckReport(
         tuple(sorted([*findings, *report.findings], key=Finding.sort_key)),
@@ -219,7 +222,7 @@ def _validate(
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         for error in errors:
-            if not _caused_by_child(error, errors):
+            if not _caused_by_child(error, errors) and not _misspelt(error, errors):
                 findings.append(_from_pydantic(error, model_type, name, doc, path))
         return None
 
@@ -265,7 +268,7 @@ def _from_pydantic(
         name,
         line,
         col,
-        "rules.wrong_type" if kind != "value_error" else "rules.invalid_value",
+        "rules.wrong_type" if kind.endswith("_type") else "rules.invalid_value",
         message,
         key=dotted,
     )
@@ -277,6 +280,20 @@ def _caused_by_child(error: Any, errors: list[Any]) -> bool:
         return False
     loc = error["loc"]
     return any(len(e["loc"]) > len(loc) and e["loc"][: len(loc)] == loc for e in errors)
+
+
+def _misspelt(error: Any, errors: list[Any]) -> bool:
+    """A missing key that an unknown key beside it misspells (``credts``) is one mistake:
+    report the unknown key, whose message suggests the right name."""
+    if error["type"] != "missing":
+        return False
+    import difflib
+
+    loc, name = error["loc"][:-1], str(error["loc"][-1])
+    extras = [
+        str(e["loc"][-1]) for e in errors if e["type"] == "extra_forbidden" and e["loc"][:-1] == loc
+    ]
+    return bool(difflib.get_close_matches(name, extras, n=1, cutoff=0.6))
 
 
 def _is_internal(part: Any) -> bool:

@@ -45,6 +45,11 @@ def _sorted_unique(values: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(sorted(set(values), key=str))
 
 
+def _by_code(items: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Catalogue and programme courses are sets: keep them in code order."""
+    return tuple(sorted(items, key=lambda item: str(item.code)))
+
+
 def _check_fraction(value: str) -> str:
     try:
         fraction = Fraction(value)
@@ -219,7 +224,7 @@ class Catalogue(Strict):
     """The courses an institution teaches; programmes and equivalences refer to them."""
 
     institution: Ident
-    courses: tuple[Course, ...] = Field(min_length=1)
+    courses: Annotated[tuple[Course, ...], AfterValidator(_by_code)] = Field(min_length=1)
 
 
 class Category(Strict):
@@ -298,7 +303,7 @@ class Programme(Dated):
     level: Level
     total_credits: Positive
     categories: tuple[Category, ...] = Field(min_length=1)
-    courses: tuple[ProgrammeCourse, ...] = Field(min_length=1)
+    courses: Annotated[tuple[ProgrammeCourse, ...], AfterValidator(_by_code)] = Field(min_length=1)
     requirements: tuple[Requirement, ...] = ()
     source_minimums: tuple[SourceMinimum, ...] = ()
     residency: Residency | None = None
