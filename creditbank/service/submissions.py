@@ -29,7 +29,7 @@ from creditbank.service.errors import BatchInvalid, Conflict
 from creditbank.service.learners import lock_learners
 from creditbank.store.ledger import EntryKind, NewEntry, chain
 from creditbank.store.session import transaction
-from creditbank.store.tables import Batch, Issuer, LedgerEntry, OutcomeRow
+from creditbank.store.tables import Batch, Issuer, Learner, LedgerEntry, OutcomeRow
 
 MAX_ROWS = 200_000
 REQUIRED_COLUMNS = ("learner", "external_id", "date")
@@ -148,6 +148,9 @@ def submit_batch(
     digest = sha256_text(canonical_json({"rows": rows, "keep_valid": keep_valid}))
 
     def work(session: Session) -> BatchResult:
+        # Lock the accounts first: a concurrent sender of the same batch then waits here and
+        # sees the first one's batch, committed, when it checks the key.
+        learners = lock_learners(session, [str(r.get("learner", "")) for r in rows])
         replay = _replay(session, issuer_id, idempotency_key, digest)
         if replay is not None:
             return replay
@@ -155,6 +158,7 @@ def submit_batch(
             raise NotFound("issuer", issuer_id, hint="issuers come from the published rule set")
         return _store(
             session,
+            learners,
             issuer_id,
             idempotency_key,
             digest,
@@ -200,6 +204,7 @@ def _replay(session: Session, issuer_id: str, key: str, digest: str) -> BatchRes
 
 def _store(
     session: Session,
+    learners: dict[str, Learner],
     issuer_id: str,
     key: str,
     digest: str,
@@ -209,7 +214,6 @@ def _store(
     keep_valid: bool,
     progress: Callable[[int], None],
 ) -> BatchResult:
-    learners = lock_learners(session, [str(r.get("learner", "")) for r in rows])
     taken = _stored_external_ids(session, issuer_id, [str(r.get("external_id", "")) for r in rows])
     results: list[dict[str, Any]] = []
     valid: list[tuple[int, SubmissionRow, Outcome]] = []
