@@ -32,6 +32,7 @@ from creditbank.engine.matching import Failure
 from creditbank.engine.reasons import SEVERITY, Reason
 from creditbank.engine.recognition import BankCredit, compute_recognitions
 from creditbank.engine.screening import duplicate_groups, screen
+from creditbank.engine.trace import RuleRef
 from creditbank.errors import InputInvalid, NotFound
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSet, RuleSetAt
@@ -256,7 +257,9 @@ def _unused(
             continue
         # The most specific reason wins: a failed recognition (below grade) explains a
         # category transfer that needed it better than "no rule".
-        noted = [(f, (ref,)) for f, ref in candidates.failures.get(outcome.id, [])]
+        noted: list[tuple[Failure, tuple[RuleRef, ...]]] = [
+            (f, (ref,)) for f, ref in candidates.failures.get(outcome.id, [])
+        ]
         recognition = recognitions.get(outcome.id)
         if isinstance(recognition, Failure):
             noted.append((recognition, ()))

@@ -180,7 +180,7 @@ def _transfer_index(
         selectors = [transfers[r].from_.parts()[p] for r, p in slots]
         ranks = [(rule.priority, rule.specificity()) for rule in transfers]
         cached = rules.memo[memo_key] = (transfers, ranks, slots, SelectorIndex(selectors))
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def _nominees(

@@ -84,13 +84,13 @@ class EquivalenceGraph:
                 source = outcome_class(part)
                 self.graph.add_node(source, kind="outcome", match=part)
                 for prog_id in tr.programme:
-                    prog = rules.programmes.get(prog_id)
-                    if prog is None:
+                    member = rules.programmes.get(prog_id)
+                    if member is None:
                         continue
                     for code in tr.to.courses or ():
                         self.graph.add_edge(
                             source,
-                            course_node(prog.institution, code),
+                            course_node(member.institution, code),
                             kind="transfer",
                             rule=tr,
                             ref=RuleRef.of(rules, tr),
@@ -218,4 +218,4 @@ def equivalence_graph(rules: RuleSetAt) -> EquivalenceGraph:
     graph = rules.memo.get("graph")
     if graph is None:
         graph = rules.memo["graph"] = EquivalenceGraph(rules)
-    return graph  # type: ignore[no-any-return]
+    return graph

@@ -59,7 +59,7 @@ def _recognition_index(rules: RuleSetAt) -> tuple[list[schema.Recognition], Sele
     if cached is None:
         ordered = ranked(list(rules.sections["recognitions"]))
         cached = rules.memo["recognitions"] = (ordered, SelectorIndex([r.match for r in ordered]))
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def recognise(outcome: Outcome, rules: RuleSetAt, on: dt.date) -> BankCredit | Failure | None:

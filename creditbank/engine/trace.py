@@ -27,4 +27,4 @@ class RuleRef(BaseModel):
         ref = refs.get(id(item))
         if ref is None:
             ref = refs[id(item)] = cls(id=item.id, at=str(rules.where(item)))
-        return ref  # type: ignore[no-any-return]
+        return ref

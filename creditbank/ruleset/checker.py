@@ -232,7 +232,7 @@ class _Checker:
             self._rung(item, cond.min_rung, occupation, f"{key}.min_rung")
 
     def _programme_refs(self, item: Any, ids: Iterable[str]) -> list[schema.Programme]:
-        found = []
+        found: list[schema.Programme] = []
         for ident in ids:
             versions = self.programmes.get(ident)
             if not versions:
@@ -593,7 +593,7 @@ def _growing_cycle(
     nodes = sorted(component)
     best: dict[str, Fraction] = dict.fromkeys(nodes, Fraction(1))
     parent: dict[str, tuple[str, Any]] = {}
-    changed = None
+    changed: str | None = None
     for _ in range(len(nodes)):
         changed = None
         for u, v, ratio, eq in sorted(inner, key=lambda e: (e[0], e[1])):
@@ -603,7 +603,8 @@ def _growing_cycle(
                 changed = v
         if changed is None:
             return None
-    node = changed
+    assert changed is not None  # the loop ran at least once and kept relaxing
+    node: str = changed
     for _ in range(len(nodes)):
         node = parent[node][0]
     cycle = [node]

@@ -201,7 +201,7 @@ def _validated_items(
 
 def _item_type(section: str) -> type[BaseModel]:
     annotation = schema.RuleFile.model_fields[section].annotation
-    return annotation.__args__[0]  # type: ignore[no-any-return, union-attr]
+    return annotation.__args__[0]  # type: ignore[union-attr]
 
 
 @cache
@@ -218,7 +218,7 @@ def _validate(
     findings: list[Finding],
 ) -> BaseModel | None:
     try:
-        return _adapter(model_type).validate_python(raw)  # type: ignore[no-any-return]
+        return _adapter(model_type).validate_python(raw)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         for error in errors:

@@ -167,13 +167,18 @@ def _compare(expect: Expect, decision: Decision) -> Iterator[str]:
         ("categories", expect.categories, decision.categories),
     ):
         status = {g.id: g for g in groups}
-        for ident, want in wanted_map.items():
+        for ident, wanted_status in wanted_map.items():
             group = status.get(ident)
             if group is None:
                 yield f"{label}: '{ident}' is not in the decision"
-            elif ("met" if group.met else "not_met") != want:
-                yield f"{label}: '{ident}' expected {want}, got {group.credits} credits" + (
-                    f", missing {', '.join(group.courses_missing)}" if group.courses_missing else ""
+            elif ("met" if group.met else "not_met") != wanted_status:
+                yield (
+                    f"{label}: '{ident}' expected {wanted_status}, got {group.credits} credits"
+                    + (
+                        f", missing {', '.join(group.courses_missing)}"
+                        if group.courses_missing
+                        else ""
+                    )
                 )
     binding = sorted({lim.id for lim in decision.limits if lim.binding})
     for limit in expect.binding_limits:
