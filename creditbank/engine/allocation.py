@@ -14,9 +14,11 @@ The method, exact and pure Python:
    caps); each is solved alone, since the objective adds up across components.
 3. A component of one option is taken if it fits its caps. Larger ones go to a depth-first
    branch and bound: options in decreasing value, "take" tried before "skip", a greedy
-   solution as the first incumbent, and an upper bound that lets each free outcome contribute
-   at most its best compatible option's value per outcome (and never more than the sum of
-   compatible options). A branch is cut when its bound cannot beat the incumbent.
+   solution as the first incumbent, and the smaller of two upper bounds: each free outcome
+   contributes at most its best compatible option's value per outcome; and the credits still
+   reachable, where the options of each binding cap can add at most a fractional knapsack of
+   its remaining room (each option counted under one of its caps). A branch is cut when its
+   bound cannot beat the incumbent.
 
 Complexity: linear in the options for the fast paths; the search is exponential in the size
 of a component in the worst case (2^n nodes), but real components are small (a learner's
@@ -76,7 +78,10 @@ def solve(problem: Problem) -> frozenset[int]:
     chosen: set[int] = set()
     for component in _components(n, problem.resources, caps):
         member_caps = [c for c in caps if any(i in c.weights for i in component)]
-        chosen |= _Search(component, values, problem.resources, member_caps).run()
+        search = _Search(
+            component, values, problem.credits, _k1(problem), problem.resources, member_caps
+        )
+        chosen |= search.run()
     return frozenset(chosen)
 
 
@@ -96,12 +101,17 @@ def feasible(problem: Problem, chosen: frozenset[int]) -> bool:
     return all(sum(cap.weights.get(i, 0) for i in chosen) <= cap.bound for cap in problem.caps)
 
 
+def _k1(problem: Problem) -> int:
+    """Weight of one hundredth of a credit in the folded objective."""
+    return (1 << len(problem.keys)) * (sum(problem.outcome_counts) + 1)
+
+
 def _values(problem: Problem) -> list[int]:
     n = len(problem.keys)
     order = sorted(range(n), key=lambda i: problem.keys[i])
     rank = {index: position for position, index in enumerate(order)}
     k2 = 1 << n
-    k1 = k2 * (sum(problem.outcome_counts) + 1)
+    k1 = _k1(problem)
     return [
         problem.credits[i] * k1 - problem.outcome_counts[i] * k2 + (1 << (n - 1 - rank[i]))
         for i in range(n)
@@ -148,11 +158,15 @@ class _Search:
         self,
         members: list[int],
         values: list[int],
+        credits: Sequence[int],
+        k1: int,
         resources: Sequence[frozenset[str]],
         caps: list[Cap],
     ) -> None:
         self.order = sorted(members, key=lambda i: -values[i])
         self.values = values
+        self.credits = credits
+        self.k1 = k1
         self.resources = resources
         self.caps = caps
         self.cap_of = {
@@ -182,8 +196,11 @@ class _Search:
         return self.best
 
     def _bound(self, start: int, used: set[str], load: list[int]) -> int:
+        """An upper bound on the value the options from ``start`` on can still add."""
         total = 0
         per_resource: dict[str, int] = {}
+        uncapped = 0
+        by_cap: dict[int, list[int]] = {}
         for i in self.order[start:]:
             if not self.fits(i, used, load):
                 continue
@@ -193,7 +210,29 @@ class _Search:
             for resource in self.resources[i]:
                 if share > per_resource.get(resource, 0):
                     per_resource[resource] = share
-        return min(total, sum(per_resource.values()))
+            if self.cap_of[i]:
+                tightest = min(self.cap_of[i], key=lambda cw: self.caps[cw[0]].bound - load[cw[0]])
+                by_cap.setdefault(tightest[0], []).append(i)
+            else:
+                uncapped += self.credits[i]
+        reachable = uncapped + sum(
+            self._knapsack(members, ci, self.caps[ci].bound - load[ci])
+            for ci, members in by_cap.items()
+        )
+        return min(total, sum(per_resource.values()), reachable * self.k1)
+
+    def _knapsack(self, members: list[int], ci: int, room: int) -> int:
+        """Most credits members of cap ``ci`` can add in ``room``, allowing fractions."""
+        weights = self.caps[ci].weights
+        best = 0
+        for i in sorted(members, key=lambda i: -self.credits[i] / max(weights[i], 1)):
+            if weights[i] <= room:
+                best += self.credits[i]
+                room -= weights[i]
+            else:
+                best += -(-self.credits[i] * room // weights[i])
+                break
+        return best
 
     def _dfs(
         self, start: int, chosen: set[int], used: set[str], load: list[int], value: int

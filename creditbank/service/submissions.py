@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, String, column, insert, select, values
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -327,13 +327,31 @@ def _pydantic_errors(exc: ValidationError) -> list[dict[str, str]]:
 
 
 def _stored_external_ids(session: Session, issuer_id: str, ids: list[str]) -> dict[str, int]:
+    """Which of ``ids`` the issuer already stored, and in which batch.
+
+    On PostgreSQL a join with a VALUES list, not ``IN (...)``: the planner then looks each id
+    up in the (issuer, external id) index even before the table's statistics are gathered
+    (with ``IN`` on a fresh table it scanned every stored row, once per chunk).
+    """
     found: dict[str, int] = {}
     unique = sorted(set(ids))
+    postgres = session.get_bind().dialect.name == "postgresql"
     for start in range(0, len(unique), 1000):
         chunk = unique[start : start + 1000]
-        query = select(OutcomeRow.external_id, OutcomeRow.batch_id).where(
-            OutcomeRow.issuer_id == issuer_id, OutcomeRow.external_id.in_(chunk)
-        )
+        query = select(OutcomeRow.external_id, OutcomeRow.batch_id)
+        if postgres:
+            wanted = values(column("external_id", String), name="wanted").data(
+                [(i,) for i in chunk]
+            )
+            query = query.join(
+                wanted,
+                (OutcomeRow.issuer_id == issuer_id)
+                & (OutcomeRow.external_id == wanted.c.external_id),
+            )
+        else:
+            query = query.where(
+                OutcomeRow.issuer_id == issuer_id, OutcomeRow.external_id.in_(chunk)
+            )
         found.update((ext, batch or 0) for ext, batch in session.execute(query))
     return found
 
@@ -364,14 +382,17 @@ def _insert_outcomes(
         }
         for _, head, outcome in valid
     ]
-    ids = session.execute(
-        insert(OutcomeRow).returning(
-            OutcomeRow.id, OutcomeRow.external_id, sort_by_parameter_order=True
-        ),
+    # A Core insert, ids matched by external id: asking for them in parameter order would
+    # make SQLite send one statement per row.
+    table = OutcomeRow.__table__
+    returned = session.execute(
+        insert(table).returning(table.c.id, table.c.external_id),  # type: ignore[arg-type]
         rows,
-    ).all()
+    )
+    ids = {external_id: outcome_id for outcome_id, external_id in returned}
     by_learner: dict[str, list[NewEntry]] = {}
-    for (outcome_id, external_id), (_, head, outcome) in zip(ids, valid, strict=True):
+    for _, head, outcome in valid:
+        external_id, outcome_id = head.external_id, ids[head.external_id]
         payload = {
             "batch": batch.id,
             "external_id": external_id,
@@ -386,4 +407,4 @@ def _insert_outcomes(
         for learner_id in sorted(by_learner)
         for row in chain(learners[learner_id], by_learner[learner_id], actor=submitter, at=now)
     ]
-    session.execute(insert(LedgerEntry), ledger_rows)
+    session.execute(insert(LedgerEntry.__table__), ledger_rows)  # type: ignore[arg-type]

@@ -1,0 +1,571 @@
+"""Store benchmark: enterprise-batch ingest through the service against a raw-insert floor.
+
+For each database (SQLite always; PostgreSQL with ``--pg URL`` or CREDITBANK_TEST_PG_URL):
+
+* service: ``--records`` enterprise training records (default 100,000) over ``--learners``
+  registered learners (default 5,000), sent with ``submissions.submit_batch`` in batches of
+  ``--batch`` rows (default 20,000), each with its own idempotency key: validation, the batch
+  row, the outcomes and the hash-chained ledger deposits, one transaction per batch;
+* floor: the same rows (the same columns and values the service writes to ``outcomes``) sent
+  with a bare SQLAlchemy Core ``conn.execute(insert(OutcomeRow), rows)``, one transaction per
+  batch, into the same table of a fresh database;
+* the account statement and the audit against programme ``mech`` of one learner with 200
+  verified outcomes (after the ingest, so the tables are full), median of ``--calls`` calls.
+  An audit that runs past ``--audit-budget`` seconds is cut off and reported as such; learners
+  with 25 to 100 verified outcomes are then audited once each, to show how the audit grows.
+
+Every ingest measurement gets a fresh database (a new SQLite file; PostgreSQL tables and
+alembic_version dropped, then ``migrate.upgrade``), is repeated ``--repeat`` times, and the
+medians are quoted. Accounts are bulk-inserted with the values ``register_learner`` writes.
+``--analyze`` runs an untimed ANALYZE after each service batch. PostgreSQL is reset: point
+``--pg`` at a test database only. Other processes on the machine skew the figures.
+
+    .venv/bin/python scripts/bench_store.py [--records N] [--repeat R] [--pg URL]
+    .venv/bin/python scripts/bench_store.py --profile      # cProfile of one SQLite batch
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import importlib.util
+import io
+import os
+import pstats
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select, text
+
+from creditbank.domain import Outcome, OutcomeKind
+from creditbank.service import accounts, audits, learners, outcomes, rulesets, submissions
+from creditbank.store import migrate
+from creditbank.store.base import Base
+from creditbank.store.ledger import utc
+from creditbank.store.session import make_engine, session_scope
+from creditbank.store.tables import Batch, Learner, LedgerEntry, OutcomeRow
+
+ROOT = Path(__file__).resolve().parents[1]
+NOW = dt.datetime(2026, 9, 1, 8, 0, tzinfo=dt.UTC)
+ISSUER, SUBMITTER, PROGRAMME = "acme", "acme-hr", "mech"
+STATEMENT_LEARNER, STATEMENT_OUTCOMES = "bench-statement", 200
+SCALING = (25, 50, 75, 100)
+"""Outcome counts of the extra learners audited once each (the audit's growth)."""
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --- workload -------------------------------------------------------------------------------
+
+
+def learner_ids(count: int) -> list[str]:
+    return [f"L{i:05d}" for i in range(count)]
+
+
+def make_rows(count: int, learners_: list[str], prefix: str = "t") -> list[dict[str, Any]]:
+    """Deterministic enterprise training records, spread evenly over the learners."""
+    rows = []
+    for i in range(count):
+        rows.append(
+            {
+                "learner": learners_[i % len(learners_)],
+                "external_id": f"{prefix}{i:07d}",
+                "kind": "enterprise_training",
+                "date": dt.date(2021 + i % 4, 1 + i % 12, 1 + i % 28).isoformat(),
+                "hours": (8, 16, 24, 32, 40, 48)[i % 6],
+                "title": f"Safety and machining course {i % 97}",
+                "programme": f"ep{i % 40}",
+            }
+        )
+    return rows
+
+
+def outcome_values(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the service writes to ``outcomes`` for each row (without batch_id), computed the
+    way ``submissions._insert_outcomes`` does; outside every timing."""
+    out = []
+    for raw in rows:
+        values = {k: v for k, v in raw.items() if k not in {"learner", "external_id"}}
+        values.setdefault("kind", OutcomeKind.ENTERPRISE_TRAINING.value)
+        outcome = Outcome.model_validate(
+            {**values, "id": f"{ISSUER}:{raw['external_id']}", "issuer": ISSUER}
+        )
+        out.append(
+            {
+                "learner_id": raw["learner"],
+                "issuer_id": ISSUER,
+                "external_id": raw["external_id"],
+                "kind": outcome.kind.value,
+                "obtained_on": outcome.date,
+                "attributes": outcome.model_dump(
+                    mode="json", exclude_none=True, exclude={"id", "issuer", "status"}
+                ),
+                "status": "submitted",
+                "status_reason": None,
+                "created_at": NOW,
+            }
+        )
+    return out
+
+
+def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def write_small_pack(root: Path) -> Path:
+    """tests/engine/small_rules.py's pack (issuer ``acme`` is an enterprise, programme
+    ``mech``), written as YAML files under ``root``."""
+    spec = importlib.util.spec_from_file_location(
+        "_bench_small_rules", ROOT / "tests" / "engine" / "small_rules.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "frame.yaml").write_text(module.FRAME, encoding="utf-8")
+    (root / "rules.yaml").write_text(module.RULES, encoding="utf-8")
+    return root
+
+
+# --- databases ------------------------------------------------------------------------------
+
+
+def reset_postgres(url: str) -> None:
+    """As tests/store/conftest.py: drop every table and alembic_version."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        Base.metadata.drop_all(conn)
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
+@contextmanager
+def fresh_database(kind: str, pg_url: str | None, workdir: Path) -> Iterator[str]:
+    """A migrated, empty database's URL (removed or reset afterwards)."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+            url = f"sqlite:///{Path(tmp) / 'bank.sqlite3'}"
+            migrate.upgrade(url)
+            yield url
+    else:
+        assert pg_url is not None
+        reset_postgres(pg_url)
+        migrate.upgrade(pg_url)
+        try:
+            yield pg_url
+        finally:
+            reset_postgres(pg_url)
+
+
+def set_up_bank(engine: Engine, pack: Path, ids: list[str]) -> None:
+    """Publish the small pack and open the accounts.
+
+    The accounts are bulk-inserted with exactly the values ``learners.register_learner``
+    writes (5,000 one-row transactions would only lengthen the setup)."""
+    version = rulesets.load_draft(engine, root=pack, actor="policy", now=NOW)
+    rulesets.publish(
+        engine, version_id=version.id, effective_from=dt.date(2020, 1, 1), actor="policy", now=NOW
+    )
+    rows = [
+        {
+            "id": learner_id,
+            "national_id_hash": None,
+            "employer_id": None,
+            "ledger_seq": 0,
+            "ledger_head": "",
+            "created_at": NOW,
+        }
+        for learner_id in ids
+    ]
+    with engine.begin() as conn:
+        conn.execute(insert(Learner), rows)
+
+
+def count(engine: Engine, table: type[Any]) -> int:
+    with session_scope(engine) as session:
+        return session.scalar(select(func.count()).select_from(table)) or 0
+
+
+# --- measurements ---------------------------------------------------------------------------
+
+
+def run_service(
+    url: str, pack: Path, ids: list[str], rows: list[dict[str, Any]], size: int, analyze: bool
+) -> float:
+    """Seconds to store ``rows`` with submit_batch, ``size`` rows a batch (with ``analyze``,
+    an untimed ANALYZE after each batch refreshes the planner's statistics)."""
+    engine = make_engine(url)
+    try:
+        set_up_bank(engine, pack, ids)
+        elapsed = 0.0
+        for number, batch in enumerate(chunks(rows, size), start=1):
+            start = time.perf_counter()
+            result = submissions.submit_batch(
+                engine,
+                issuer_id=ISSUER,
+                idempotency_key=f"bench-{number}",
+                rows=batch,
+                submitter=SUBMITTER,
+                now=NOW,
+            )
+            took = time.perf_counter() - start
+            elapsed += took
+            if (result.accepted, result.rejected, result.replayed) != (len(batch), 0, False):
+                raise SystemExit(f"batch {number}: unexpected result {result.accepted=}")
+            log(f"    batch {number}: {len(batch)} rows in {took:.2f} s")
+            if analyze:
+                with engine.begin() as conn:
+                    conn.execute(text("ANALYZE"))
+        stored, entries = count(engine, OutcomeRow), count(engine, LedgerEntry)
+        if (stored, entries) != (len(rows), len(rows)):
+            raise SystemExit(f"service stored {stored} outcomes and {entries} ledger entries")
+        return elapsed
+    finally:
+        engine.dispose()
+
+
+def run_floor(
+    url: str, pack: Path, ids: list[str], values: list[dict[str, Any]], size: int
+) -> float:
+    """Seconds for a bare Core executemany of the same outcome rows, one transaction a batch
+    (the batch rows they point to are inserted beforehand, untimed)."""
+    engine = make_engine(url)
+    try:
+        set_up_bank(engine, pack, ids)
+        batches = list(chunks(values, size))
+        with engine.begin() as conn:
+            batch_ids = [
+                conn.execute(
+                    insert(Batch).returning(Batch.id),
+                    {
+                        "issuer_id": ISSUER,
+                        "idempotency_key": f"bench-{number}",
+                        "content_digest": "0" * 64,
+                        "submitter": SUBMITTER,
+                        "keep_valid": False,
+                        "accepted": len(batch),
+                        "rejected": 0,
+                        "results": [],
+                        "created_at": NOW,
+                    },
+                ).scalar_one()
+                for number, batch in enumerate(batches, start=1)
+            ]
+        prepared = [
+            [{**row, "batch_id": batch_id} for row in batch]
+            for batch_id, batch in zip(batch_ids, batches, strict=True)
+        ]
+        start = time.perf_counter()
+        for batch in prepared:
+            with engine.begin() as conn:
+                conn.execute(insert(OutcomeRow), batch)
+        elapsed = time.perf_counter() - start
+        stored = count(engine, OutcomeRow)
+        if stored != len(values):
+            raise SystemExit(f"floor stored {stored} outcomes")
+        return elapsed
+    finally:
+        engine.dispose()
+
+
+def check_same_values(url: str, values: list[dict[str, Any]], sample: int = 2000) -> None:
+    """The floor writes what the service wrote: compare the first ``sample`` rows."""
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            stored = session.scalars(select(OutcomeRow).order_by(OutcomeRow.id).limit(sample)).all()
+            for row, expected in zip(stored, values, strict=False):
+                got = {key: getattr(row, key) for key in expected}
+                got["created_at"] = utc(got["created_at"])
+                if got != {**expected, "created_at": NOW}:
+                    raise SystemExit(f"floor row differs from the service's:\n{got}\n{expected}")
+    finally:
+        engine.dispose()
+
+
+class Overrun(Exception):
+    """A call ran past its time budget (raised from SIGALRM, between bytecodes)."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    def expire(_signum: int, _frame: Any) -> None:
+        raise Overrun
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def timed_calls(fn: Callable[[], Any], calls: int, budget: float) -> tuple[float | None, int]:
+    """Median ms of up to ``calls`` calls after a warm-up call (rule-set parse, date
+    indexes); calls stop once ``budget`` seconds are spent (at least 3 are kept). ``None``
+    when the warm-up call alone overran the budget."""
+    try:
+        with time_limit(budget):
+            fn()
+    except Overrun:
+        return None, 0
+    times: list[float] = []
+    spent = 0.0
+    while len(times) < calls and (len(times) < 3 or spent < budget):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+        spent += times[-1]
+    return statistics.median(times) * 1000, len(times)
+
+
+def verified_learner(engine: Engine, learner_id: str, count_: int) -> None:
+    """A registered learner with ``count_`` enterprise outcomes, submitted as one batch and
+    each verified through ``outcomes.change_status`` (a ledger entry each)."""
+    learners.register_learner(engine, learner_id=learner_id, now=NOW)
+    submissions.submit_batch(
+        engine,
+        issuer_id=ISSUER,
+        idempotency_key=f"bench-{learner_id}",
+        rows=make_rows(count_, [learner_id], prefix=f"{learner_id}-"),
+        submitter=SUBMITTER,
+        now=NOW,
+    )
+    with session_scope(engine) as session:
+        ids = session.scalars(
+            select(OutcomeRow.id).where(OutcomeRow.learner_id == learner_id).order_by(OutcomeRow.id)
+        ).all()
+    for outcome_id in ids:
+        outcomes.change_status(
+            engine, outcome_id=outcome_id, action="verify", actor="verifier", now=NOW
+        )
+    with session_scope(engine) as session:
+        verified = session.scalar(
+            select(func.count())
+            .select_from(OutcomeRow)
+            .where(OutcomeRow.learner_id == learner_id, OutcomeRow.status == "verified")
+        )
+    if verified != count_:
+        raise SystemExit(f"{learner_id}: {verified} verified outcomes, expected {count_}")
+
+
+@dataclass
+class AccountFigures:
+    statement_ms: float
+    statement_calls: int
+    outcomes: int
+    entries: int
+    audit_ms: float | None
+    audit_calls: int
+    scaling: list[tuple[int, float | None]]
+
+
+def audit_call(engine: Engine, learner_id: str) -> Callable[[], Any]:
+    return lambda: audits.audit_learner(
+        engine,
+        learner_id=learner_id,
+        programme=PROGRAMME,
+        on=NOW.date(),
+        actor="registrar",
+        now=NOW,
+    )
+
+
+def statement_and_audit(url: str, calls: int, budget: float) -> AccountFigures:
+    """The statement and the audit of a learner with 200 verified outcomes, in the database
+    the last ingest filled; then one audit each of learners with fewer outcomes."""
+    engine = make_engine(url)
+    try:
+        verified_learner(engine, STATEMENT_LEARNER, STATEMENT_OUTCOMES)
+
+        def one_statement() -> accounts.Statement:
+            with session_scope(engine) as session:
+                return accounts.statement(session, STATEMENT_LEARNER)
+
+        shown = one_statement()
+        statement_ms, statement_calls = timed_calls(one_statement, calls, budget)
+        assert statement_ms is not None
+        audit_ms, audit_calls = timed_calls(audit_call(engine, STATEMENT_LEARNER), calls, budget)
+        scaling: list[tuple[int, float | None]] = []
+        for size in SCALING:
+            learner_id = f"bench-audit-{size}"
+            verified_learner(engine, learner_id, size)
+            ms, _ = timed_calls(audit_call(engine, learner_id), 1, budget)
+            scaling.append((size, ms))
+        return AccountFigures(
+            statement_ms,
+            statement_calls,
+            len(shown.outcomes),
+            len(shown.ledger),
+            audit_ms,
+            audit_calls,
+            scaling,
+        )
+    finally:
+        engine.dispose()
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+def bench_database(
+    kind: str, pg_url: str | None, args: argparse.Namespace, workdir: Path, pack: Path
+) -> None:
+    ids = learner_ids(args.learners)
+    rows = make_rows(args.records, ids)
+    values = outcome_values(rows)
+    service_runs: list[float] = []
+    floor_runs: list[float] = []
+    figures: AccountFigures | None = None
+    for rep in range(1, args.repeat + 1):
+        log(f"{kind}: run {rep}/{args.repeat}: service ingest of {args.records} records")
+        with fresh_database(kind, pg_url, workdir) as url:
+            service_runs.append(run_service(url, pack, ids, rows, args.batch, args.analyze))
+            log(f"{kind}:   service {args.records / service_runs[-1]:,.0f} records/s")
+            if rep == 1:
+                check_same_values(url, values)
+            if rep == args.repeat:
+                log(f"{kind}: statement and audit of a learner with 200 verified outcomes")
+                figures = statement_and_audit(url, args.calls, args.audit_budget)
+        log(f"{kind}: run {rep}/{args.repeat}: floor (Core executemany into outcomes)")
+        with fresh_database(kind, pg_url, workdir) as url:
+            floor_runs.append(run_floor(url, pack, ids, values, args.batch))
+            log(f"{kind}:   floor {args.records / floor_runs[-1]:,.0f} records/s")
+    service, floor = statistics.median(service_runs), statistics.median(floor_runs)
+    rate = args.records / service
+    print(
+        f"{kind}: {args.records:,} enterprise records, batches of {args.batch:,}, "
+        f"{args.learners:,} learners; median of {len(service_runs)} (fresh database each)"
+        + ("; ANALYZE after each service batch" if args.analyze else "")
+    )
+    print(
+        f"  service submit_batch : {rate:10,.0f} records/s  ({service:.2f} s; runs "
+        + ", ".join(f"{t:.2f}" for t in service_runs)
+        + ")"
+    )
+    print(
+        f"  floor Core executemany: {args.records / floor:10,.0f} records/s  ({floor:.2f} s; runs "
+        + ", ".join(f"{t:.2f}" for t in floor_runs)
+        + ")"
+    )
+    goal = "met" if service / floor <= 2 else "NOT met"
+    print(f"  ratio service/floor (time): {service / floor:.2f}x  (goal <= 2x: {goal})")
+    if kind == "sqlite":
+        goal = "met" if rate >= 10_000 else "NOT met"
+        print(f"  SQLite service rate goal >= 10,000 records/s: {goal}")
+    assert figures is not None
+    print(
+        f"  statement ({figures.outcomes} outcomes, {figures.entries} ledger entries): "
+        f"median {figures.statement_ms:.1f} ms of {figures.statement_calls} calls"
+    )
+    if figures.audit_ms is None:
+        audit = f"did NOT finish within {args.audit_budget:.0f} s (one call, interrupted)"
+    else:
+        audit = f"median {figures.audit_ms:.1f} ms of {figures.audit_calls} calls"
+    print(f"  audit against '{PROGRAMME}' ({STATEMENT_OUTCOMES} verified outcomes): {audit}")
+    print(
+        "  audit, one call per learner with N verified outcomes: "
+        + ", ".join(
+            f"N={size}: " + (f"{ms:.0f} ms" if ms is not None else f"> {args.audit_budget:.0f} s")
+            for size, ms in figures.scaling
+        )
+    )
+    sys.stdout.flush()
+
+
+def profile_one_batch(args: argparse.Namespace, workdir: Path, pack: Path) -> None:
+    """cProfile of one submit_batch of ``--batch`` rows on a fresh SQLite database."""
+    ids = learner_ids(args.learners)
+    rows = make_rows(min(args.batch, args.records), ids)
+    with fresh_database("sqlite", None, workdir) as url:
+        engine = make_engine(url)
+        set_up_bank(engine, pack, ids)
+        profiler = cProfile.Profile()
+        log(f"profiling one submit_batch of {len(rows)} rows on SQLite")
+        start = time.perf_counter()
+        profiler.enable()
+        submissions.submit_batch(
+            engine,
+            issuer_id=ISSUER,
+            idempotency_key="bench-profile",
+            rows=rows,
+            submitter=SUBMITTER,
+            now=NOW,
+        )
+        profiler.disable()
+        took = time.perf_counter() - start
+        engine.dispose()
+    print(f"one batch of {len(rows):,} rows under cProfile: {took:.2f} s")
+    for order in ("tottime", "cumulative"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(30)
+        print(out.getvalue())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=20_000, help="rows per batch")
+    parser.add_argument("--learners", type=int, default=5_000)
+    parser.add_argument("--calls", type=int, default=20, help="statement and audit calls")
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("CREDITBANK_TEST_PG_URL"),
+        help="PostgreSQL test database URL (its tables are dropped); "
+        "default CREDITBANK_TEST_PG_URL",
+    )
+    parser.add_argument(
+        "--audit-budget",
+        type=float,
+        default=20.0,
+        help="seconds one audit (and each series of calls) may take before it is cut off",
+    )
+    parser.add_argument(
+        "--analyze",
+        action="store_true",
+        help="run an untimed ANALYZE after each service batch (fresh statistics)",
+    )
+    parser.add_argument("--profile", action="store_true", help="cProfile one SQLite batch")
+    args = parser.parse_args()
+    if args.records < 1 or args.repeat < 1 or args.batch < 1 or args.learners < 1:
+        parser.error("--records, --repeat, --batch and --learners must be positive")
+    if args.batch > submissions.MAX_ROWS:
+        parser.error(f"--batch is at most {submissions.MAX_ROWS}")
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} cores, load average {load:.2f} at start")
+    with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
+        workdir = Path(tmp)
+        pack = write_small_pack(workdir / "pack")
+        if args.profile:
+            profile_one_batch(args, workdir, pack)
+            return
+        started = time.perf_counter()
+        bench_database("sqlite", None, args, workdir, pack)
+        if args.pg:
+            bench_database("postgresql", args.pg, args, workdir, pack)
+        else:
+            print("postgresql: skipped (give --pg URL or set CREDITBANK_TEST_PG_URL)")
+    print(
+        f"total {time.perf_counter() - started:.0f} s; load average "
+        f"{os.getloadavg()[0]:.2f} at end (other processes on the machine skew the figures)"
+    )
+
+
+if __name__ == "__main__":
+    main()
