@@ -49,7 +49,6 @@ from sqlalchemy import Engine, func, insert, select, text
 from creditbank.domain import Outcome, OutcomeKind
 from creditbank.service import accounts, audits, learners, outcomes, rulesets, submissions
 from creditbank.store import migrate
-from creditbank.store.base import Base
 from creditbank.store.ledger import utc
 from creditbank.store.session import make_engine, session_scope
 from creditbank.store.tables import Batch, Learner, LedgerEntry, OutcomeRow
@@ -102,19 +101,7 @@ def outcome_values(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             {**values, "id": f"{ISSUER}:{raw['external_id']}", "issuer": ISSUER}
         )
         out.append(
-            {
-                "learner_id": raw["learner"],
-                "issuer_id": ISSUER,
-                "external_id": raw["external_id"],
-                "kind": outcome.kind.value,
-                "obtained_on": outcome.date,
-                "attributes": outcome.model_dump(
-                    mode="json", exclude_none=True, exclude={"id", "issuer", "status"}
-                ),
-                "status": "submitted",
-                "status_reason": None,
-                "created_at": NOW,
-            }
+            submissions.outcome_row(raw["learner"], ISSUER, raw["external_id"], outcome, None, NOW)
         )
     return out
 
@@ -142,15 +129,6 @@ def write_small_pack(root: Path) -> Path:
 # --- databases ------------------------------------------------------------------------------
 
 
-def reset_postgres(url: str) -> None:
-    """As tests/store/conftest.py: drop every table and alembic_version."""
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        Base.metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
-
-
 @contextmanager
 def fresh_database(kind: str, pg_url: str | None, workdir: Path) -> Iterator[str]:
     """A migrated, empty database's URL (removed or reset afterwards)."""
@@ -161,12 +139,12 @@ def fresh_database(kind: str, pg_url: str | None, workdir: Path) -> Iterator[str
             yield url
     else:
         assert pg_url is not None
-        reset_postgres(pg_url)
+        migrate.drop_everything(pg_url)
         migrate.upgrade(pg_url)
         try:
             yield pg_url
         finally:
-            reset_postgres(pg_url)
+            migrate.drop_everything(pg_url)
 
 
 def set_up_bank(engine: Engine, pack: Path, ids: list[str]) -> None:

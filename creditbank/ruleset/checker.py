@@ -466,24 +466,9 @@ def _result(rule: Any) -> Any:
     )
 
 
-_SET_KEYS = (
-    "kind",
-    "issuer",
-    "issuer_type",
-    "code",
-    "title",
-    "occupation",
-    "rung",
-    "programme",
-    "field",
-    "delivery",
-    "tier",
-)
-
-
 def _overlap(a: schema.OutcomeMatch, b: schema.OutcomeMatch, ladders: list[schema.Ladder]) -> bool:
     """Whether some outcome could match both selectors (conservative: when unsure, yes)."""
-    for key in _SET_KEYS:
+    for key in schema.MATCH_SET_KEYS:
         va, vb = getattr(a, key), getattr(b, key)
         if va is not None and vb is not None and not set(va) & set(vb):
             return False
@@ -518,15 +503,15 @@ def _covers(
 
 
 def _match_covers(g: schema.OutcomeMatch, s: schema.OutcomeMatch, ladders: list[Any]) -> bool:
-    for key in (*_SET_KEYS, "exam_based", "requires_degree"):
+    for key in (*schema.MATCH_SET_KEYS, "exam_based", "requires_degree"):
         vg, vs = getattr(g, key), getattr(s, key)
         if vg is None:
             continue
         if vs is None:
             return False
-        if key in _SET_KEYS and not set(vs) <= set(vg):
+        if key in schema.MATCH_SET_KEYS and not set(vs) <= set(vg):
             return False
-        if key not in _SET_KEYS and vg != vs:
+        if key not in schema.MATCH_SET_KEYS and vg != vs:
             return False
     if g.min_rung is not None:
         floor = s.min_rung or (s.rung[0] if s.rung and len(s.rung) == 1 else None)

@@ -341,6 +341,22 @@ class OutcomeMatch(Strict):
         return tuple(name for name in type(self).model_fields if getattr(self, name) is not None)
 
 
+MATCH_SET_KEYS: tuple[str, ...] = (
+    "kind",
+    "issuer",
+    "issuer_type",
+    "code",
+    "title",
+    "occupation",
+    "rung",
+    "programme",
+    "field",
+    "delivery",
+    "tier",
+)
+"""Selector keys that hold a set of allowed values (an outcome matches one of them)."""
+
+
 class Condition(Strict):
     """A closed set of checks: ``all``/``any``/``not`` and leaves; exactly one key each."""
 

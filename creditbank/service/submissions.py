@@ -356,6 +356,31 @@ def _stored_external_ids(session: Session, issuer_id: str, ids: list[str]) -> di
     return found
 
 
+def outcome_row(
+    learner_id: str,
+    issuer_id: str,
+    external_id: str,
+    outcome: Outcome,
+    batch_id: int | None,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """The ``outcomes`` row a submitted outcome becomes."""
+    return {
+        "learner_id": learner_id,
+        "issuer_id": issuer_id,
+        "external_id": external_id,
+        "kind": outcome.kind.value,
+        "obtained_on": outcome.date,
+        "attributes": outcome.model_dump(
+            mode="json", exclude_none=True, exclude={"id", "issuer", "status"}
+        ),
+        "status": "submitted",
+        "status_reason": None,
+        "batch_id": batch_id,
+        "created_at": now,
+    }
+
+
 def _insert_outcomes(
     session: Session,
     batch: Batch,
@@ -366,20 +391,7 @@ def _insert_outcomes(
     now: dt.datetime,
 ) -> None:
     rows = [
-        {
-            "learner_id": head.learner,
-            "issuer_id": issuer_id,
-            "external_id": head.external_id,
-            "kind": outcome.kind.value,
-            "obtained_on": outcome.date,
-            "attributes": outcome.model_dump(
-                mode="json", exclude_none=True, exclude={"id", "issuer", "status"}
-            ),
-            "status": "submitted",
-            "status_reason": None,
-            "batch_id": batch.id,
-            "created_at": now,
-        }
+        outcome_row(head.learner, issuer_id, head.external_id, outcome, batch.id, now)
         for _, head, outcome in valid
     ]
     # A Core insert, ids matched by external id: asking for them in parameter order would

@@ -6,6 +6,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
+
+from creditbank.store import tables  # noqa: F401  (registers the tables on the metadata)
+from creditbank.store.base import Base
+from creditbank.store.session import make_engine
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 """migrations/ at the repository root (the project is installed editable)."""
@@ -22,6 +27,15 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     """Create or migrate the database at ``url`` to ``revision``."""
     command.upgrade(alembic_config(url), revision)
+
+
+def drop_everything(url: str) -> None:
+    """Drop every table and Alembic's version table: for test and benchmark databases only."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        Base.metadata.drop_all(conn)
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
 
 
 def downgrade(url: str, revision: str = "base") -> None:

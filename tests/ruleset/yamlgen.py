@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from creditbank.ruleset.loader import read_sources
+from creditbank.ruleset.schema import MATCH_SET_KEYS
 from creditbank.ruleset.yaml_io import read_yaml
 
 Entry = tuple[str, Any]
@@ -37,21 +38,7 @@ COMMENTS = (
 )
 
 # Keys whose value is a set of names: "x" means ["x"], and their order means nothing.
-_SET_KEYS = frozenset(
-    {
-        "kind",
-        "issuer",
-        "issuer_type",
-        "code",
-        "title",
-        "occupation",
-        "rung",
-        "programme",
-        "field",
-        "delivery",
-        "tier",
-    }
-)
+_SET_KEYS = frozenset(MATCH_SET_KEYS)
 
 
 def read_entries(root: Path) -> list[Entry]:

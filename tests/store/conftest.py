@@ -10,25 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from creditbank.service import learners, rulesets
 from creditbank.store import migrate
-from creditbank.store.base import Base
 from creditbank.store.session import make_engine
 from tests.engine.small_rules import FRAME, RULES
 
 PG_URL = os.environ.get("CREDITBANK_TEST_PG_URL")
 DATABASES = ["sqlite", *(["postgresql"] if PG_URL else [])]
 NOW = dt.datetime(2026, 9, 1, 8, 0, tzinfo=dt.UTC)
-
-
-def reset_postgres(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        Base.metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
 
 
 @pytest.fixture(params=DATABASES)
@@ -38,11 +29,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     else:
         assert PG_URL is not None
         url = PG_URL
-        reset_postgres(url)
+        migrate.drop_everything(url)
     migrate.upgrade(url)
     yield url
     if request.param == "postgresql":
-        reset_postgres(url)
+        migrate.drop_everything(url)
 
 
 @pytest.fixture
