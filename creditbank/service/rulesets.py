@@ -66,14 +66,7 @@ def publish(
     """Publish a draft from ``effective_from``; its issuers become the bank's issuers."""
 
     def work(session: Session) -> RuleSetVersion:
-        version = session.get(RuleSetVersion, version_id, with_for_update=True)
-        if version is None:
-            raise NotFound("ruleset_version", str(version_id))
-        if version.status != "draft":
-            raise Conflict(
-                f"version {version_id} is {version.status}; only a draft can be published",
-                code="ruleset.not_draft",
-            )
+        version = _locked(session, version_id, "draft", "ruleset.not_draft")
         version.status, version.effective_from, version.published_at = (
             "published",
             effective_from,
@@ -96,18 +89,25 @@ def retire(engine: Engine, *, version_id: int) -> RuleSetVersion:
     """Take a published version out of force (it stays stored for past decisions)."""
 
     def work(session: Session) -> RuleSetVersion:
-        version = session.get(RuleSetVersion, version_id, with_for_update=True)
-        if version is None:
-            raise NotFound("ruleset_version", str(version_id))
-        if version.status != "published":
-            raise Conflict(
-                f"version {version_id} is {version.status}, not published",
-                code="ruleset.not_published",
-            )
+        version = _locked(session, version_id, "published", "ruleset.not_published")
         version.status = "retired"
         return version
 
     return transaction(engine, work)
+
+
+def _locked(session: Session, version_id: int, status: str, code: str) -> RuleSetVersion:
+    """The version, locked for this transaction, which must be in ``status``."""
+    version = session.get(RuleSetVersion, version_id, with_for_update=True)
+    if version is None:
+        raise NotFound("ruleset_version", str(version_id))
+    if version.status != status:
+        raise Conflict(
+            f"version {version_id} is {version.status}; only a {status} version "
+            "can be changed this way",
+            code=code,
+        )
+    return version
 
 
 def list_versions(session: Session) -> list[RuleSetVersion]:
