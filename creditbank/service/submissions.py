@@ -169,22 +169,22 @@ def submit_batch(
             progress or (lambda _n: None),
         )
 
+    def replay_committed(session: Session) -> BatchResult:
+        replay = _replay(session, issuer_id, idempotency_key, digest)
+        if replay is None:  # the unique key was violated, so the other batch is committed
+            raise Conflict(
+                f"batch '{idempotency_key}' could not be stored; send it again", code="batch.retry"
+            )
+        return replay
+
     try:
         return transaction(engine, work)
     except IntegrityError as exc:
         if "uq_batches_issuer_id" not in str(exc.orig):
             raise
-        # Another process stored the same key first: answer as a replay.
-        return transaction(
-            engine,
-            lambda s: _replay(s, issuer_id, idempotency_key, digest) or _lost(idempotency_key),
-        )
-
-
-def _lost(key: str) -> BatchResult:
-    raise Conflict(
-        f"batch '{key}' is being stored by another request; try again", code="batch.in_progress"
-    )
+        # Another request committed the same key first (only possible when the two batches
+        # touch no common account): answer as a replay, or refuse other content.
+        return transaction(engine, replay_committed)
 
 
 def _replay(session: Session, issuer_id: str, key: str, digest: str) -> BatchResult | None:
