@@ -27,7 +27,13 @@ Actor = Annotated[str, typer.Option("--actor", help="who does this (recorded in 
 
 
 def _engine() -> Engine:
-    return make_engine(get_settings().database_url)
+    """The bank's database, once it is known to exist at the latest schema."""
+    url = get_settings().database_url
+    try:
+        migrate.require_current(url)
+    except CreditBankError as exc:
+        raise _fail(exc) from None
+    return make_engine(url)
 
 
 def _now() -> dt.datetime:
@@ -97,6 +103,16 @@ def versions_publish(
     except CreditBankError as exc:
         raise _fail(exc) from None
     typer.echo(f"version {row.id} published from {row.effective_from}")
+
+
+@versions_app.command("retire")
+def versions_retire(version: int) -> None:
+    """Take a published version out of force; past decisions keep naming it."""
+    try:
+        row = rulesets.retire(_engine(), version_id=version)
+    except CreditBankError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"version {row.id} retired")
 
 
 @versions_app.command("list")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from creditbank import bank_cli
+from creditbank.config import get_settings
 from creditbank.domain import Lang, Outcome
 from creditbank.engine.audit import compute_audit
 from creditbank.engine.decision import Decision
@@ -20,9 +22,9 @@ from creditbank.engine.equivalence import (
     counts_toward,
 )
 from creditbank.engine.explain import explain_earned, explain_grant, explain_unused
-from creditbank.errors import CreditBankError
+from creditbank.errors import CreditBankError, Finding
 from creditbank.ruleset import schema
-from creditbank.ruleset.loader import check_rules, load_ruleset, rule_files
+from creditbank.ruleset.loader import check_rules, rule_files
 from creditbank.ruleset.ruleset import RuleSet
 from creditbank.service.learner_file import parse_learner, read_learner
 from creditbank.service.rule_tests import case_files, read_cases, run_case
@@ -46,11 +48,13 @@ app.add_typer(bank_cli.decisions_app, name="decisions")
 app.command("import")(bank_cli.import_batch)
 app.command("statement")(bank_cli.show_statement)
 
-RulesPath = Annotated[Path, typer.Option("--rules", help="rule set directory")]
+RulesPath = Annotated[
+    Path | None,
+    typer.Option("--rules", help="rule set directory (default: CREDITBANK_RULES_PATH)"),
+]
 DateOption = Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default: today)")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable JSON output")]
 LangOption = Annotated[Lang, typer.Option("--lang", help="language of explanations")]
-DEFAULT_RULES = Path("rules/cn-open-university")
 
 
 def rule_set_dirs(path: Path) -> list[Path]:
@@ -59,6 +63,12 @@ def rule_set_dirs(path: Path) -> list[Path]:
         return [path]
     subdirs = sorted(p for p in path.iterdir() if p.is_dir()) if path.is_dir() else []
     return [d for d in subdirs if rule_files(d)] or [path]
+
+
+def _under(root: Path, finding: Finding) -> Finding:
+    """The finding with its file named from the working directory, as a person typed it."""
+    file = (root / finding.location.file).as_posix() if finding.location.file else root.as_posix()
+    return dataclasses.replace(finding, location=dataclasses.replace(finding.location, file=file))
 
 
 def _fail(message: str) -> typer.Exit:
@@ -75,11 +85,18 @@ def _date(value: str | None) -> dt.date:
         raise _fail(f"--date: '{value}' is not a date like 2026-09-01") from None
 
 
-def _load(path: Path) -> RuleSet:
-    try:
-        return load_ruleset(path)
-    except CreditBankError as exc:
-        raise _fail(str(exc)) from None
+def _load(path: Path | None) -> RuleSet:
+    """The checked rule set, or every error with its file:line and a non-zero exit."""
+    root = path or get_settings().rules_path
+    report = check_rules(root)
+    if report.ruleset is None:
+        for finding in report.errors:
+            typer.secho(str(_under(root, finding)), err=True, fg=typer.colors.RED)
+        raise _fail(
+            f"{root}: {len(report.errors)} error(s) in the rules (--rules or "
+            "CREDITBANK_RULES_PATH names the rule set)"
+        )
+    return report.ruleset
 
 
 @rules_app.command("check")
@@ -94,7 +111,7 @@ def rules_check(
         report = check_rules(root)
         for finding in report.findings:
             color = typer.colors.RED if finding.severity == "error" else typer.colors.YELLOW
-            typer.secho(f"{root.as_posix().rstrip('/')}/{finding}", fg=color)
+            typer.secho(str(_under(root, finding)), fg=color)
         summary = f"{root}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
         if report.ruleset is not None:
             counts = ", ".join(
@@ -182,7 +199,7 @@ def equivalence_from(
     programme: Annotated[str, typer.Option("--programme", help="target programme id")],
     course: Annotated[str | None, typer.Option("--course", help="INSTITUTION:CODE")] = None,
     outcome: Annotated[str | None, typer.Option("--outcome", help="an outcome as JSON")] = None,
-    rules: RulesPath = DEFAULT_RULES,
+    rules: RulesPath = None,
     date: DateOption = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -206,7 +223,7 @@ def equivalence_from(
 def equivalence_toward(
     programme: Annotated[str, typer.Option("--programme", help="programme id")],
     course: Annotated[str, typer.Option("--course", help="course code in the programme")],
-    rules: RulesPath = DEFAULT_RULES,
+    rules: RulesPath = None,
     date: DateOption = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -223,7 +240,7 @@ def equivalence_toward(
 def audit(
     learner: Annotated[Path, typer.Option("--learner", help="learner JSON file")],
     programme: Annotated[str, typer.Option("--programme", help="target programme id")],
-    rules: RulesPath = DEFAULT_RULES,
+    rules: RulesPath = None,
     date: DateOption = None,
     as_json: JsonFlag = False,
     lang: LangOption = Lang.EN,

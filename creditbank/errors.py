@@ -33,7 +33,7 @@ class Location:
 
     def __str__(self) -> str:
         if not self.line:
-            return self.file
+            return self.file or "."
         return f"{self.file}:{self.line}:{self.column}"
 
 

@@ -64,6 +64,14 @@ def test_rules_test_reports_each_failing_expectation_with_its_line(pack: Path) -
     assert "expected 99, got 0" in result.output
 
 
+def test_check_of_a_missing_folder_names_it_once(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    result = runner.invoke(app, ["rules", "check", str(missing)])
+    assert result.exit_code == 1
+    assert f"{missing.as_posix()}: error: no such rule directory" in result.output
+    assert "nowhere/nowhere" not in result.output
+
+
 def test_schema_is_json_schema_naming_every_section(tmp_path: Path) -> None:
     out = tmp_path / "schema.json"
     assert runner.invoke(app, ["rules", "schema", "-o", str(out)]).exit_code == 0

@@ -62,7 +62,13 @@ def check_rules(root: Path | str) -> CheckReport:
     """Load and check the rule set in ``root``; never raises for a problem in the rules."""
     root = Path(root)
     if not root.is_dir():
-        finding = _finding(str(root), 0, 0, "rules.not_found", "no such rule directory")
+        finding = _finding(
+            "",
+            0,
+            0,
+            "rules.not_found",
+            "no such rule directory; give the folder of a rule set (*.yaml files)",
+        )
         return CheckReport((finding,), None)
     sources: dict[str, str] = {}
     findings: list[Finding] = []
@@ -89,7 +95,7 @@ def check_sources(sources: dict[str, str], *, label: str = "") -> CheckReport:
     items: dict[str, list[Sourced]] = {name: [] for name in schema.SECTIONS}
     packs: list[Sourced] = []
     if not sources:
-        findings.append(_finding(label or ".", 0, 0, "rules.empty", "no rule files (*.yaml) found"))
+        findings.append(_finding("", 0, 0, "rules.empty", "no rule files (*.yaml) found"))
     for name in sorted(sources):
         doc = read_yaml(sources[name])
         findings.extend(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -96,10 +96,6 @@ class RuleSet:
 
     def items(self, section: str) -> tuple[Any, ...]:
         return self.sections[section]
-
-    def sourced(self, section: str) -> Iterator[Sourced]:
-        for item in self.sections[section]:
-            yield Sourced(item, self.where(item))
 
     def as_documents(self) -> dict[str, dict[str, Any]]:
         """The content as one plain document per section, for dumping back to YAML."""

@@ -6,8 +6,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import make_url, text
 
+from creditbank.errors import CreditBankError
 from creditbank.store import tables  # noqa: F401  (registers the tables on the metadata)
 from creditbank.store.base import Base
 from creditbank.store.session import make_engine
@@ -27,6 +30,32 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     """Create or migrate the database at ``url`` to ``revision``."""
     command.upgrade(alembic_config(url), revision)
+
+
+def require_current(url: str) -> None:
+    """Refuse, with what to do, a database that does not exist or is not at the latest
+    schema, rather than failing later on a missing table (or creating an empty SQLite file)."""
+    parsed = make_url(url)
+    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if file not in (None, "", ":memory:") and not Path(str(file)).exists():
+        raise CreditBankError(
+            f"no database at {file}; create it with `creditbank db upgrade`", code="db.missing"
+        )
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    finally:
+        engine.dispose()
+    expected = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    if current != expected:
+        have = ", ".join(sorted(current)) or "no schema"
+        raise CreditBankError(
+            f"the database {parsed.render_as_string()} is at {have}, this "
+            f"version of creditbank needs {', '.join(sorted(expected))}; "
+            "run `creditbank db upgrade`",
+            code="db.not_current",
+        )
 
 
 def drop_everything(url: str) -> None:

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from creditbank.cli import app
 from creditbank.config import get_settings
+from creditbank.store import migrate
 from tests.store.conftest import write_small_pack
 
 runner = CliRunner()
@@ -55,6 +56,33 @@ def test_an_operator_sets_up_the_bank_and_imports_a_csv_twice(
     key = ok("keys", "create", "--role", "enterprise", "--enterprise", "acme").strip()
     assert key.startswith("cb_")
     assert key not in database.read_bytes().decode("latin-1")
+
+
+def test_bank_commands_refuse_a_database_that_was_never_set_up(database: Path) -> None:
+    result = runner.invoke(app, ["statement", "L1"])
+    assert result.exit_code == 1
+    assert "create it with `creditbank db upgrade`" in result.output
+    assert not database.exists()  # nothing was created by asking
+
+
+def test_a_database_behind_the_code_is_refused_until_upgraded(database: Path) -> None:
+    ok("db", "upgrade")
+    migrate.downgrade(f"sqlite:///{database}", "base")
+    result = runner.invoke(app, ["ledger", "verify"])
+    assert result.exit_code == 1
+    assert "is at no schema" in result.output
+    assert "run `creditbank db upgrade`" in result.output
+
+
+def test_a_published_version_can_be_retired_once(database: Path, tmp_path: Path) -> None:
+    ok("db", "upgrade")
+    ok("versions", "load", str(write_small_pack(tmp_path / "pack")))
+    ok("versions", "publish", "1", "--from", "2020-01-01")
+    assert "version 1 retired" in ok("versions", "retire", "1")
+    again = runner.invoke(app, ["versions", "retire", "1"])
+    assert again.exit_code == 1
+    assert "is retired" in again.output
+    assert "\tretired\t" in ok("versions", "list")
 
 
 def test_a_bad_csv_is_refused_with_row_and_field(database: Path, tmp_path: Path) -> None:
