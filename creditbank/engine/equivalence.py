@@ -68,7 +68,7 @@ def counts_as_for_outcome(
     catalogue = {
         c.code: rules.courses.get((programme.institution, c.code)) for c in programme.courses
     }
-    for rule in sorted(rules.for_programme("transfers", programme.id), key=lambda r: r.id):
+    for rule in rules.for_programme("transfers", programme.id):
         parts = rule.from_.parts()
         if not any(matches(part, outcome, rules) for part in parts):
             continue

@@ -11,7 +11,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from creditbank.domain import Outcome
 from creditbank.engine.normalise import normalise_title
@@ -54,20 +53,15 @@ class SelectorIndex:
 
 def matches(sel: schema.OutcomeMatch, outcome: Outcome, rules: RuleSetAt) -> bool:
     """Whether ``outcome`` is in the class ``sel`` describes."""
-    issuer = rules.issuers.get(outcome.issuer)
-    checks: tuple[tuple[Any, Any], ...] = (
-        (sel.kind, outcome.kind),
-        (sel.issuer, outcome.issuer),
-        (sel.issuer_type, issuer.type if issuer else None),
-        (sel.code, outcome.code),
-        (sel.occupation, outcome.occupation),
-        (sel.programme, outcome.programme),
-        (sel.field, outcome.field),
-        (sel.delivery, outcome.delivery),
-        (sel.tier, outcome.tier),
-    )
-    if any(allowed is not None and value not in allowed for allowed, value in checks):
-        return False
+    for name, allowed in sel.value_checks:
+        if getattr(outcome, name) not in allowed:
+            return False
+    if not sel.other_checks:
+        return True
+    if sel.issuer_type is not None:
+        issuer = rules.issuers.get(outcome.issuer)
+        if issuer is None or issuer.type not in sel.issuer_type:
+            return False
     if sel.title is not None and (
         outcome.title is None
         or normalise_title(outcome.title, rules)

@@ -139,24 +139,37 @@ class RuleSetAt:
             (cat.institution, c.code): c for cat in in_force["catalogues"] for c in cat.courses
         }
         self.grade_scales = in_force["grade_scales"]
+        self._ladder_of: dict[str | None, schema.Ladder] = {}
+        for ladder in reversed(self.ladders.values()):  # the first ladder naming one wins
+            self._ladder_of.update((o.code, ladder) for o in ladder.occupations)
+        ladders = list(self.ladders.values())
+        self._only_ladder = ladders[0] if len(ladders) == 1 else None
         self.memo: dict[str, Any] = {}
         """Indexes the engine derives from these rules, built once per date and reused."""
 
     def where(self, item: Any) -> Location:
         return self.ruleset.where(item)
 
-    def for_programme(self, section: str, programme_id: str) -> tuple[Any, ...]:
-        """Items of ``section`` that name ``programme_id`` (or every programme)."""
-        return tuple(
-            item
-            for item in self.sections[section]
-            if getattr(item, "programme", None) is None or programme_id in item.programme
-        )
+    def for_programme(self, section: str, programme_id: str | None = None) -> tuple[Any, ...]:
+        """Items of ``section`` that name ``programme_id`` (or every programme), in id order;
+        every item of the section when no programme is given. Worked out once per date."""
+        key = f"section:{section}:{programme_id}"
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = tuple(
+                sorted(
+                    (
+                        item
+                        for item in self.sections[section]
+                        if programme_id is None
+                        or getattr(item, "programme", None) is None
+                        or programme_id in item.programme
+                    ),
+                    key=lambda item: item.id,
+                )
+            )
+        return found
 
     def occupation_ladder(self, occupation: str | None) -> schema.Ladder | None:
         """The ladder whose track includes ``occupation``, else the only ladder, if one."""
-        for ladder in self.ladders.values():
-            if any(o.code == occupation for o in ladder.occupations):
-                return ladder
-        ladders = list(self.ladders.values())
-        return ladders[0] if len(ladders) == 1 else None
+        return self._ladder_of.get(occupation, self._only_ladder)

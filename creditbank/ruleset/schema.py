@@ -17,6 +17,7 @@ import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -179,10 +180,17 @@ class Ladder(Strict):
         >>> lad.rank("五级"), lad.rank("高级工"), lad.rank("chief")
         (0, 1, None)
         """
+        return self._ranks.get(name) if name is not None else None
+
+    @cached_property
+    def _ranks(self) -> dict[str, int]:
+        """Every way of naming a rung, to its position (the lowest rung wins a shared name)."""
+        ranks: dict[str, int] = {}
         for index, rung in enumerate(self.rungs):
-            if name in {rung.id, rung.name.zh, rung.name.en, *rung.aliases}:
-                return index
-        return None
+            for name in (rung.id, rung.name.zh, rung.name.en, *rung.aliases):
+                if name is not None:
+                    ranks.setdefault(name, index)
+        return ranks
 
 
 class Accreditation(Strict):
@@ -339,6 +347,27 @@ class OutcomeMatch(Strict):
     def constrained(self) -> tuple[str, ...]:
         """Names of the keys this selector sets; more keys means a more specific rule."""
         return tuple(name for name in type(self).model_fields if getattr(self, name) is not None)
+
+    @cached_property
+    def value_checks(self) -> tuple[tuple[str, frozenset[Any]], ...]:
+        """(outcome attribute, allowed values) for each set key compared by plain equality."""
+        return tuple(
+            (name, frozenset(getattr(self, name)))
+            for name in _PLAIN_KEYS
+            if getattr(self, name) is not None
+        )
+
+    @cached_property
+    def other_checks(self) -> bool:
+        """Whether any key needs more than an equality test (rule sets, ranks, titles...)."""
+        return any(
+            getattr(self, name) is not None
+            for name in type(self).model_fields
+            if name not in _PLAIN_KEYS
+        )
+
+
+_PLAIN_KEYS = ("kind", "issuer", "code", "occupation", "programme", "field", "delivery", "tier")
 
 
 MATCH_SET_KEYS: tuple[str, ...] = (
