@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PlainSerializer
 
 from creditbank.domain import Label, Outcome
 from creditbank.engine.reasons import Reason
 from creditbank.engine.trace import RuleRef
-from creditbank.ruleset.ruleset import canonical_json, sha256_text
+from creditbank.ruleset.ruleset import sha256_text
+
+SortedDict = Annotated[dict[str, Any], PlainSerializer(lambda d: dict(sorted(d.items())))]
+"""A mapping written in key order, so equal mappings always give equal bytes."""
 
 
 class _Frozen(BaseModel):
@@ -44,7 +48,7 @@ class Unused(_Frozen):
 
     outcome: str
     reason: Reason
-    params: dict[str, str] = {}
+    params: Annotated[dict[str, str], SortedDict] = {}
     rules: tuple[RuleRef, ...] = ()
 
 
@@ -88,7 +92,7 @@ class Totals(_Frozen):
     counted: Decimal
     required: Decimal
     remaining: Decimal
-    transferred_by_kind: dict[str, Decimal]
+    transferred_by_kind: Annotated[dict[str, Decimal], SortedDict]
 
 
 class Decision(_Frozen):
@@ -113,23 +117,27 @@ class Decision(_Frozen):
     digest: str = ""
 
     def canonical(self) -> str:
-        """Canonical JSON: identical inputs give identical bytes."""
-        return canonical_json(self.model_dump(mode="json"))
+        """Canonical JSON: fields in declaration order, mappings in key order, no spaces;
+        identical inputs give identical bytes."""
+        return self.model_dump_json()
 
     def sealed(self) -> Decision:
         """This decision with ``digest`` set to the hash of its canonical form without it."""
-        body = self.model_copy(update={"digest": ""})
+        body = self.model_copy(update={"digest": ""}) if self.digest else self
         return self.model_copy(update={"digest": sha256_text(body.canonical())})
 
 
+class AuditInput(_Frozen):
+    """What was asked: the programme, the application date and the outcomes in id order."""
+
+    programme: str
+    date: dt.date
+    outcomes: tuple[Outcome, ...]
+
+
 def input_digest(programme: str, on: dt.date, outcomes: list[Outcome]) -> str:
-    """Digest of what was asked: programme, date and outcomes in id order."""
-    data = {
-        "programme": programme,
-        "date": on.isoformat(),
-        "outcomes": [
-            o.model_dump(mode="json", exclude_none=True)
-            for o in sorted(outcomes, key=lambda o: o.id)
-        ],
-    }
-    return sha256_text(canonical_json(data))
+    """Digest of what was asked (outcomes in id order, unset fields left out)."""
+    asked = AuditInput.model_construct(
+        programme=programme, date=on, outcomes=tuple(sorted(outcomes, key=lambda o: o.id))
+    )
+    return sha256_text(asked.model_dump_json(exclude_none=True))
