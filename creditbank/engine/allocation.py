@@ -172,6 +172,8 @@ class _Search:
         self.cap_of = {
             i: [(ci, c.weights[i]) for ci, c in enumerate(caps) if i in c.weights] for i in members
         }
+        self.shares = {i: -(-values[i] // max(1, len(resources[i]))) for i in members}
+        """Each option's value spread over its resources, rounded up (for the bound)."""
         self.best_value = 0
         self.best: set[int] = set()
 
@@ -201,23 +203,30 @@ class _Search:
         per_resource: dict[str, int] = {}
         uncapped = 0
         by_cap: dict[int, list[int]] = {}
+        values, credits, resources, shares = self.values, self.credits, self.resources, self.shares
+        room = [cap.bound - used_ for cap, used_ in zip(self.caps, load, strict=True)]
         for i in self.order[start:]:
-            if not self.fits(i, used, load):
+            if resources[i] & used:
                 continue
-            value = self.values[i]
-            total += value
-            share = -(-value // max(1, len(self.resources[i])))
-            for resource in self.resources[i]:
-                if share > per_resource.get(resource, 0):
-                    per_resource[resource] = share
-            if self.cap_of[i]:
-                tightest = min(self.cap_of[i], key=lambda cw: self.caps[cw[0]].bound - load[cw[0]])
-                by_cap.setdefault(tightest[0], []).append(i)
+            caps_of_i = self.cap_of[i]
+            tightest, tightest_room = -1, 0
+            for ci, w in caps_of_i:
+                if w > room[ci]:
+                    break
+                if tightest < 0 or room[ci] < tightest_room:
+                    tightest, tightest_room = ci, room[ci]
             else:
-                uncapped += self.credits[i]
+                total += values[i]
+                share = shares[i]
+                for resource in resources[i]:
+                    if share > per_resource.get(resource, 0):
+                        per_resource[resource] = share
+                if tightest < 0:
+                    uncapped += credits[i]
+                else:
+                    by_cap.setdefault(tightest, []).append(i)
         reachable = uncapped + sum(
-            self._knapsack(members, ci, self.caps[ci].bound - load[ci])
-            for ci, members in by_cap.items()
+            self._knapsack(members, ci, room[ci]) for ci, members in by_cap.items()
         )
         return min(total, sum(per_resource.values()), reachable * self.k1)
 

@@ -59,11 +59,7 @@ def compute_audit(
     usable = [o for o in outcomes if o.id not in refused]
     recognitions = compute_recognitions(rules, usable, on)
     bank = {k: v for k, v in recognitions.items() if isinstance(v, BankCredit)}
-    catalogue = {
-        c.code: rules.courses[(programme.institution, c.code)]
-        for c in programme.courses
-        if (programme.institution, c.code) in rules.courses
-    }
+    catalogue = rules.catalogue_of(programme)
     earned = _earned(programme, usable, catalogue)
     earned_courses = {e.course for e in earned}
     earned_outcomes = {e.outcome for e in earned}

@@ -87,12 +87,8 @@ def build_options(
     on: dt.date,
 ) -> Candidates:
     """Every option for ``outcomes`` (already screened) in ``programme`` on date ``on``."""
-    courses = {c.code: c for c in programme.courses}
-    catalogue = {
-        code: rules.courses[(programme.institution, code)]
-        for code in courses
-        if (programme.institution, code) in rules.courses
-    }
+    courses = programme.course_map
+    catalogue = rules.catalogue_of(programme)
     result = Candidates()
     offers: dict[tuple[tuple[str, ...], str], list[tuple[tuple[int, int], str, Option]]] = (
         defaultdict(list)
@@ -252,7 +248,7 @@ def _articulation(
 ) -> None:
     graph = equivalence_graph(rules)
     policy = programme.articulation
-    courses = {c.code: c for c in programme.courses}
+    courses = programme.course_map
     for outcome in outcomes:
         if outcome.kind != OutcomeKind.ACADEMIC_COURSE or not outcome.code:
             continue

@@ -65,9 +65,7 @@ def counts_as_for_outcome(
     programme = programme_at(rules, programme_id)
     label = label or outcome.id
     answers: list[Answer] = []
-    catalogue = {
-        c.code: rules.courses.get((programme.institution, c.code)) for c in programme.courses
-    }
+    catalogue = rules.catalogue_of(programme)
     for rule in rules.for_programme("transfers", programme.id):
         parts = rule.from_.parts()
         if not any(matches(part, outcome, rules) for part in parts):

@@ -35,20 +35,30 @@ class SelectorIndex:
 
     def __init__(self, selectors: Sequence[schema.OutcomeMatch]) -> None:
         index: dict[tuple[str, str], list[int]] = defaultdict(list)
+        everyone: list[int] = []
         for position, sel in enumerate(selectors):
             key = next((k for k in self.KEYS if getattr(sel, k) is not None), None)
-            for value in getattr(sel, key) if key else ("*",):
-                index[(key or "*", str(value))].append(position)
+            if key is None:
+                everyone.append(position)
+            for value in getattr(sel, key) if key else ():
+                index[(key, str(value))].append(position)
         self._index = dict(index)
+        self._everyone = everyone
 
     def positions(self, outcome: Outcome) -> list[int]:
         """Positions of the selectors that may match ``outcome``, in ascending order."""
-        found: set[int] = set(self._index.get(("*", "*"), ()))
-        for key in self.KEYS:
-            value = getattr(outcome, key)
+        found = list(self._everyone)
+        get = self._index.get
+        for key, value in (
+            ("code", outcome.code),
+            ("occupation", outcome.occupation),
+            ("programme", outcome.programme),
+            ("issuer", outcome.issuer),
+            ("kind", outcome.kind.value),
+        ):
             if value is not None:
-                found.update(self._index.get((key, str(value)), ()))
-        return sorted(found)
+                found.extend(get((key, value), ()))
+        return sorted(set(found)) if len(found) > 1 else found
 
 
 def matches(sel: schema.OutcomeMatch, outcome: Outcome, rules: RuleSetAt) -> bool:

@@ -170,6 +170,18 @@ class RuleSetAt:
             )
         return found
 
+    def catalogue_of(self, programme: schema.Programme) -> dict[str, schema.Course]:
+        """The programme's courses as its institution's catalogue describes them, by code."""
+        key = f"catalogue:{programme.id}"
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = {
+                c.code: self.courses[(programme.institution, c.code)]
+                for c in programme.courses
+                if (programme.institution, c.code) in self.courses
+            }
+        return found  # type: ignore[no-any-return]
+
     def occupation_ladder(self, occupation: str | None) -> schema.Ladder | None:
         """The ladder whose track includes ``occupation``, else the only ladder, if one."""
         return self._ladder_of.get(occupation, self._only_ladder)

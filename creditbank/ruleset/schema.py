@@ -318,6 +318,11 @@ class Programme(Dated):
     statuses: tuple[StatusThreshold, ...] = ()
     articulation: Articulation = Articulation()
 
+    @cached_property
+    def course_map(self) -> dict[str, ProgrammeCourse]:
+        """The programme's courses by code."""
+        return {c.code: c for c in self.courses}
+
 
 # --- selecting outcomes and conditions (types 10, 12) --------------------------------------
 
