@@ -109,25 +109,35 @@ def _limit_rows(
     catalogue: dict[str, schema.Course],
 ) -> list[tuple[Cap, CapInfo]]:
     scopes = [body.scope] + ([parent.scope] if parent is not None else [])
+    by_rule = any(scope.rules for scope in scopes)
+    by_target = any(scope.categories or scope.courses for scope in scopes)
+    by_outcome = any(
+        scope.kinds or scope.issuers or scope.issuer_types or scope.delivery or scope.fields
+        for scope in scopes
+    )
+    split = body.per is not None or body.period is not None
     instances: dict[str, dict[int, int]] = defaultdict(dict)
     for i, option in enumerate(options):
-        if any(not _rule_in(scope, option) for scope in scopes):
+        if by_rule and any(not _rule_in(scope, option) for scope in scopes):
             continue
-        targets = [
-            t for t in option.targets if all(_target_in(scope, t, catalogue) for scope in scopes)
-        ]
-        members = [
-            outcomes[o]
-            for o in option.outcomes
-            if all(_outcome_in(scope, outcomes[o], rules, catalogue, targets) for scope in scopes)
-        ]
+        targets = option.targets
+        if by_target:
+            targets = tuple(
+                t for t in targets if all(_target_in(scope, t, catalogue) for scope in scopes)
+            )
+        members = [outcomes[o] for o in option.outcomes]
+        if by_outcome:
+            members = [
+                m
+                for m in members
+                if all(_outcome_in(scope, m, rules, catalogue, targets) for scope in scopes)
+            ]
         if not targets or not members:
             continue
-        for group, group_members in _groups(body, members).items():
-            if body.max_count is not None:
-                weight = len(group_members)
-            else:
-                weight = hundredths(sum((t.credits for t in targets), start=Decimal(0)))
+        credits = hundredths(sum((t.credits for t in targets), start=Decimal(0)))
+        groups = _groups(body, members) if split else {"": members}
+        for group, group_members in groups.items():
+            weight = len(group_members) if body.max_count is not None else credits
             instances[group][i] = instances[group].get(i, 0) + weight
     bound = _bound(body, programme, catalogue)
     unit = "count" if body.max_count is not None else "credits"
@@ -207,7 +217,7 @@ def _outcome_in(
     outcome: Outcome,
     rules: RuleSetAt,
     catalogue: dict[str, schema.Course],
-    targets: list[Target],
+    targets: tuple[Target, ...],
 ) -> bool:
     issuer = rules.issuers.get(outcome.issuer)
     if scope.kinds and outcome.kind not in scope.kinds:

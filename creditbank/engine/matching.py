@@ -40,7 +40,8 @@ class SelectorIndex:
             key = next((k for k in self.KEYS if getattr(sel, k) is not None), None)
             if key is None:
                 everyone.append(position)
-            for value in getattr(sel, key) if key else ():
+                continue
+            for value in getattr(sel, key):
                 index[(key, str(value))].append(position)
         self._index = dict(index)
         self._everyone = everyone
