@@ -14,6 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from itertools import product
 
 from creditbank.domain import Label, Outcome, OutcomeKind
@@ -56,11 +57,11 @@ class Option:
     rule_id: str
     grade_mark: Label
 
-    @property
+    @cached_property
     def credits(self) -> Decimal:
         return sum((t.credits for t in self.targets), start=Decimal(0))
 
-    @property
+    @cached_property
     def resources(self) -> frozenset[str]:
         return frozenset(
             {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 from creditbank.domain import Outcome
@@ -18,12 +18,6 @@ from creditbank.engine.matching import Failure, SelectorIndex, check_condition, 
 from creditbank.engine.trace import RuleRef
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
-
-_ROUNDING = {
-    schema.Rounding.DOWN: ROUND_FLOOR,
-    schema.Rounding.UP: ROUND_CEILING,
-    schema.Rounding.HALF_UP: ROUND_HALF_UP,
-}
 
 
 @dataclass(frozen=True)
@@ -38,15 +32,24 @@ class BankCredit:
 
 
 def round_to_step(value: Fraction, step: Decimal, rounding: schema.Rounding) -> Decimal:
-    """Round ``value`` to a multiple of ``step`` the way the rule says.
+    """Round ``value`` to a multiple of ``step`` the way the rule says, in exact integers.
 
     >>> round_to_step(Fraction(40, 16), Decimal("0.5"), schema.Rounding.DOWN)
     Decimal('2.5')
     >>> round_to_step(Fraction(2, 3) * 4, Decimal(1), schema.Rounding.HALF_UP)
     Decimal('3')
+    >>> round_to_step(Fraction(7, 3), Decimal("0.5"), schema.Rounding.UP)
+    Decimal('2.5')
     """
-    steps = Decimal(value.numerator) / Decimal(value.denominator) / step
-    return (steps.quantize(Decimal(1), rounding=_ROUNDING[rounding]) * step).normalize()
+    step_n, step_d = step.as_integer_ratio()
+    n, d = value.numerator * step_d, value.denominator * step_n  # value / step, exactly
+    if rounding == schema.Rounding.DOWN:
+        steps = n // d
+    elif rounding == schema.Rounding.UP:
+        steps = -(-n // d)
+    else:  # half up (values are never negative)
+        steps = (2 * n + d) // (2 * d)
+    return (steps * step).normalize()
 
 
 def ranked(rules: list[schema.Recognition]) -> list[schema.Recognition]:
@@ -102,13 +105,17 @@ def _amount(rule: schema.Recognition, outcome: Outcome, rules: RuleSetAt) -> Dec
         if outcome.hours is None:
             return None
         rate = rule.per_hours
-        value = Fraction(outcome.hours) / Fraction(rate.hours) * Fraction(rate.credits)
+        value = _ratio(outcome.hours) / _ratio(rate.hours) * _ratio(rate.credits)
         credits = round_to_step(value, rate.step, rate.rounding)
         return min(credits, rate.max) if rate.max is not None else credits
     if rule.ratio is not None and outcome.credits is not None:
-        value = Fraction(outcome.credits) * Fraction(rule.ratio.factor)
+        value = _ratio(outcome.credits) * Fraction(rule.ratio.factor)
         return round_to_step(value, rule.ratio.step, rule.ratio.rounding)
     return None
+
+
+def _ratio(value: Decimal) -> Fraction:
+    return Fraction(*value.as_integer_ratio())
 
 
 def _level(outcome: Outcome, rules: RuleSetAt) -> int | None:
