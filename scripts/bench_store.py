@@ -31,6 +31,7 @@ import cProfile
 import datetime as dt
 import importlib.util
 import io
+import json
 import os
 import pstats
 import signal
@@ -46,7 +47,6 @@ from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, text
 
-from creditbank.domain import Outcome, OutcomeKind
 from creditbank.service import accounts, audits, learners, outcomes, rulesets, submissions
 from creditbank.store import migrate
 from creditbank.store.ledger import utc
@@ -91,17 +91,23 @@ def make_rows(count: int, learners_: list[str], prefix: str = "t") -> list[dict[
 
 
 def outcome_values(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What the service writes to ``outcomes`` for each row (without batch_id), computed the
-    way ``submissions._insert_outcomes`` does; outside every timing."""
+    """What the service writes to ``outcomes`` for each row (without id and batch_id), from
+    ``submissions.outcome_values`` in the form a Core insert takes; outside every timing."""
+    parsed = submissions.ROWS.validate_python(
+        [{**raw, "id": f"{ISSUER}:{raw['external_id']}", "issuer": ISSUER} for raw in rows]
+    )
     out = []
-    for raw in rows:
-        values = {k: v for k, v in raw.items() if k not in {"learner", "external_id"}}
-        values.setdefault("kind", OutcomeKind.ENTERPRISE_TRAINING.value)
-        outcome = Outcome.model_validate(
-            {**values, "id": f"{ISSUER}:{raw['external_id']}", "issuer": ISSUER}
+    for row in parsed:
+        values = dict(
+            zip(
+                submissions.OUTCOME_COLUMNS,
+                submissions.outcome_values(0, row, ISSUER, None, NOW),
+                strict=True,
+            )
         )
+        del values["id"]
         out.append(
-            submissions.outcome_row(raw["learner"], ISSUER, raw["external_id"], outcome, None, NOW)
+            {**values, "obtained_on": row.date, "attributes": json.loads(values["attributes"])}
         )
     return out
 

@@ -99,13 +99,10 @@ def build_options(
     def fail(outcome_id: str, failure: Failure, ref: RuleRef) -> None:
         result.failures.setdefault(outcome_id, []).append((failure, ref))
 
-    transfers, ranks, slots, index = _transfer_index(rules, programme.id)
+    transfers, slots, index = _transfer_index(rules, programme.id)
     nominees = _nominees(slots, index, outcomes)
     for position in sorted({r for r, _ in nominees}):
-        rule = transfers[position]
-        ref = RuleRef.of(rules, rule)
-        rank = ranks[position]
-        parts = rule.from_.parts()
+        rule, ref, rank, parts = transfers[position]
         eligible: list[list[Outcome]] = []
         for part_index, part in enumerate(parts):
             fits = []
@@ -163,20 +160,26 @@ def _rule_order(rule: schema.Transfer) -> tuple[int, int, str]:
     return (-rule.priority, -rule.specificity(), rule.id)
 
 
+_Compiled = tuple[schema.Transfer, RuleRef, tuple[int, int], tuple[schema.OutcomeMatch, ...]]
+"""A transfer rule with its reference, rank (priority, specificity) and selectors."""
+
+
 def _transfer_index(
     rules: RuleSetAt, programme_id: str
-) -> tuple[list[schema.Transfer], list[tuple[int, int]], list[tuple[int, int]], SelectorIndex]:
-    """The programme's transfer rules in precedence order, their ranks (priority,
-    specificity), each part's (rule, part) position, and an index of the parts' selectors;
-    built once per date and programme."""
+) -> tuple[list[_Compiled], list[tuple[int, int]], SelectorIndex]:
+    """The programme's transfer rules in precedence order (with reference, rank and parts),
+    each part's (rule, part) position, and an index of the parts' selectors; built once per
+    date and programme."""
     memo_key = f"transfers:{programme_id}"
     cached = rules.memo.get(memo_key)
     if cached is None:
-        transfers = sorted(rules.for_programme("transfers", programme_id), key=_rule_order)
-        slots = [(r, p) for r, rule in enumerate(transfers) for p in range(len(rule.from_.parts()))]
-        selectors = [transfers[r].from_.parts()[p] for r, p in slots]
-        ranks = [(rule.priority, rule.specificity()) for rule in transfers]
-        cached = rules.memo[memo_key] = (transfers, ranks, slots, SelectorIndex(selectors))
+        transfers = [
+            (rule, RuleRef.of(rules, rule), (rule.priority, rule.specificity()), rule.from_.parts())
+            for rule in sorted(rules.for_programme("transfers", programme_id), key=_rule_order)
+        ]
+        slots = [(r, p) for r, compiled in enumerate(transfers) for p in range(len(compiled[3]))]
+        selectors = [transfers[r][3][p] for r, p in slots]
+        cached = rules.memo[memo_key] = (transfers, slots, SelectorIndex(selectors))
     return cached
 
 
@@ -192,6 +195,8 @@ def _nominees(
 
 
 def _combinations(eligible: list[list[Outcome]]) -> list[tuple[Outcome, ...]]:
+    if len(eligible) == 1:
+        return [(outcome,) for outcome in eligible[0]]
     seen: set[tuple[str, ...]] = set()
     combos = []
     for combo in product(*eligible):

@@ -17,8 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import Engine, String, column, func, insert, select, text, values
+from pydantic import TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
+from sqlalchemy import Engine, String, column, func, select, text, values
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,9 +28,10 @@ from creditbank.errors import InputInvalid, NotFound
 from creditbank.ruleset.ruleset import canonical_json, sha256_text
 from creditbank.service.errors import BatchInvalid, Conflict
 from creditbank.service.learners import lock_learners
-from creditbank.store.ledger import EntryKind, NewEntry, chain
+from creditbank.store import bulk
+from creditbank.store.ledger import GENESIS, EntryKind, Head, NewEntry, append_many
 from creditbank.store.session import transaction
-from creditbank.store.tables import Batch, Issuer, Learner, LedgerEntry, OutcomeRow
+from creditbank.store.tables import Batch, Issuer, Learner, OutcomeRow
 
 MAX_ROWS = 200_000
 REQUIRED_COLUMNS = ("learner", "external_id", "date")
@@ -37,13 +39,32 @@ OUTCOME_FIELDS = tuple(f for f in Outcome.model_fields if f not in {"id", "issue
 COLUMNS = ("learner", "external_id", *OUTCOME_FIELDS)
 
 
-class SubmissionRow(BaseModel):
-    """One submitted record: the learner, the issuer's own record id, the outcome's fields."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class SubmissionRow(Outcome):
+    """One submitted record: the outcome with its learner and the issuer's own record id,
+    validated together in one pass (``id`` and ``issuer`` are the bank's, not the row's)."""
 
     learner: Ident
     external_id: Ident
+
+
+ROWS = TypeAdapter(list[SubmissionRow])
+"""One validator call for a whole batch: half the time of one call per row."""
+NOT_ATTRIBUTES = {"id", "issuer", "status", "learner", "external_id"}
+"""Fields kept in their own columns (or given by the bank), not in ``attributes``."""
+OUTCOME_COLUMNS = (
+    "id",
+    "learner_id",
+    "issuer_id",
+    "external_id",
+    "kind",
+    "obtained_on",
+    "attributes",
+    "status",
+    "status_reason",
+    "batch_id",
+    "created_at",
+)
+"""The ``outcomes`` columns a batch writes, in the order of ``outcome_values``."""
 
 
 @dataclass(frozen=True)
@@ -215,44 +236,50 @@ def _store(
     progress: Callable[[int], None],
 ) -> BatchResult:
     taken = _stored_external_ids(session, issuer_id, [str(r.get("external_id", "")) for r in rows])
+    today = now.date()
     results: list[dict[str, Any]] = []
-    valid: list[tuple[int, SubmissionRow, Outcome]] = []
+    valid: list[SubmissionRow] = []
     seen: dict[str, int] = {}
-    for number, raw in enumerate(rows, start=1):
+    parsed, row_errors = _validate(rows, issuer_id, today)
+    for number, (raw, row, errors) in enumerate(zip(rows, parsed, row_errors, strict=True), 1):
         if number % 1000 == 0:
             progress(1000)
-        errors, head, outcome = _parse_row(raw, issuer_id, now.date())
-        if head is not None:
-            if head.learner not in learners:
-                errors.append({"field": "learner", "message": f"unknown learner '{head.learner}'"})
-            if head.external_id in seen:
+        # a field without errors holds a valid value, even when other fields have errors
+        wrong = {e["field"] for e in errors}
+        learner, external_id = str(raw.get("learner", "")), str(raw.get("external_id", ""))
+        if row is not None and row.date > today:
+            errors.append({"field": "date", "message": f"{row.date} is in the future"})
+        if "learner" not in wrong and learner not in learners:
+            errors.append({"field": "learner", "message": f"unknown learner '{learner}'"})
+        if "external_id" not in wrong:
+            if external_id in seen:
                 errors.append(
                     {
                         "field": "external_id",
-                        "message": f"repeats row {seen[head.external_id]} of this batch",
+                        "message": f"repeats row {seen[external_id]} of this batch",
                     }
                 )
-            elif head.external_id in taken:
+            elif external_id in taken:
                 errors.append(
                     {
                         "field": "external_id",
-                        "message": f"already stored (batch {taken[head.external_id]})",
+                        "message": f"already stored (batch {taken[external_id]})",
                     }
                 )
-            seen.setdefault(head.external_id, number)
-        if errors or head is None or outcome is None:
+            seen.setdefault(external_id, number)
+        if errors or row is None:
             results.append(
                 {
                     "row": number,
-                    "external_id": str(raw.get("external_id", "")),
+                    "external_id": external_id,
                     "status": "rejected",
                     "errors": errors,
                 }
             )
         else:
-            valid.append((number, head, outcome))
+            valid.append(row)
             results.append(
-                {"row": number, "external_id": head.external_id, "status": "accepted", "errors": []}
+                {"row": number, "external_id": row.external_id, "status": "accepted", "errors": []}
             )
     rejected = [r for r in results if r["status"] == "rejected"]
     if rejected and not keep_valid:
@@ -271,38 +298,41 @@ def _store(
     session.add(batch)
     session.flush()
     if valid:
-        _insert_outcomes(session, batch, issuer_id, valid, learners, submitter, now)
+        _insert_outcomes(session, batch.id, issuer_id, valid, learners, submitter, now)
     progress(len(rows) % 1000)
     return BatchResult(batch.id, batch.accepted, batch.rejected, results)
 
 
-def _parse_row(
-    raw: dict[str, Any], issuer_id: str, today: dt.date
-) -> tuple[list[dict[str, str]], SubmissionRow | None, Outcome | None]:
-    """Every error of a row (field and message), and whatever parts of it parsed."""
-    errors: list[dict[str, str]] = []
-    values = {k: v for k, v in raw.items() if k not in {"learner", "external_id"}}
-    values.setdefault("kind", OutcomeKind.ENTERPRISE_TRAINING.value)
-    date = values.get("date")
-    if isinstance(date, str) and not _iso_date(date):
-        errors.append({"field": "date", "message": f"'{date}' is not a date written YYYY-MM-DD"})
-        values["date"] = today.isoformat()  # keep checking the other fields
-    head = outcome = None
+def _validate(
+    rows: list[dict[str, Any]], issuer_id: str, today: dt.date
+) -> tuple[list[SubmissionRow | None], list[list[dict[str, str]]]]:
+    """Every row parsed (``None`` where it is invalid) and every row's errors (field and
+    message), with one validator call for the batch (and one more for the valid rows of a
+    batch that has invalid ones)."""
+    errors: list[list[dict[str, str]]] = [[] for _ in rows]
+    items = []
+    for raw, found in zip(rows, errors, strict=True):
+        item = {**raw, "id": f"{issuer_id}:{raw.get('external_id')}", "issuer": issuer_id}
+        item.setdefault("kind", OutcomeKind.ENTERPRISE_TRAINING.value)
+        date = item.get("date")
+        if isinstance(date, str) and not _iso_date(date):
+            found.append({"field": "date", "message": f"'{date}' is not a date written YYYY-MM-DD"})
+            item["date"] = today.isoformat()  # keep checking the other fields
+        items.append(item)
     try:
-        head = SubmissionRow.model_validate(
-            {"learner": raw.get("learner"), "external_id": raw.get("external_id")}
-        )
+        return list(ROWS.validate_python(items)), errors
     except ValidationError as exc:
-        errors.extend(_pydantic_errors(exc))
-    try:
-        outcome = Outcome.model_validate(
-            {**values, "id": f"{issuer_id}:{raw.get('external_id')}", "issuer": issuer_id}
-        )
-    except ValidationError as exc:
-        errors.extend(e for e in _pydantic_errors(exc) if e["field"] not in {"id", "issuer"})
-    if outcome is not None and outcome.date > today:
-        errors.append({"field": "date", "message": f"{outcome.date} is in the future"})
-    return errors, head, outcome
+        failed = set()
+        for details in exc.errors(include_url=False):
+            index, error = _row_error(details)
+            failed.add(index)
+            if error["field"] not in {"id", "issuer"}:  # made from external_id, reported there
+                errors[index].append(error)
+    parsed: list[SubmissionRow | None] = [None] * len(rows)
+    good = [i for i in range(len(rows)) if i not in failed]
+    for index, row in zip(good, ROWS.validate_python([items[i] for i in good]), strict=True):
+        parsed[index] = row
+    return parsed, errors
 
 
 def _iso_date(text: str) -> bool:
@@ -313,17 +343,16 @@ def _iso_date(text: str) -> bool:
     return len(text) == 10
 
 
-def _pydantic_errors(exc: ValidationError) -> list[dict[str, str]]:
-    out = []
-    for error in exc.errors(include_url=False):
-        loc = ".".join(str(p) for p in error["loc"] if not (isinstance(p, str) and "[" in p))
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown field"
-        elif error["type"] == "missing":
-            message = "required"
-        out.append({"field": loc or "row", "message": message})
-    return out
+def _row_error(details: ErrorDetails) -> tuple[int, dict[str, str]]:
+    """The row (its index in the batch) a validation error is about, its field and message."""
+    index, *loc = details["loc"]
+    field = ".".join(str(p) for p in loc if not (isinstance(p, str) and "[" in p))
+    message = details["msg"].removeprefix("Value error, ")
+    if details["type"] == "extra_forbidden":
+        message = "unknown field"
+    elif details["type"] == "missing":
+        message = "required"
+    return int(index), {"field": field or "row", "message": message}
 
 
 def _stored_external_ids(session: Session, issuer_id: str, ids: list[str]) -> dict[str, int]:
@@ -356,29 +385,25 @@ def _stored_external_ids(session: Session, issuer_id: str, ids: list[str]) -> di
     return found
 
 
-def outcome_row(
-    learner_id: str,
-    issuer_id: str,
-    external_id: str,
-    outcome: Outcome,
-    batch_id: int | None,
-    now: dt.datetime,
-) -> dict[str, Any]:
-    """The ``outcomes`` row a submitted outcome becomes."""
-    return {
-        "learner_id": learner_id,
-        "issuer_id": issuer_id,
-        "external_id": external_id,
-        "kind": outcome.kind.value,
-        "obtained_on": outcome.date,
-        "attributes": outcome.model_dump(
-            mode="json", exclude_none=True, exclude={"id", "issuer", "status"}
-        ),
-        "status": "submitted",
-        "status_reason": None,
-        "batch_id": batch_id,
-        "created_at": now,
-    }
+def outcome_values(
+    outcome_id: int, row: SubmissionRow, issuer_id: str, batch_id: int | None, created_at: Any
+) -> tuple[Any, ...]:
+    """The ``outcomes`` row a submitted record becomes, in ``OUTCOME_COLUMNS`` order and the
+    driver's form (``bulk.insert``): attributes as JSON text, the date as ISO text,
+    ``created_at`` as ``bulk.driver_value`` gives it."""
+    return (
+        outcome_id,
+        row.learner,
+        issuer_id,
+        row.external_id,
+        row.kind.value,
+        row.date.isoformat(),
+        row.model_dump_json(exclude_none=True, exclude=NOT_ATTRIBUTES),
+        "submitted",
+        None,
+        batch_id,
+        created_at,
+    )
 
 
 def _allocate_ids(session: Session, count: int) -> list[int]:
@@ -395,38 +420,41 @@ def _allocate_ids(session: Session, count: int) -> list[int]:
 
 def _insert_outcomes(
     session: Session,
-    batch: Batch,
+    batch_id: int,
     issuer_id: str,
-    valid: list[tuple[int, SubmissionRow, Outcome]],
-    learners: dict[str, Any],
+    valid: list[SubmissionRow],
+    learners: dict[str, Learner],
     submitter: str,
     now: dt.datetime,
 ) -> None:
-    rows = [
-        outcome_row(head.learner, issuer_id, head.external_id, outcome, batch.id, now)
-        for _, head, outcome in valid
-    ]
-    # Ids allocated first, then one plain executemany: INSERT ... RETURNING of many rows costs
-    # several times more (statements of thousands of parameters, parsed again by the driver).
-    for row, outcome_id in zip(rows, _allocate_ids(session, len(rows)), strict=True):
-        row["id"] = outcome_id
-    session.execute(insert(OutcomeRow.__table__), rows)  # type: ignore[arg-type]
-    ids = {row["external_id"]: row["id"] for row in rows}
-    by_learner: dict[str, list[NewEntry]] = {}
-    for _, head, outcome in valid:
-        external_id, outcome_id = head.external_id, ids[head.external_id]
+    """The outcomes and a deposit entry for each on its learner's chain, each table with one
+    driver executemany (ids allocated first: no RETURNING of thousands of rows)."""
+    created_at = bulk.driver_value(session, OutcomeRow.created_at, now)
+    ids = _allocate_ids(session, len(valid))
+    bulk.insert(
+        session,
+        OutcomeRow,
+        OUTCOME_COLUMNS,
+        [
+            outcome_values(outcome_id, row, issuer_id, batch_id, created_at)
+            for outcome_id, row in zip(ids, valid, strict=True)
+        ],
+    )
+    deposits: dict[str, list[NewEntry]] = {}
+    for outcome_id, row in zip(ids, valid, strict=True):
         payload = {
-            "batch": batch.id,
-            "external_id": external_id,
-            "kind": outcome.kind.value,
-            "date": outcome.date.isoformat(),
+            "batch": batch_id,
+            "external_id": row.external_id,
+            "kind": row.kind.value,
+            "date": row.date.isoformat(),
         }
-        by_learner.setdefault(head.learner, []).append(
+        deposits.setdefault(row.learner, []).append(
             NewEntry(EntryKind.DEPOSIT, payload, outcome_id=outcome_id)
         )
-    ledger_rows = [
-        row
-        for learner_id in sorted(by_learner)
-        for row in chain(learners[learner_id], by_learner[learner_id], actor=submitter, at=now)
-    ]
-    session.execute(insert(LedgerEntry.__table__), ledger_rows)  # type: ignore[arg-type]
+    heads = {
+        learner_id: Head(
+            learners[learner_id].ledger_seq, learners[learner_id].ledger_head or GENESIS
+        )
+        for learner_id in deposits
+    }
+    append_many(session, heads, deposits, actor=submitter, at=now)

@@ -4,23 +4,44 @@ An entry's hash covers its account, sequence number, kind, actor, time, rule-set
 outcome, decision, payload and the previous entry's hash, in canonical JSON. Changing,
 removing or reordering any entry breaks the chain from that point, which ``verify`` reports.
 Corrections are new entries (reversal, revocation), never updates.
+
+Entries are written with the driver's executemany (``bulk.insert``), the payload column
+holding the same canonical JSON text the hash covers: a batch's tens of thousands of deposits
+serialise each payload once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from json.encoder import encode_basestring
+from typing import Any, NamedTuple
 
-from sqlalchemy import insert, select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from creditbank.ruleset.ruleset import canonical_json, sha256_text
+from creditbank.store import bulk
 from creditbank.store.tables import Learner, LedgerEntry
 
 GENESIS = "0" * 64
+COLUMNS = (
+    "learner_id",
+    "seq",
+    "kind",
+    "actor",
+    "at",
+    "ruleset_version_id",
+    "outcome_id",
+    "decision_id",
+    "payload",
+    "prev_hash",
+    "hash",
+)
+"""The ledger columns ``bulk.insert`` writes, in the order of the rows ``append_many`` makes."""
 
 
 class EntryKind(StrEnum):
@@ -33,14 +54,20 @@ class EntryKind(StrEnum):
     REVOCATION = "revocation"
 
 
-@dataclass(frozen=True)
-class NewEntry:
-    """What a use case wants to append to one account."""
+class NewEntry(NamedTuple):
+    """What a use case wants to append to one account (a tuple: batches make thousands)."""
 
     kind: EntryKind
     payload: dict[str, Any]
     outcome_id: int | None = None
     decision_id: int | None = None
+
+
+class Head(NamedTuple):
+    """An account's last entry: its sequence number and hash (0 and GENESIS when empty)."""
+
+    seq: int
+    hash: str
 
 
 def utc(moment: dt.datetime) -> dt.datetime:
@@ -62,20 +89,55 @@ def entry_hash(
     decision_id: int | None,
     payload: dict[str, Any],
 ) -> str:
-    """The chained hash of one entry."""
-    body = [
-        prev_hash,
-        learner_id,
-        seq,
-        kind,
-        actor,
-        utc(at).isoformat(),
-        ruleset_version_id,
-        outcome_id,
-        decision_id,
-        payload,
-    ]
-    return sha256_text(canonical_json(body))
+    """The chained hash of one entry: SHA-256 of the canonical JSON of
+    ``[prev_hash, learner_id, seq, kind, actor, at (UTC, ISO), ruleset_version_id,
+    outcome_id, decision_id, payload]``."""
+    return sha256_text(
+        entry_json(
+            prev_hash,
+            learner_id,
+            seq,
+            kind,
+            actor,
+            utc(at).isoformat(),
+            ruleset_version_id,
+            outcome_id,
+            decision_id,
+            canonical_json(payload),
+        )
+    )
+
+
+def entry_json(
+    prev_hash: str,
+    learner_id: str,
+    seq: int,
+    kind: str,
+    actor: str,
+    at: str,
+    ruleset_version_id: int | None,
+    outcome_id: int | None,
+    decision_id: int | None,
+    payload_json: str,
+) -> str:
+    """``canonical_json`` of an entry's hashed fields, written out around a payload that is
+    already canonical JSON (so it is serialised once, for the hash and the column).
+
+    >>> body = ["0" * 64, "L-1", 2, "deposit", 'hr "a"', "2026-01-01T00:00:00+00:00",
+    ...         None, 7, None, {"b": "é", "a": 1}]
+    >>> entry_json(*body[:-1], canonical_json(body[-1])) == canonical_json(body)
+    True
+    """
+    return (
+        f"[{encode_basestring(prev_hash)},{encode_basestring(learner_id)},{seq:d},"
+        f"{encode_basestring(kind)},{encode_basestring(actor)},{encode_basestring(at)},"
+        f"{_json_int(ruleset_version_id)},{_json_int(outcome_id)},{_json_int(decision_id)},"
+        f"{payload_json}]"
+    )
+
+
+def _json_int(value: int | None) -> str:
+    return "null" if value is None else f"{value:d}"
 
 
 def append(
@@ -88,56 +150,81 @@ def append(
     ruleset_version_id: int | None = None,
 ) -> int:
     """Append entries to ``learner``'s chain (the caller holds the account's lock)."""
-    rows = chain(learner, entries, actor=actor, at=at, ruleset_version_id=ruleset_version_id)
-    if rows:
-        session.execute(insert(LedgerEntry), rows)
-    return len(rows)
+    entries = list(entries)
+    heads = append_many(
+        session,
+        {learner.id: Head(learner.ledger_seq, learner.ledger_head or GENESIS)},
+        {learner.id: entries},
+        actor=actor,
+        at=at,
+        ruleset_version_id=ruleset_version_id,
+    )
+    # the row is already updated: bring the loaded object in line without another UPDATE
+    set_committed_value(learner, "ledger_seq", heads[learner.id].seq)
+    set_committed_value(learner, "ledger_head", heads[learner.id].hash)
+    return len(entries)
 
 
-def chain(
-    learner: Learner,
-    entries: Iterable[NewEntry],
+def append_many(
+    session: Session,
+    heads: Mapping[str, Head],
+    entries: Mapping[str, Iterable[NewEntry]],
     *,
     actor: str,
     at: dt.datetime,
     ruleset_version_id: int | None = None,
-) -> list[dict[str, Any]]:
-    """Ledger rows for ``entries``, chained after the account's head, which moves to the
-    last of them; insert them in the same transaction (many accounts in one executemany)."""
-    rows = []
-    seq, head = learner.ledger_seq, learner.ledger_head or GENESIS
-    for entry in entries:
-        seq += 1
-        digest = entry_hash(
-            head,
-            learner.id,
-            seq,
-            entry.kind.value,
-            actor,
-            at,
-            ruleset_version_id,
-            entry.outcome_id,
-            entry.decision_id,
-            entry.payload,
-        )
-        rows.append(
-            {
-                "learner_id": learner.id,
-                "seq": seq,
-                "kind": entry.kind.value,
-                "actor": actor,
-                "at": utc(at),
-                "ruleset_version_id": ruleset_version_id,
-                "outcome_id": entry.outcome_id,
-                "decision_id": entry.decision_id,
-                "payload": entry.payload,
-                "prev_hash": head,
-                "hash": digest,
-            }
-        )
-        head = digest
-    learner.ledger_seq, learner.ledger_head = seq, head
-    return rows
+) -> dict[str, Head]:
+    """Append each account's entries after its head (the caller holds the accounts' locks):
+    every row in one bulk insert, the accounts' heads moved with one executemany UPDATE.
+    Returns the new heads; ORM objects of these accounts are not updated."""
+    moment = utc(at)
+    at_text = moment.isoformat()
+    at_value = bulk.driver_value(session, LedgerEntry.at, moment)
+    rows: list[tuple[Any, ...]] = []
+    moved: dict[str, Head] = {}
+    for learner_id in sorted(entries):
+        seq, head = heads[learner_id]
+        for entry in entries[learner_id]:
+            seq += 1
+            kind = entry.kind.value
+            payload = canonical_json(entry.payload)
+            digest = sha256_text(
+                entry_json(
+                    head,
+                    learner_id,
+                    seq,
+                    kind,
+                    actor,
+                    at_text,
+                    ruleset_version_id,
+                    entry.outcome_id,
+                    entry.decision_id,
+                    payload,
+                )
+            )
+            rows.append(
+                (
+                    learner_id,
+                    seq,
+                    kind,
+                    actor,
+                    at_value,
+                    ruleset_version_id,
+                    entry.outcome_id,
+                    entry.decision_id,
+                    payload,
+                    head,
+                    digest,
+                )
+            )
+            head = digest
+        moved[learner_id] = Head(seq, head)
+    bulk.insert(session, LedgerEntry, COLUMNS, rows)
+    session.execute(
+        update(Learner),
+        [{"id": i, "ledger_seq": h.seq, "ledger_head": h.hash} for i, h in moved.items()],
+    )
+    return moved
 
 
 @dataclass(frozen=True)
