@@ -79,10 +79,11 @@ def compute_audit(
         caps=[cap for cap, _ in cap_rows],
     )
     chosen = sorted(solve(problem), key=lambda i: options[i].key)
-    _verify(problem, chosen)
+    loads = [sum(cap.weights.get(i, 0) for i in chosen) for cap in problem.caps]
+    _verify(problem, chosen, loads)
     grants = _grants(options, chosen, programme, catalogue)
     used = {o for i in chosen for o in options[i].outcomes}
-    blocked = _blocked(problem, chosen)
+    blocked = _blocked(problem, chosen, loads)
     unused = _unused(
         outcomes,
         refused,
@@ -95,7 +96,7 @@ def compute_audit(
         blocked,
         cap_rows,
     )
-    limits = _limit_statuses(cap_rows, chosen, blocked)
+    limits = _limit_statuses(cap_rows, loads, blocked)
     transferred = sum((g.credits for g in grants), start=ZERO)
     earned_total = sum((e.credits for e in earned), start=ZERO)
     counted = transferred + earned_total
@@ -165,15 +166,14 @@ def _earned(
     return [earned[code] for code in sorted(earned)]
 
 
-def _verify(problem: Problem, chosen: list[int]) -> None:
+def _verify(problem: Problem, chosen: list[int], loads: list[int]) -> None:
     """Re-check the allocation in exact arithmetic: no outcome or course twice, no cap exceeded."""
     used: set[str] = set()
     for i in chosen:
         if used & problem.resources[i]:
             raise RuntimeError(f"allocation uses {sorted(used & problem.resources[i])} twice")
         used |= problem.resources[i]
-    for cap in problem.caps:
-        load = sum(cap.weights.get(i, 0) for i in chosen)
+    for cap, load in zip(problem.caps, loads, strict=True):
         if load > cap.bound:
             raise RuntimeError(f"allocation exceeds cap {cap.id}: {load} > {cap.bound}")
 
@@ -205,20 +205,20 @@ def _grants(
     return sorted(grants, key=lambda g: (g.target_kind, g.target, g.outcomes))
 
 
-def _blocked(problem: Problem, chosen: list[int]) -> dict[int, list[int]]:
+def _blocked(problem: Problem, chosen: list[int], loads: list[int]) -> dict[int, list[int]]:
     """For each unchosen option free of resource clashes, the caps that keep it out."""
     used = set().union(*(problem.resources[i] for i in chosen)) if chosen else set()
-    loads = [sum(cap.weights.get(i, 0) for i in chosen) for cap in problem.caps]
     chosen_set = set(chosen)
-    blocked: dict[int, list[int]] = {}
-    for i in range(len(problem.keys)):
-        if i in chosen_set or problem.resources[i] & used:
-            continue
-        blocked[i] = [
-            ci
-            for ci, cap in enumerate(problem.caps)
-            if loads[ci] + cap.weights.get(i, 0) > cap.bound
-        ]
+    blocked: dict[int, list[int]] = {
+        i: []
+        for i in range(len(problem.keys))
+        if i not in chosen_set and not problem.resources[i] & used
+    }
+    for ci, (cap, load) in enumerate(zip(problem.caps, loads, strict=True)):
+        room = cap.bound - load
+        for i, weight in cap.weights.items():
+            if weight > room and i in blocked:
+                blocked[i].append(ci)
     return blocked
 
 
@@ -235,6 +235,10 @@ def _unused(
     cap_rows: list[tuple[Cap, CapInfo]],
 ) -> list[Unused]:
     chosen_by_resource = {r: i for i in chosen for r in problem.resources[i]}
+    options_of: dict[str, list[int]] = defaultdict(list)
+    for i, option in enumerate(options):
+        for outcome_id in option.outcomes:
+            options_of[outcome_id].append(i)
     result = []
     for outcome in outcomes:
         if outcome.id in used:
@@ -243,7 +247,7 @@ def _unused(
         if failure is not None:
             result.append(Unused(outcome=outcome.id, reason=failure.reason, params=failure.params))
             continue
-        mine = [i for i, o in enumerate(options) if outcome.id in o.outcomes]
+        mine = options_of.get(outcome.id)
         if mine:
             result.append(
                 _why_not_chosen(
@@ -311,12 +315,11 @@ def _why_not_chosen(
 
 
 def _limit_statuses(
-    cap_rows: list[tuple[Cap, CapInfo]], chosen: list[int], blocked: dict[int, list[int]]
+    cap_rows: list[tuple[Cap, CapInfo]], loads: list[int], blocked: dict[int, list[int]]
 ) -> list[LimitStatus]:
     binding_rows = {ci for caps in blocked.values() for ci in caps}
     statuses = []
-    for ci, (cap, info) in enumerate(cap_rows):
-        used = sum(cap.weights.get(i, 0) for i in chosen)
+    for ci, ((cap, info), used) in enumerate(zip(cap_rows, loads, strict=True)):
         scale = SCALE if info.unit == "credits" else 1
         statuses.append(
             LimitStatus(

@@ -27,11 +27,10 @@ from creditbank.domain import Ident, Outcome, OutcomeKind
 from creditbank.errors import InputInvalid, NotFound
 from creditbank.ruleset.ruleset import canonical_json, sha256_text
 from creditbank.service.errors import BatchInvalid, Conflict
-from creditbank.service.learners import lock_learners
 from creditbank.store import bulk
-from creditbank.store.ledger import GENESIS, EntryKind, Head, NewEntry, append_many
+from creditbank.store.ledger import EntryKind, Head, NewEntry, append_many, lock_heads
 from creditbank.store.session import transaction
-from creditbank.store.tables import Batch, Issuer, Learner, OutcomeRow
+from creditbank.store.tables import Batch, Issuer, OutcomeRow
 
 MAX_ROWS = 200_000
 REQUIRED_COLUMNS = ("learner", "external_id", "date")
@@ -171,7 +170,7 @@ def submit_batch(
     def work(session: Session) -> BatchResult:
         # Lock the accounts first: a concurrent sender of the same batch then waits here and
         # sees the first one's batch, committed, when it checks the key.
-        learners = lock_learners(session, [str(r.get("learner", "")) for r in rows])
+        heads = lock_heads(session, [str(r.get("learner", "")) for r in rows])
         replay = _replay(session, issuer_id, idempotency_key, digest)
         if replay is not None:
             return replay
@@ -179,7 +178,7 @@ def submit_batch(
             raise NotFound("issuer", issuer_id, hint="issuers come from the published rule set")
         return _store(
             session,
-            learners,
+            heads,
             issuer_id,
             idempotency_key,
             digest,
@@ -225,7 +224,7 @@ def _replay(session: Session, issuer_id: str, key: str, digest: str) -> BatchRes
 
 def _store(
     session: Session,
-    learners: dict[str, Learner],
+    heads: dict[str, Head],
     issuer_id: str,
     key: str,
     digest: str,
@@ -249,7 +248,7 @@ def _store(
         learner, external_id = str(raw.get("learner", "")), str(raw.get("external_id", ""))
         if row is not None and row.date > today:
             errors.append({"field": "date", "message": f"{row.date} is in the future"})
-        if "learner" not in wrong and learner not in learners:
+        if "learner" not in wrong and learner not in heads:
             errors.append({"field": "learner", "message": f"unknown learner '{learner}'"})
         if "external_id" not in wrong:
             if external_id in seen:
@@ -298,7 +297,7 @@ def _store(
     session.add(batch)
     session.flush()
     if valid:
-        _insert_outcomes(session, batch.id, issuer_id, valid, learners, submitter, now)
+        _insert_outcomes(session, batch.id, issuer_id, valid, heads, submitter, now)
     progress(len(rows) % 1000)
     return BatchResult(batch.id, batch.accepted, batch.rejected, results)
 
@@ -423,7 +422,7 @@ def _insert_outcomes(
     batch_id: int,
     issuer_id: str,
     valid: list[SubmissionRow],
-    learners: dict[str, Learner],
+    heads: dict[str, Head],
     submitter: str,
     now: dt.datetime,
 ) -> None:
@@ -451,10 +450,4 @@ def _insert_outcomes(
         deposits.setdefault(row.learner, []).append(
             NewEntry(EntryKind.DEPOSIT, payload, outcome_id=outcome_id)
         )
-    heads = {
-        learner_id: Head(
-            learners[learner_id].ledger_seq, learners[learner_id].ledger_head or GENESIS
-        )
-        for learner_id in deposits
-    }
     append_many(session, heads, deposits, actor=submitter, at=now)

@@ -19,7 +19,7 @@ from enum import StrEnum
 from json.encoder import encode_basestring
 from typing import Any, NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -165,6 +165,23 @@ def append(
     return len(entries)
 
 
+def lock_heads(session: Session, learner_ids: Iterable[str]) -> dict[str, Head]:
+    """The accounts' heads, locked for this transaction (row locks on PostgreSQL; on SQLite
+    the transaction holds the write lock already), for ``append_many``; unknown ids are left
+    out. Plain rows, not ORM objects: a batch locks thousands of accounts."""
+    heads: dict[str, Head] = {}
+    ordered = sorted(set(learner_ids))
+    for start in range(0, len(ordered), 1000):
+        query = (
+            select(Learner.id, Learner.ledger_seq, Learner.ledger_head)
+            .where(Learner.id.in_(ordered[start : start + 1000]))
+            .order_by(Learner.id)
+            .with_for_update()
+        )
+        heads.update((i, Head(seq, head or GENESIS)) for i, seq, head in session.execute(query))
+    return heads
+
+
 def append_many(
     session: Session,
     heads: Mapping[str, Head],
@@ -220,9 +237,8 @@ def append_many(
             head = digest
         moved[learner_id] = Head(seq, head)
     bulk.insert(session, LedgerEntry, COLUMNS, rows)
-    session.execute(
-        update(Learner),
-        [{"id": i, "ledger_seq": h.seq, "ledger_head": h.hash} for i, h in moved.items()],
+    bulk.update(
+        session, Learner, ("ledger_seq", "ledger_head"), "id", [(*h, i) for i, h in moved.items()]
     )
     return moved
 
