@@ -1,12 +1,18 @@
-"""The decision an audit returns: data only, serialised to canonical JSON with digests."""
+"""The decision an audit returns: data only, serialised to canonical JSON with digests.
+
+Plain frozen dataclasses, built by the engine from values it already checked (no validation
+per object, which an audit would otherwise pay dozens of times); pydantic writes them out.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import PlainSerializer, TypeAdapter
 
 from creditbank.domain import Label, Outcome
 from creditbank.engine.reasons import Reason
@@ -17,11 +23,8 @@ SortedDict = Annotated[dict[str, Any], PlainSerializer(lambda d: dict(sorted(d.i
 """A mapping written in key order, so equal mappings always give equal bytes."""
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class Grant(_Frozen):
+@dataclass(frozen=True, slots=True)
+class Grant:
     """Credit granted toward the programme: a course (exempted) or category credits."""
 
     target: str
@@ -34,7 +37,8 @@ class Grant(_Frozen):
     grade_mark: Label
 
 
-class Earned(_Frozen):
+@dataclass(frozen=True, slots=True)
+class Earned:
     """A programme course the learner completed in the programme itself (not a transfer)."""
 
     course: str
@@ -43,16 +47,18 @@ class Earned(_Frozen):
     outcome: str
 
 
-class Unused(_Frozen):
+@dataclass(frozen=True, slots=True)
+class Unused:
     """An outcome that does not count, the reason code, its parameters and the rules involved."""
 
     outcome: str
     reason: Reason
-    params: Annotated[dict[str, str], SortedDict] = {}
+    params: Annotated[dict[str, str], SortedDict] = field(default_factory=dict)
     rules: tuple[RuleRef, ...] = ()
 
 
-class Recognised(_Frozen):
+@dataclass(frozen=True, slots=True)
+class Recognised:
     """An outcome's bank credits (independent of the programme)."""
 
     outcome: str
@@ -62,7 +68,8 @@ class Recognised(_Frozen):
     rule: RuleRef
 
 
-class GroupStatus(_Frozen):
+@dataclass(frozen=True, slots=True)
+class GroupStatus:
     """A requirement, category or source minimum: met, and what is missing."""
 
     id: str
@@ -74,7 +81,8 @@ class GroupStatus(_Frozen):
     courses_missing: tuple[str, ...] = ()
 
 
-class LimitStatus(_Frozen):
+@dataclass(frozen=True, slots=True)
+class LimitStatus:
     """A cap instance (per value or period when the limit says so), its use and whether it bound."""
 
     id: str
@@ -86,7 +94,8 @@ class LimitStatus(_Frozen):
     rule: RuleRef
 
 
-class Totals(_Frozen):
+@dataclass(frozen=True, slots=True)
+class Totals:
     transferred: Decimal
     earned_in_programme: Decimal
     counted: Decimal
@@ -95,7 +104,8 @@ class Totals(_Frozen):
     transferred_by_kind: Annotated[dict[str, Decimal], SortedDict]
 
 
-class Decision(_Frozen):
+@dataclass(frozen=True, slots=True)
+class Decision:
     """Everything a learner, registrar or auditor needs, and the digests to reproduce it."""
 
     programme: str
@@ -119,15 +129,19 @@ class Decision(_Frozen):
     def canonical(self) -> str:
         """Canonical JSON: fields in declaration order, mappings in key order, no spaces;
         identical inputs give identical bytes."""
-        return self.model_dump_json()
+        return _DECISION_JSON.dump_json(self).decode()
 
     def sealed(self) -> Decision:
         """This decision with ``digest`` set to the hash of its canonical form without it."""
-        body = self.model_copy(update={"digest": ""}) if self.digest else self
-        return self.model_copy(update={"digest": sha256_text(body.canonical())})
+        body = dataclasses.replace(self, digest="") if self.digest else self
+        return dataclasses.replace(self, digest=sha256_text(body.canonical()))
 
 
-class AuditInput(_Frozen):
+_DECISION_JSON = TypeAdapter(Decision)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditInput:
     """What was asked: the programme, the application date and the outcomes in id order."""
 
     programme: str
@@ -135,9 +149,10 @@ class AuditInput(_Frozen):
     outcomes: tuple[Outcome, ...]
 
 
+_INPUT_JSON = TypeAdapter(AuditInput)
+
+
 def input_digest(programme: str, on: dt.date, outcomes: list[Outcome]) -> str:
     """Digest of what was asked (outcomes in id order, unset fields left out)."""
-    asked = AuditInput.model_construct(
-        programme=programme, date=on, outcomes=tuple(sorted(outcomes, key=lambda o: o.id))
-    )
-    return sha256_text(asked.model_dump_json(exclude_none=True))
+    asked = AuditInput(programme, on, tuple(sorted(outcomes, key=lambda o: o.id)))
+    return sha256_text(_INPUT_JSON.dump_json(asked, exclude_none=True).decode())

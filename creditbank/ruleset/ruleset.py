@@ -180,7 +180,7 @@ class RuleSetAt:
                 for c in programme.courses
                 if (programme.institution, c.code) in self.courses
             }
-        return found  # type: ignore[no-any-return]
+        return found
 
     def occupation_ladder(self, occupation: str | None) -> schema.Ladder | None:
         """The ladder whose track includes ``occupation``, else the only ladder, if one."""
