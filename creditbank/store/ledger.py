@@ -55,10 +55,12 @@ class EntryKind(StrEnum):
 
 
 class NewEntry(NamedTuple):
-    """What a use case wants to append to one account (a tuple: batches make thousands)."""
+    """What a use case wants to append to one account (a tuple: batches make thousands).
+
+    ``payload`` is a mapping, or its ``canonical_json`` text when the caller wrote it out."""
 
     kind: EntryKind
-    payload: dict[str, Any]
+    payload: dict[str, Any] | str
     outcome_id: int | None = None
     decision_id: int | None = None
 
@@ -204,7 +206,9 @@ def append_many(
         for entry in entries[learner_id]:
             seq += 1
             kind = entry.kind.value
-            payload = canonical_json(entry.payload)
+            payload = (
+                entry.payload if isinstance(entry.payload, str) else canonical_json(entry.payload)
+            )
             digest = sha256_text(
                 entry_json(
                     head,
