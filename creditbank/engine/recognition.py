@@ -105,17 +105,22 @@ def _amount(rule: schema.Recognition, outcome: Outcome, rules: RuleSetAt) -> Dec
         if outcome.hours is None:
             return None
         rate = rule.per_hours
-        value = _ratio(outcome.hours) / _ratio(rate.hours) * _ratio(rate.credits)
+        value = _product(outcome.hours, rate.credits) / _product(rate.hours)
         credits = round_to_step(value, rate.step, rate.rounding)
         return min(credits, rate.max) if rate.max is not None else credits
     if rule.ratio is not None and outcome.credits is not None:
-        value = _ratio(outcome.credits) * Fraction(rule.ratio.factor)
+        value = _product(outcome.credits) * Fraction(rule.ratio.factor)
         return round_to_step(value, rule.ratio.step, rule.ratio.rounding)
     return None
 
 
-def _ratio(value: Decimal) -> Fraction:
-    return Fraction(*value.as_integer_ratio())
+def _product(*values: Decimal) -> Fraction:
+    """The exact product of decimals, as one fraction."""
+    numerator, denominator = 1, 1
+    for value in values:
+        n, d = value.as_integer_ratio()
+        numerator, denominator = numerator * n, denominator * d
+    return Fraction(numerator, denominator)
 
 
 def _level(outcome: Outcome, rules: RuleSetAt) -> int | None:
