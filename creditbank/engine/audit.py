@@ -347,7 +347,7 @@ def _completed(grants: list[Grant], earned: list[Earned], exempt_ok: bool) -> di
 def _requirements(
     rules: RuleSetAt, programme: schema.Programme, grants: list[Grant], earned: list[Earned]
 ) -> list[GroupStatus]:
-    substitutes = [set(s.courses) for s in rules.for_programme("substitutes", programme.id)]
+    substitutes = [set(s.courses) for s in rules.in_force("substitutes", programme.id)]
     statuses = []
     for req in programme.requirements:
         done = _completed(grants, earned, req.exemptable)

@@ -175,7 +175,7 @@ def _transfer_index(
     if cached is None:
         transfers = [
             (rule, RuleRef.of(rules, rule), (rule.priority, rule.specificity()), rule.from_.parts())
-            for rule in sorted(rules.for_programme("transfers", programme_id), key=_rule_order)
+            for rule in sorted(rules.in_force("transfers", programme_id), key=_rule_order)
         ]
         slots = [(r, p) for r, compiled in enumerate(transfers) for p in range(len(compiled[3]))]
         selectors = [transfers[r][3][p] for r, p in slots]

@@ -66,7 +66,7 @@ def counts_as_for_outcome(
     label = label or outcome.id
     answers: list[Answer] = []
     catalogue = rules.catalogue_of(programme)
-    for rule in rules.for_programme("transfers", programme.id):
+    for rule in rules.in_force("transfers", programme.id):
         parts = rule.from_.parts()
         if not any(matches(part, outcome, rules) for part in parts):
             continue

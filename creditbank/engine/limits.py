@@ -75,7 +75,7 @@ def build_caps(
                 CapInfo(f"{programme.id}.residency", "", "credits", prog_ref),
             )
         )
-    for limit in rules.for_programme("limits", programme.id):
+    for limit in rules.in_force("limits", programme.id):
         ref = RuleRef.of(rules, limit)
         rows.extend(
             _limit_rows(limit, limit.id, None, ref, rules, programme, options, outcomes, catalogue)

@@ -130,7 +130,7 @@ def _level(outcome: Outcome, rules: RuleSetAt) -> int | None:
         held = ladder.rank(outcome.rung) if ladder else None
         if ladder is not None and held is not None:
             return ladder.rungs[held].framework_level
-    for placement in rules.for_programme("placements"):
+    for placement in rules.in_force("placements"):
         if matches(placement.match, outcome, rules):
             return placement.level
     return outcome.level

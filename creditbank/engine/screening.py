@@ -59,7 +59,7 @@ def _screen_one(
     required = rules.ruleset.pack.accreditation_required_for
     if issuer.type in required and not accredited(outcome, rules):
         return Failure(Reason.ISSUER_NOT_ACCREDITED, {"issuer": outcome.issuer})
-    for exclusion in rules.for_programme("exclusions"):
+    for exclusion in rules.in_force("exclusions"):
         if (
             programme is not None
             and exclusion.programme
@@ -89,7 +89,7 @@ def _recency(
     rules: RuleSetAt, outcome: Outcome, programme: schema.Programme, on: dt.date
 ) -> Failure | None:
     issuer = rules.issuers[outcome.issuer]
-    for rule in rules.for_programme("recency", programme.id):
+    for rule in rules.in_force("recency", programme.id):
         scope = rule.scope
         if (
             (scope.kinds and outcome.kind not in scope.kinds)
@@ -129,7 +129,7 @@ def _ladder_subsumed(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, Fai
 
 def _family_subsumed(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, Failure]:
     refused: dict[str, Failure] = {}
-    for family in rules.for_programme("subsumptions"):
+    for family in rules.in_force("subsumptions"):
         members: list[tuple[int, Outcome]] = []
         for outcome in outcomes:
             levels = [i for i, sel in enumerate(family.levels) if matches(sel, outcome, rules)]

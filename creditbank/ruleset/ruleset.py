@@ -150,7 +150,7 @@ class RuleSetAt:
     def where(self, item: Any) -> Location:
         return self.ruleset.where(item)
 
-    def for_programme(self, section: str, programme_id: str | None = None) -> tuple[Any, ...]:
+    def in_force(self, section: str, programme_id: str | None = None) -> tuple[Any, ...]:
         """Items of ``section`` that name ``programme_id`` (or every programme), in id order;
         every item of the section when no programme is given. Worked out once per date."""
         key = f"section:{section}:{programme_id}"
