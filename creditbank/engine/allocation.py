@@ -78,6 +78,11 @@ def solve(problem: Problem) -> frozenset[int]:
     chosen: set[int] = set()
     for component in _components(n, problem.resources, caps):
         member_caps = [c for c in caps if any(i in c.weights for i in component)]
+        if len(component) == 1:
+            (i,) = component
+            if all(c.weights[i] <= c.bound for c in member_caps):
+                chosen.add(i)
+            continue
         search = _Search(
             component, values, problem.credits, _k1(problem), problem.resources, member_caps
         )
