@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
-from sqlalchemy import Engine, String, column, func, select, text, values
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -361,31 +361,33 @@ def _row_error(details: ErrorDetails) -> tuple[int, dict[str, str]]:
 def _stored_external_ids(session: Session, issuer_id: str, ids: list[str]) -> dict[str, int]:
     """Which of ``ids`` the issuer already stored, and in which batch.
 
-    On PostgreSQL a join with a VALUES list, not ``IN (...)``: the planner then looks each id
-    up in the (issuer, external id) index even before the table's statistics are gathered
-    (with ``IN`` on a fresh table it scanned every stored row, once per chunk).
+    On PostgreSQL each id of an array parameter is looked up in the (issuer, external id)
+    index: a LATERAL subquery with LIMIT 1 stays a lookup per id whatever the planner thinks
+    of the table (with ``IN (...)`` or a join on a fresh table it scanned all the issuer's
+    rows), and a chunk of 1,000 ids keeps each query's estimated cost below the JIT's.
     """
     found: dict[str, int] = {}
     unique = sorted(set(ids))
     postgres = session.get_bind().dialect.name == "postgresql"
     for start in range(0, len(unique), 1000):
         chunk = unique[start : start + 1000]
-        query = select(OutcomeRow.external_id, OutcomeRow.batch_id)
         if postgres:
-            wanted = values(column("external_id", String), name="wanted").data(
-                [(i,) for i in chunk]
-            )
-            query = query.join(
-                wanted,
-                (OutcomeRow.issuer_id == issuer_id)
-                & (OutcomeRow.external_id == wanted.c.external_id),
-            )
+            rows = session.execute(_STORED_POSTGRES, {"ids": chunk, "issuer": issuer_id})
         else:
-            query = query.where(
-                OutcomeRow.issuer_id == issuer_id, OutcomeRow.external_id.in_(chunk)
+            rows = session.execute(
+                select(OutcomeRow.external_id, OutcomeRow.batch_id).where(
+                    OutcomeRow.issuer_id == issuer_id, OutcomeRow.external_id.in_(chunk)
+                )
             )
-        found.update((ext, batch or 0) for ext, batch in session.execute(query))
+        found.update((ext, batch or 0) for ext, batch in rows)
     return found
+
+
+_STORED_POSTGRES = text(
+    "SELECT wanted.id, stored.batch_id FROM unnest(CAST(:ids AS varchar[])) AS wanted(id) "
+    "CROSS JOIN LATERAL (SELECT batch_id FROM outcomes "
+    "WHERE issuer_id = :issuer AND external_id = wanted.id LIMIT 1) AS stored"
+)
 
 
 def outcome_values(

@@ -1,11 +1,12 @@
-"""Bulk inserts and updates through the database driver's own executemany, on the session's connection.
+"""Bulk inserts and updates for batches of tens of thousands of rows, on the session's connection.
 
 Why: SQLAlchemy's executemany runs every value of every row through Python (parameter
-dictionaries, bind processors, JSON serialisation), which for a batch of tens of thousands of
-rows costs several times the database's own work. Here the caller hands rows as tuples already
-in the driver's form, and they go straight to ``cursor.executemany`` (psycopg sends them in
-one pipeline). The statement runs on the session's connection, so it is part of the session's
-transaction, and its errors arrive as SQLAlchemy's (``IntegrityError`` etc.) like any other.
+dictionaries, bind processors, JSON serialisation), and psycopg's executemany still sends one
+statement per row; for a large batch either costs several times the database's own work. Here
+the caller hands rows as tuples already in the driver's form, and they go to PostgreSQL with
+``COPY ... FROM STDIN`` and to SQLite with ``cursor.executemany``. Both run on the session's
+connection, so they are part of the session's transaction, and their errors arrive as
+SQLAlchemy's (``IntegrityError`` etc.) like any other statement's.
 
 Driver form: JSON columns as JSON text, dates as ISO text (``YYYY-MM-DD``), datetimes as
 ``driver_value`` gives them (SQLite stores its own text format); everything else as is.
@@ -16,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from creditbank.store.base import Base
@@ -25,10 +28,16 @@ def insert(
     session: Session, model: type[Base], columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
     """Insert ``rows`` (values in ``columns`` order, in driver form) into ``model``'s table."""
-    marks = ", ".join([_mark(session)] * len(columns))
-    _executemany(
-        session, f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) VALUES ({marks})", rows
-    )
+    if not rows:
+        return
+    connection = _connection(session)
+    names = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        _copy(connection, f"COPY {model.__tablename__} ({names}) FROM STDIN", rows)
+    else:
+        marks = ", ".join(["?"] * len(columns))
+        statement = f"INSERT INTO {model.__tablename__} ({names}) VALUES ({marks})"
+        connection.exec_driver_sql(statement, list(rows))
 
 
 def update(
@@ -40,23 +49,13 @@ def update(
 ) -> None:
     """Set ``columns`` of the row whose ``key`` column equals the last value of each of
     ``rows`` (values in ``columns`` order, then the key, in driver form)."""
-    mark = _mark(session)
-    assignments = ", ".join(f"{column} = {mark}" for column in columns)
-    _executemany(
-        session, f"UPDATE {model.__tablename__} SET {assignments} WHERE {key} = {mark}", rows
-    )
-
-
-def _mark(session: Session) -> str:
-    """The driver's parameter marker (SQLite ``?``, psycopg ``%s``)."""
-    return "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
-
-
-def _executemany(session: Session, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
     if not rows:
         return
-    session.flush()  # rows these refer to, still pending in the session, go first
-    session.connection().exec_driver_sql(statement, list(rows))
+    connection = _connection(session)
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    assignments = ", ".join(f"{column} = {mark}" for column in columns)
+    statement = f"UPDATE {model.__tablename__} SET {assignments} WHERE {key} = {mark}"
+    connection.exec_driver_sql(statement, list(rows))
 
 
 def driver_value(session: Session, column: QueryableAttribute[Any], value: Any) -> Any:
@@ -65,3 +64,21 @@ def driver_value(session: Session, column: QueryableAttribute[Any], value: Any) 
     dialect = session.get_bind().dialect
     process = column.type.dialect_impl(dialect).bind_processor(dialect)
     return value if process is None else process(value)
+
+
+def _connection(session: Session) -> Connection:
+    session.flush()  # rows these refer to, still pending in the session, go first
+    return session.connection()
+
+
+def _copy(connection: Connection, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """PostgreSQL's COPY through psycopg, its errors wrapped as SQLAlchemy wraps them."""
+    error = connection.dialect.loaded_dbapi.Error
+    try:
+        driver = connection.connection.driver_connection
+        assert driver is not None  # the session's connection is open
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except error as exc:
+        raise DBAPIError.instance(statement, None, exc, error, dialect=connection.dialect) from exc
