@@ -29,7 +29,7 @@ from creditbank.errors import InputInvalid, NotFound
 from creditbank.ruleset.ruleset import canonical_json, sha256_text
 from creditbank.service.errors import BatchInvalid, Conflict
 from creditbank.store import bulk
-from creditbank.store.ledger import EntryKind, Head, NewEntry, append_many, lock_heads
+from creditbank.store.ledger import EntryKind, Head, NewEntry, append_many, lock_heads, utc
 from creditbank.store.session import transaction
 from creditbank.store.tables import Batch, Issuer, OutcomeRow
 
@@ -296,7 +296,7 @@ def _store(
         accepted=len(valid),
         rejected=len(rejected),
         results=results,
-        created_at=now,
+        created_at=utc(now),  # SQLite keeps the wall clock of an aware time
     )
     session.add(batch)
     session.flush()
@@ -450,7 +450,7 @@ def _insert_outcomes(
 ) -> None:
     """The outcomes and a deposit entry for each on its learner's chain, each table with one
     driver executemany (ids allocated first: no RETURNING of thousands of rows)."""
-    created_at = bulk.driver_value(session, OutcomeRow.created_at, now)
+    created_at = bulk.driver_value(session, OutcomeRow.created_at, utc(now))
     ids = _allocate_ids(session, len(valid))
     bulk.insert(
         session,
