@@ -361,28 +361,28 @@ def _row_error(details: ErrorDetails) -> tuple[int, dict[str, str]]:
 def _stored_external_ids(session: Session, issuer_id: str, ids: list[str]) -> dict[str, int]:
     """Which of ``ids`` the issuer already stored, and in which batch.
 
-    On PostgreSQL each id of an array parameter is looked up in the (issuer, external id)
-    index: a LATERAL subquery with LIMIT 1 stays a lookup per id whatever the planner thinks
-    of the table (with ``IN (...)`` or a join on a fresh table it scanned all the issuer's
-    rows), and a chunk of 1,000 ids keeps each query's estimated cost below the JIT's.
+    The ids go in one parameter (one statement to prepare, not one bind per id): a JSON array
+    on SQLite; on PostgreSQL an array per 1,000 ids, each looked up in the (issuer, external
+    id) index by a LATERAL subquery with LIMIT 1, which stays a lookup per id whatever the
+    planner thinks of the table (with ``IN (...)`` or a join on a fresh table it scanned all
+    the issuer's rows); 1,000 ids keep a query's estimated cost below the JIT's threshold.
     """
-    found: dict[str, int] = {}
     unique = sorted(set(ids))
-    postgres = session.get_bind().dialect.name == "postgresql"
+    if session.get_bind().dialect.name != "postgresql":
+        rows = session.execute(_STORED_SQLITE, {"ids": json.dumps(unique), "issuer": issuer_id})
+        return {ext: batch or 0 for ext, batch in rows}
+    found: dict[str, int] = {}
     for start in range(0, len(unique), 1000):
         chunk = unique[start : start + 1000]
-        if postgres:
-            rows = session.execute(_STORED_POSTGRES, {"ids": chunk, "issuer": issuer_id})
-        else:
-            rows = session.execute(
-                select(OutcomeRow.external_id, OutcomeRow.batch_id).where(
-                    OutcomeRow.issuer_id == issuer_id, OutcomeRow.external_id.in_(chunk)
-                )
-            )
+        rows = session.execute(_STORED_POSTGRES, {"ids": chunk, "issuer": issuer_id})
         found.update((ext, batch or 0) for ext, batch in rows)
     return found
 
 
+_STORED_SQLITE = text(
+    "SELECT external_id, batch_id FROM outcomes WHERE issuer_id = :issuer "
+    "AND external_id IN (SELECT value FROM json_each(:ids))"
+)
 _STORED_POSTGRES = text(
     "SELECT wanted.id, stored.batch_id FROM unnest(CAST(:ids AS varchar[])) AS wanted(id) "
     "CROSS JOIN LATERAL (SELECT batch_id FROM outcomes "
