@@ -50,15 +50,10 @@ class SelectorIndex:
         """Positions of the selectors that may match ``outcome``, in ascending order."""
         found = list(self._everyone)
         get = self._index.get
-        for key, value in (
-            ("code", outcome.code),
-            ("occupation", outcome.occupation),
-            ("programme", outcome.programme),
-            ("issuer", outcome.issuer),
-            ("kind", outcome.kind.value),
-        ):
+        for key in self.KEYS:
+            value = getattr(outcome, key)
             if value is not None:
-                found.extend(get((key, value), ()))
+                found.extend(get((key, str(value)), ()))
         return sorted(set(found)) if len(found) > 1 else found
 
 
