@@ -93,21 +93,20 @@ def make_rows(count: int, learners_: list[str], prefix: str = "t") -> list[dict[
 def outcome_values(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What the service writes to ``outcomes`` for each row (without id and batch_id), from
     ``submissions.outcome_values`` in the form a Core insert takes; outside every timing."""
-    parsed = submissions.ROWS.validate_python(
-        [{**raw, "id": f"{ISSUER}:{raw['external_id']}", "issuer": ISSUER} for raw in rows]
-    )
+    records, _ = submissions.validate(rows, ISSUER, NOW.date())
     out = []
-    for row in parsed:
+    for record in records:
+        assert record is not None
         values = dict(
             zip(
                 submissions.OUTCOME_COLUMNS,
-                submissions.outcome_values(0, row, ISSUER, None, NOW),
+                submissions.outcome_values(0, record, ISSUER, None, NOW),
                 strict=True,
             )
         )
         del values["id"]
         out.append(
-            {**values, "obtained_on": row.date, "attributes": json.loads(values["attributes"])}
+            {**values, "obtained_on": record.date, "attributes": json.loads(record.attributes)}
         )
     return out
 

@@ -22,18 +22,11 @@ from tests.store.conftest import NOW, Bank
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
-def submitted(external_id: str, **fields: Any) -> submissions.SubmissionRow:
-    return submissions.SubmissionRow.model_validate(
-        {
-            "id": f"acme:{external_id}",
-            "issuer": "acme",
-            "learner": "L1",
-            "external_id": external_id,
-            "kind": "enterprise_training",
-            "date": "2024-05-01",
-            **fields,
-        }
-    )
+def submitted(external_id: str, **fields: Any) -> submissions.Record:
+    row = {"learner": "L1", "external_id": external_id, "date": "2024-05-01", **fields}
+    (record,), errors = submissions.validate([row], "acme", NOW.date())
+    assert record is not None, errors
+    return record
 
 
 def stored(bank: Bank, outcome_id: int) -> dict[str, Any]:
@@ -89,7 +82,7 @@ def test_a_bulk_outcome_reads_back_as_the_same_row_written_by_sqlalchemy(
                 **core,
                 "external_id": "core",
                 "obtained_on": row.date,
-                "attributes": json.loads(core["attributes"]),
+                "attributes": json.loads(row.attributes),
             },
         )
     by_bulk, by_core = stored(bank, 1), stored(bank, 2)
