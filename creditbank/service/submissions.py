@@ -457,10 +457,11 @@ def _allocate_ids(session: Session, count: int) -> list[int]:
     """``count`` new outcome ids: from the sequence on PostgreSQL; on SQLite after the largest,
     which is safe because the transaction already holds the write lock (BEGIN IMMEDIATE)."""
     if session.get_bind().dialect.name == "postgresql":
-        query = text(
-            "SELECT nextval(pg_get_serial_sequence('outcomes', 'id')) FROM generate_series(1, :n)"
-        )
-        return list(session.scalars(query, {"n": count}))
+        # the sequence named first: nextval of a constant is several times quicker than of
+        # pg_get_serial_sequence(...) evaluated for every row
+        sequence = session.scalar(text("SELECT pg_get_serial_sequence('outcomes', 'id')"))
+        query = text("SELECT nextval(CAST(:sequence AS regclass)) FROM generate_series(1, :n)")
+        return list(session.scalars(query, {"sequence": sequence, "n": count}))
     start = session.scalar(select(func.max(OutcomeRow.id))) or 0
     return list(range(start + 1, start + count + 1))
 
