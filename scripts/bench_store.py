@@ -9,6 +9,14 @@ For each database (SQLite always; PostgreSQL with ``--pg URL`` or CREDITBANK_TES
 * floor: the same rows (the same columns and values the service writes to ``outcomes``) sent
   with a bare SQLAlchemy Core ``conn.execute(insert(OutcomeRow), rows)``, one transaction per
   batch, into the same table of a fresh database;
+  the service writes twice as many rows (an outcome and a ledger entry per record, besides
+  the batch row and the accounts' new heads), but with the driver's own executemany (SQLite)
+  or COPY (PostgreSQL), without the per-value work SQLAlchemy does for the floor;
+* reference (a second figure, not the issue's floor): the outcome and ledger rows the
+  service stored, read back and written again into a fresh database with the service's own
+  ``bulk.insert``, one transaction per batch: what the service's rows cost the database and
+  driver alone, so the rest of the service's time is its own work (validation, digests,
+  hashing, locks, the batch row);
 * the account statement and the audit against programme ``mech`` of one learner with 200
   verified outcomes (after the ingest, so the tables are full), median of ``--calls`` calls.
   An audit that runs past ``--audit-budget`` seconds is cut off and reported as such; learners
@@ -48,7 +56,7 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select, text
 
 from creditbank.service import accounts, audits, learners, outcomes, rulesets, submissions
-from creditbank.store import migrate
+from creditbank.store import bulk, ledger, migrate
 from creditbank.store.ledger import utc
 from creditbank.store.session import make_engine, session_scope
 from creditbank.store.tables import Batch, Learner, LedgerEntry, OutcomeRow
@@ -219,6 +227,28 @@ def run_service(
         engine.dispose()
 
 
+def insert_batches(engine: Engine, sizes: list[int]) -> list[int]:
+    """Batch rows for outcomes to point to (untimed), as the service would write them."""
+    with engine.begin() as conn:
+        return [
+            conn.execute(
+                insert(Batch).returning(Batch.id),
+                {
+                    "issuer_id": ISSUER,
+                    "idempotency_key": f"bench-{number}",
+                    "content_digest": "0" * 64,
+                    "submitter": SUBMITTER,
+                    "keep_valid": False,
+                    "accepted": size,
+                    "rejected": 0,
+                    "results": [],
+                    "created_at": NOW,
+                },
+            ).scalar_one()
+            for number, size in enumerate(sizes, start=1)
+        ]
+
+
 def run_floor(
     url: str, pack: Path, ids: list[str], values: list[dict[str, Any]], size: int
 ) -> float:
@@ -228,24 +258,7 @@ def run_floor(
     try:
         set_up_bank(engine, pack, ids)
         batches = list(chunks(values, size))
-        with engine.begin() as conn:
-            batch_ids = [
-                conn.execute(
-                    insert(Batch).returning(Batch.id),
-                    {
-                        "issuer_id": ISSUER,
-                        "idempotency_key": f"bench-{number}",
-                        "content_digest": "0" * 64,
-                        "submitter": SUBMITTER,
-                        "keep_valid": False,
-                        "accepted": len(batch),
-                        "rejected": 0,
-                        "results": [],
-                        "created_at": NOW,
-                    },
-                ).scalar_one()
-                for number, batch in enumerate(batches, start=1)
-            ]
+        batch_ids = insert_batches(engine, [len(batch) for batch in batches])
         prepared = [
             [{**row, "batch_id": batch_id} for row in batch]
             for batch_id, batch in zip(batch_ids, batches, strict=True)
@@ -258,6 +271,64 @@ def run_floor(
         stored = count(engine, OutcomeRow)
         if stored != len(values):
             raise SystemExit(f"floor stored {stored} outcomes")
+        return elapsed
+    finally:
+        engine.dispose()
+
+
+StoredBatch = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
+"""One batch's outcome rows and ledger rows, as the driver reads them back."""
+
+
+def stored_rows(url: str) -> list[StoredBatch]:
+    """The outcomes and ledger entries the service stored, batch by batch, in the form
+    ``bulk.insert`` takes (JSON columns read as text)."""
+
+    def raw(columns: tuple[str, ...], prefix: str) -> str:
+        json_columns = {"attributes", "payload"}
+        return ", ".join(
+            f"CAST({prefix}{c} AS TEXT)" if c in json_columns else f"{prefix}{c}" for c in columns
+        )
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            outcome_rows = conn.exec_driver_sql(
+                f"SELECT batch_id, {raw(submissions.OUTCOME_COLUMNS, '')} FROM outcomes ORDER BY id"
+            ).all()
+            ledger_rows = conn.exec_driver_sql(
+                f"SELECT o.batch_id, {raw(ledger.COLUMNS, 'l.')} FROM ledger AS l "
+                "JOIN outcomes AS o ON o.id = l.outcome_id ORDER BY l.id"
+            ).all()
+    finally:
+        engine.dispose()
+    batches: dict[int, StoredBatch] = {}
+    for batch_id, *values in outcome_rows:
+        batches.setdefault(batch_id, ([], []))[0].append(tuple(values))
+    for batch_id, *values in ledger_rows:
+        batches[batch_id][1].append(tuple(values))
+    return [batches[batch_id] for batch_id in sorted(batches)]
+
+
+def run_rows_reference(url: str, pack: Path, ids: list[str], batches: list[StoredBatch]) -> float:
+    """Seconds to write the service's stored outcome and ledger rows again with
+    ``bulk.insert``, one transaction a batch: what the service's rows cost the database
+    and driver, without validation, hashing or SQLAlchemy's per-value work."""
+    engine = make_engine(url)
+    try:
+        set_up_bank(engine, pack, ids)
+        batch_ids = insert_batches(engine, [len(outcome_rows) for outcome_rows, _ in batches])
+        if batch_ids != list(range(1, len(batches) + 1)):
+            raise SystemExit(f"the reference's batches got ids {batch_ids}, not the service's")
+        start = time.perf_counter()
+        for outcome_rows, ledger_rows in batches:
+            with session_scope(engine) as session:
+                bulk.insert(session, OutcomeRow, submissions.OUTCOME_COLUMNS, outcome_rows)
+                bulk.insert(session, LedgerEntry, ledger.COLUMNS, ledger_rows)
+        elapsed = time.perf_counter() - start
+        wrote = sum(len(o) + len(e) for o, e in batches)
+        if count(engine, OutcomeRow) + count(engine, LedgerEntry) != wrote:
+            raise SystemExit("the reference did not store every row")
         return elapsed
     finally:
         engine.dispose()
@@ -415,6 +486,7 @@ def bench_database(
     # not carry them, as a larger heap slows Python's garbage collector.
     service_runs: list[float] = []
     floor_runs: list[float] = []
+    reference_runs: list[float] = []
     figures: AccountFigures | None = None
     for rep in range(1, args.repeat + 1):
         log(f"{kind}: run {rep}/{args.repeat}: service ingest of {args.records} records")
@@ -423,9 +495,15 @@ def bench_database(
             log(f"{kind}:   service {args.records / service_runs[-1]:,.0f} records/s")
             if rep == 1:
                 check_same_values(url, outcome_values(rows))
+            stored = stored_rows(url)
             if rep == args.repeat:
                 log(f"{kind}: statement and audit of a learner with 200 verified outcomes")
                 figures = statement_and_audit(url, args.calls, args.audit_budget)
+        log(f"{kind}: run {rep}/{args.repeat}: reference (the service's rows, bulk.insert)")
+        with fresh_database(kind, pg_url, workdir) as url:
+            reference_runs.append(run_rows_reference(url, pack, ids, stored))
+            log(f"{kind}:   reference {args.records / reference_runs[-1]:,.0f} records/s")
+        del stored  # not carried into the next service run
         log(f"{kind}: run {rep}/{args.repeat}: floor (Core executemany into outcomes)")
         with fresh_database(kind, pg_url, workdir) as url:
             floor_runs.append(run_floor(url, pack, ids, outcome_values(rows), args.batch))
@@ -449,6 +527,14 @@ def bench_database(
     )
     goal = "met" if service / floor <= 2 else "NOT met"
     print(f"  ratio service/floor (time): {service / floor:.2f}x  (goal <= 2x: {goal})")
+    reference = statistics.median(reference_runs)
+    print(
+        "  reference, the service's stored outcome and ledger rows written again with "
+        f"bulk.insert (no validation, hashing or ORM): {args.records / reference:,.0f} "
+        f"records/s ({reference:.2f} s; runs "
+        + ", ".join(f"{t:.2f}" for t in reference_runs)
+        + f"); service/reference {service / reference:.2f}x"
+    )
     if kind == "sqlite":
         goal = "met" if rate >= 10_000 else "NOT met"
         print(f"  SQLite service rate goal >= 10,000 records/s: {goal}")

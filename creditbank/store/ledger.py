@@ -5,9 +5,8 @@ outcome, decision, payload and the previous entry's hash, in canonical JSON. Cha
 removing or reordering any entry breaks the chain from that point, which ``verify`` reports.
 Corrections are new entries (reversal, revocation), never updates.
 
-Entries are written with the driver's executemany (``bulk.insert``), the payload column
-holding the same canonical JSON text the hash covers: a batch's tens of thousands of deposits
-serialise each payload once.
+Entries are written with ``bulk.insert``, the payload column holding the same canonical JSON
+text the hash covers: a batch's tens of thousands of deposits serialise each payload once.
 """
 
 from __future__ import annotations
