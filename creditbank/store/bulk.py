@@ -3,8 +3,9 @@
 Why: SQLAlchemy's executemany runs every value of every row through Python (parameter
 dictionaries, bind processors, JSON serialisation), and psycopg's executemany still sends one
 statement per row; for a large batch either costs several times the database's own work. Here
-the caller hands rows as tuples already in the driver's form, and they go to PostgreSQL with
-``COPY ... FROM STDIN`` and to SQLite with ``cursor.executemany``. Both run on the session's
+the caller hands rows as tuples already in the driver's form: inserts go to PostgreSQL with
+``COPY ... FROM STDIN`` and to SQLite with the driver's executemany; updates (a batch's few
+thousand account heads) with the driver's executemany on both. All run on the session's
 connection, so they are part of the session's transaction, and their errors arrive as
 SQLAlchemy's (``IntegrityError`` etc.) like any other statement's.
 
