@@ -16,7 +16,7 @@ from creditbank.domain import Outcome
 from creditbank.engine.audit import compute_audit
 from creditbank.engine.decision import Decision
 from creditbank.errors import NotFound
-from creditbank.service.learners import lock_learners
+from creditbank.service.learners import lock_learner
 from creditbank.service.outcomes import to_engine_outcome
 from creditbank.service.rulesets import ruleset_of, version_in_force
 from creditbank.store.ledger import EntryKind, NewEntry, append
@@ -39,7 +39,7 @@ def audit_learner(
     """Audit and store: the decision's id and the decision."""
 
     def work(session: Session) -> tuple[int, Decision]:
-        learner = lock_learners(session, [learner_id]).get(learner_id)
+        learner = lock_learner(session, learner_id)
         if learner is None:
             raise NotFound("learner", learner_id)
         version = (

@@ -65,12 +65,7 @@ def register_learner(
     return transaction(engine, work)
 
 
-def lock_learners(session: Session, ids: list[str]) -> dict[str, Learner]:
-    """The accounts, locked for this transaction (row locks on PostgreSQL), in id order."""
-    found: dict[str, Learner] = {}
-    ordered = sorted(set(ids))
-    for start in range(0, len(ordered), 1000):
-        chunk = ordered[start : start + 1000]
-        query = select(Learner).where(Learner.id.in_(chunk)).order_by(Learner.id).with_for_update()
-        found.update((row.id, row) for row in session.scalars(query))
-    return found
+def lock_learner(session: Session, learner_id: str) -> Learner | None:
+    """The account, locked for this transaction (a row lock on PostgreSQL; on SQLite the
+    transaction holds the write lock already); None if there is no such account."""
+    return session.scalar(select(Learner).where(Learner.id == learner_id).with_for_update())

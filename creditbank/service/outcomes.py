@@ -17,7 +17,7 @@ from creditbank.engine.matching import Failure
 from creditbank.engine.recognition import BankCredit, compute_recognitions
 from creditbank.errors import NotFound
 from creditbank.service.errors import Conflict
-from creditbank.service.learners import lock_learners
+from creditbank.service.learners import lock_learner
 from creditbank.service.rulesets import ruleset_of, version_in_force
 from creditbank.store.ledger import EntryKind, NewEntry, append
 from creditbank.store.session import transaction
@@ -60,7 +60,8 @@ def change_status(
         row = session.get(OutcomeRow, outcome_id)
         if row is None:
             raise NotFound("outcome", str(outcome_id))
-        learner = lock_learners(session, [row.learner_id])[row.learner_id]
+        learner = lock_learner(session, row.learner_id)
+        assert learner is not None, "an outcome's account exists (foreign key)"
         session.refresh(row)
         if row.status not in allowed_from:
             raise Conflict(
@@ -92,7 +93,7 @@ def recognise(
     """Recognise the learner's verified outcomes under the version in force on ``on``."""
 
     def work(session: Session) -> list[dict[str, Any]]:
-        learner = lock_learners(session, [learner_id]).get(learner_id)
+        learner = lock_learner(session, learner_id)
         if learner is None:
             raise NotFound("learner", learner_id)
         version = version_in_force(session, on)
