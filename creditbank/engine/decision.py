@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import PlainSerializer, TypeAdapter
 
@@ -19,8 +19,8 @@ from creditbank.engine.reasons import Reason
 from creditbank.engine.trace import RuleRef
 from creditbank.ruleset.ruleset import sha256_text
 
-SortedDict = Annotated[dict[str, Any], PlainSerializer(lambda d: dict(sorted(d.items())))]
-"""A mapping written in key order, so equal mappings always give equal bytes."""
+IN_KEY_ORDER = PlainSerializer(lambda mapping: dict(sorted(mapping.items())))
+"""Writes a mapping in key order, so equal mappings always give equal bytes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,7 @@ class Unused:
 
     outcome: str
     reason: Reason
-    params: Annotated[dict[str, str], SortedDict] = field(default_factory=dict)
+    params: Annotated[dict[str, str], IN_KEY_ORDER] = field(default_factory=dict)
     rules: tuple[RuleRef, ...] = ()
 
 
@@ -101,7 +101,7 @@ class Totals:
     counted: Decimal
     required: Decimal
     remaining: Decimal
-    transferred_by_kind: Annotated[dict[str, Decimal], SortedDict]
+    transferred_by_kind: Annotated[dict[str, Decimal], IN_KEY_ORDER]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from decimal import Decimal
@@ -13,8 +14,9 @@ from hypothesis import strategies as st
 
 from creditbank.domain import Outcome
 from creditbank.engine.audit import compute_audit
-from creditbank.engine.decision import Decision
+from creditbank.engine.decision import Decision, Unused
 from creditbank.engine.explain import explain_grant, explain_unused
+from creditbank.engine.reasons import Reason
 from creditbank.errors import InputInvalid, NotFound
 from creditbank.ruleset.loader import load_ruleset_from_sources
 from tests.engine.small_rules import FRAME, RULES, small_ruleset
@@ -220,6 +222,14 @@ def test_same_input_in_any_order_gives_identical_bytes(
     sources = {"z.yaml": RULES, "a/frame.yaml": FRAME}
     resplit = load_ruleset_from_sources(sources)
     assert audit(*shuffled, ruleset=resplit).canonical() == first
+
+
+def test_canonical_json_writes_mappings_in_key_order() -> None:
+    decision = audit(lathe("l1", "senior"))
+    below = Unused(outcome="l1", reason=Reason.BELOW_GRADE, params={"need": "C", "have": "D"})
+    flipped = dataclasses.replace(below, params={"have": "D", "need": "C"})
+    one, two = (dataclasses.replace(decision, unused=(u,)).canonical() for u in (below, flipped))
+    assert one == two and '"params":{"have":"D","need":"C"}' in one
 
 
 @settings(max_examples=60, deadline=None)
