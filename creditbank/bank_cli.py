@@ -216,7 +216,9 @@ def import_batch(
             else submissions.parse_csv_rows(data)
         )
         with typer.progressbar(
-            length=len(rows), label=f"{file.name}: {len(rows)} rows", file=None
+            length=len(rows),
+            label=f"{file.name}: {len(rows)} row{'' if len(rows) == 1 else 's'}",
+            file=None,
         ) as bar:
             result = submissions.submit_batch(
                 _engine(),

@@ -127,25 +127,15 @@ def test_equivalence_both_directions_with_rule_chain(pack: Path) -> None:
     assert "eq.p2_m3 (rules.yaml:" in backward.output
 
 
+def _write_learner(path: Path, outcome: dict[str, str]) -> None:
+    path.write_text(json.dumps({"learner": "L1", "outcomes": [outcome]}), encoding="utf-8")
+
+
 def test_audit_table_and_json_and_a_bad_learner_file(pack: Path, tmp_path: Path) -> None:
     learner = tmp_path / "learner.json"
-    learner.write_text(
-        json.dumps(
-            {
-                "learner": "L1",
-                "outcomes": [
-                    {
-                        "id": "c",
-                        "kind": "skill_certificate",
-                        "issuer": "skills",
-                        "date": "2024-01-01",
-                        "occupation": "lathe",
-                        "rung": "senior",
-                    }
-                ],
-            }
-        ),
-        encoding="utf-8",
+    certificate = {"id": "c", "kind": "skill_certificate", "issuer": "skills"}
+    _write_learner(
+        learner, {**certificate, "date": "2024-01-01", "occupation": "lathe", "rung": "senior"}
     )
     args = [
         "audit",
@@ -163,21 +153,7 @@ def test_audit_table_and_json_and_a_bad_learner_file(pack: Path, tmp_path: Path)
     assert "课程M2“Machining practice”（3学分，免考）" in table.output
     as_json = runner.invoke(app, [*args, "--json"])
     assert json.loads(as_json.output)["totals"]["transferred"] == "3"
-    learner.write_text(
-        json.dumps(
-            {
-                "learner": "L1",
-                "outcomes": [
-                    {
-                        "id": "c",
-                        "kind": "skill_certificate",
-                        "issuer": "skills",
-                        "date": "24/01/2024",
-                    }
-                ],
-            }
-        )
-    )
+    _write_learner(learner, {**certificate, "date": "24/01/2024"})
     bad = runner.invoke(app, args)
     assert bad.exit_code == 1
     assert "$.outcomes[0].date" in bad.output
