@@ -237,7 +237,7 @@ def import_batch(
         f"batch {result.batch_id}: {result.accepted} accepted, {result.rejected} rejected{replay}"
     )
     for row in result.rows:
-        for error in row["errors"]:
+        for error in row.get("errors", ()):
             typer.echo(f"  row {row['row']}: {error['field']}: {error['message']}")
 
 

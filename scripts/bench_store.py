@@ -105,6 +105,7 @@ def outcome_values(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for record in records:
         assert record is not None
+        _learner, _external_id, _kind, date, attributes = record
         values = dict(
             zip(
                 submissions.OUTCOME_COLUMNS,
@@ -113,9 +114,7 @@ def outcome_values(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             )
         )
         del values["id"]
-        out.append(
-            {**values, "obtained_on": record.date, "attributes": json.loads(record.attributes)}
-        )
+        out.append({**values, "obtained_on": date, "attributes": json.loads(attributes)})
     return out
 
 

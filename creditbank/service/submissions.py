@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from json.encoder import encode_basestring
-from typing import Any, NamedTuple
+from typing import Any
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
@@ -59,17 +59,16 @@ to its oldest generation, whose growth triggers full collections (one full colle
 the process's heap costs about a tenth of a 20,000-row batch)."""
 
 
-class Record(NamedTuple):
-    """A valid row reduced to the values stored. A batch keeps tens of thousands of these
-    until its inserts; as tuples of plain values (unlike models) Python's cyclic garbage
-    collector soon stops tracking them, which spares the batch full collections."""
+Record = tuple[str, str, str, dt.date, str]
+"""A valid row reduced to the values stored: learner, external id, kind, date, and the
+outcome's attributes (its other fields that are set) as JSON text.
 
-    learner: str
-    external_id: str
-    kind: str
-    date: dt.date
-    attributes: str
-    """The outcome's attributes (its other fields that are set) as JSON text."""
+A batch keeps tens of thousands of these, and of its rows' results, until it commits. Python's
+cyclic garbage collector stops tracking a plain tuple or dict of plain values, but never a
+NamedTuple's instances or a dict holding a list; objects it keeps tracking pile up in its
+oldest generation and trigger full collections of the whole heap (each about a tenth of a
+20,000-row batch). So records are plain tuples, and an accepted row's result has no
+``errors`` list."""
 
 
 NOT_ATTRIBUTES = {"id", "issuer", "status", "learner", "external_id"}
@@ -264,14 +263,15 @@ def _store(
     valid: list[Record] = []
     seen: dict[str, int] = {}
     records, row_errors = validate(rows, issuer_id, today)
-    for number, (raw, record, errors) in enumerate(zip(rows, records, row_errors, strict=True), 1):
+    for number, (raw, record) in enumerate(zip(rows, records, strict=True), 1):
         if number % 1000 == 0:
             progress(1000)
+        errors = row_errors.get(number - 1, [])
         # a field without errors holds a valid value, even when other fields have errors
         wrong = {e["field"] for e in errors} if errors else ()
         learner, external_id = str(raw.get("learner", "")), str(raw.get("external_id", ""))
-        if record is not None and record.date > today:
-            errors.append({"field": "date", "message": f"{record.date} is in the future"})
+        if record is not None and record[3] > today:
+            errors.append({"field": "date", "message": f"{record[3]} is in the future"})
         if "learner" not in wrong and learner not in heads:
             errors.append({"field": "learner", "message": f"unknown learner '{learner}'"})
         if "external_id" not in wrong:
@@ -290,12 +290,13 @@ def _store(
                     }
                 )
             seen.setdefault(external_id, number)
-        status = "rejected" if errors or record is None else "accepted"
         if record is not None and not errors:
             valid.append(record)
-        results.append(
-            {"row": number, "external_id": external_id, "status": status, "errors": errors}
-        )
+            results.append({"row": number, "external_id": external_id, "status": "accepted"})
+        else:
+            results.append(
+                {"row": number, "external_id": external_id, "status": "rejected", "errors": errors}
+            )
     rejected = [r for r in results if r["status"] == "rejected"]
     if rejected and not keep_valid:
         raise BatchInvalid(rejected)
@@ -320,28 +321,33 @@ def _store(
 
 def validate(
     rows: list[dict[str, Any]], issuer_id: str, today: dt.date
-) -> tuple[list[Record | None], list[list[dict[str, str]]]]:
-    """Every row's record (``None`` where the row is invalid) and errors (field and
-    message), ``CHUNK`` rows per validator call."""
+) -> tuple[list[Record | None], dict[int, list[dict[str, str]]]]:
+    """Every row's record (``None`` where the row is invalid), and the errors (field and
+    message) of the rows that have any, by index; ``CHUNK`` rows per validator call."""
     records: list[Record | None] = []
-    errors: list[list[dict[str, str]]] = [[] for _ in rows]
+    errors: dict[int, list[dict[str, str]]] = {}
     for start in range(0, len(rows), CHUNK):
-        end = start + CHUNK
-        records.extend(_validate_chunk(rows[start:end], errors[start:end], issuer_id, today))
+        records.extend(_validate_chunk(rows, start, errors, issuer_id, today))
     return records, errors
 
 
 def _validate_chunk(
-    rows: list[dict[str, Any]], errors: list[list[dict[str, str]]], issuer_id: str, today: dt.date
+    rows: list[dict[str, Any]],
+    start: int,
+    errors: dict[int, list[dict[str, str]]],
+    issuer_id: str,
+    today: dt.date,
 ) -> list[Record | None]:
-    """The rows' records; every problem found is added to the row's list in ``errors``."""
+    """The records of ``CHUNK`` rows from ``start``; every problem found is added to the
+    row's list in ``errors`` (by the row's index in ``rows``)."""
     items = []
-    for raw, found in zip(rows, errors, strict=True):
+    for index, raw in enumerate(rows[start : start + CHUNK], start):
         item = {**raw, "id": f"{issuer_id}:{raw.get('external_id')}", "issuer": issuer_id}
         item.setdefault("kind", OutcomeKind.ENTERPRISE_TRAINING)
         date = item.get("date")
         if isinstance(date, str) and not _iso_date(date):
-            found.append({"field": "date", "message": f"'{date}' is not a date written YYYY-MM-DD"})
+            message = f"'{date}' is not a date written YYYY-MM-DD"
+            errors.setdefault(index, []).append({"field": "date", "message": message})
             item["date"] = today.isoformat()  # keep checking the other fields
         items.append(item)
     try:
@@ -352,9 +358,9 @@ def _validate_chunk(
             index, error = _row_error(details)
             failed.add(index)
             if error["field"] not in {"id", "issuer"}:  # made from external_id, reported there
-                errors[index].append(error)
-    records: list[Record | None] = [None] * len(rows)
-    good = [i for i in range(len(rows)) if i not in failed]
+                errors.setdefault(start + index, []).append(error)
+    records: list[Record | None] = [None] * len(items)
+    good = [i for i in range(len(items)) if i not in failed]
     for index, row in zip(good, ROWS.validate_python([items[i] for i in good]), strict=True):
         records[index] = _record(row)
     return records
@@ -362,7 +368,7 @@ def _validate_chunk(
 
 def _record(row: SubmissionRow) -> Record:
     attributes = row.model_dump_json(exclude_none=True, exclude=NOT_ATTRIBUTES)
-    return Record(row.learner, row.external_id, row.kind, row.date, attributes)
+    return (row.learner, row.external_id, row.kind, row.date, attributes)
 
 
 def _iso_date(text: str) -> bool:
@@ -423,14 +429,15 @@ def outcome_values(
     """The ``outcomes`` row a submitted record becomes, in ``OUTCOME_COLUMNS`` order and the
     driver's form (``bulk.insert``): attributes as JSON text, the date as ISO text,
     ``created_at`` as ``bulk.driver_value`` gives it."""
+    learner, external_id, kind, date, attributes = record
     return (
         outcome_id,
-        record.learner,
+        learner,
         issuer_id,
-        record.external_id,
-        record.kind,
-        record.date.isoformat(),
-        record.attributes,
+        external_id,
+        kind,
+        date.isoformat(),
+        attributes,
         "submitted",
         None,
         batch_id,
@@ -442,14 +449,15 @@ def deposit_payload(batch_id: int, record: Record) -> str:
     """The canonical JSON of a deposit entry's payload, written out (a batch makes tens of
     thousands; the kind and the ISO date need no escaping).
 
-    >>> record = Record("L1", 'x"é', "enterprise_training", dt.date(2024, 5, 1), "{}")
+    >>> record = ("L1", 'x"é', "enterprise_training", dt.date(2024, 5, 1), "{}")
     >>> deposit_payload(7, record) == canonical_json(
     ...     {"batch": 7, "external_id": 'x"é', "kind": "enterprise_training", "date": "2024-05-01"})
     True
     """
+    _learner, external_id, kind, date, _attributes = record
     return (
-        f'{{"batch":{batch_id:d},"date":"{record.date.isoformat()}",'
-        f'"external_id":{encode_basestring(record.external_id)},"kind":"{record.kind}"}}'
+        f'{{"batch":{batch_id:d},"date":"{date.isoformat()}",'
+        f'"external_id":{encode_basestring(external_id)},"kind":"{kind}"}}'
     )
 
 
@@ -488,9 +496,11 @@ def _insert_outcomes(
             for outcome_id, record in zip(ids, valid, strict=True)
         ],
     )
-    deposits: dict[str, list[NewEntry]] = {}
-    for outcome_id, record in zip(ids, valid, strict=True):
-        deposits.setdefault(record.learner, []).append(
-            NewEntry(EntryKind.DEPOSIT, deposit_payload(batch_id, record), outcome_id=outcome_id)
-        )
+    # each account's deposits together, in row order; each made as its entry is written
+    # (see ``Record`` for why a batch keeps nothing it need not)
+    by_learner = sorted(zip(ids, valid, strict=True), key=lambda pair: pair[1][0])
+    deposits = (
+        (record[0], NewEntry(EntryKind.DEPOSIT, deposit_payload(batch_id, record), outcome_id))
+        for outcome_id, record in by_learner
+    )
     append_many(session, heads, deposits, actor=submitter, at=now)

@@ -64,11 +64,10 @@ class NewEntry(NamedTuple):
     decision_id: int | None = None
 
 
-class Head(NamedTuple):
-    """An account's last entry: its sequence number and hash (0 and GENESIS when empty)."""
-
-    seq: int
-    hash: str
+Head = tuple[int, str]
+"""An account's last entry: its sequence number and hash (0 and GENESIS when empty). A plain
+tuple: a batch holds thousands, and Python's collector stops tracking plain tuples of plain
+values (not a NamedTuple's instances), which spares the batch full collections."""
 
 
 def utc(moment: dt.datetime) -> dt.datetime:
@@ -152,17 +151,20 @@ def append(
 ) -> int:
     """Append entries to ``learner``'s chain (the caller holds the account's lock)."""
     entries = list(entries)
+    if not entries:
+        return 0
     heads = append_many(
         session,
-        {learner.id: Head(learner.ledger_seq, learner.ledger_head or GENESIS)},
-        {learner.id: entries},
+        {learner.id: (learner.ledger_seq, learner.ledger_head or GENESIS)},
+        ((learner.id, entry) for entry in entries),
         actor=actor,
         at=at,
         ruleset_version_id=ruleset_version_id,
     )
     # the row is already updated: bring the loaded object in line without another UPDATE
-    set_committed_value(learner, "ledger_seq", heads[learner.id].seq)
-    set_committed_value(learner, "ledger_head", heads[learner.id].hash)
+    seq, head = heads[learner.id]
+    set_committed_value(learner, "ledger_seq", seq)
+    set_committed_value(learner, "ledger_head", head)
     return len(entries)
 
 
@@ -179,66 +181,67 @@ def lock_heads(session: Session, learner_ids: Iterable[str]) -> dict[str, Head]:
             .order_by(Learner.id)
             .with_for_update()
         )
-        heads.update((i, Head(seq, head or GENESIS)) for i, seq, head in session.execute(query))
+        heads.update((i, (seq, head or GENESIS)) for i, seq, head in session.execute(query))
     return heads
 
 
 def append_many(
     session: Session,
     heads: Mapping[str, Head],
-    entries: Mapping[str, Iterable[NewEntry]],
+    entries: Iterable[tuple[str, NewEntry]],
     *,
     actor: str,
     at: dt.datetime,
     ruleset_version_id: int | None = None,
 ) -> dict[str, Head]:
-    """Append each account's entries after its head (the caller holds the accounts' locks):
-    every row in one bulk insert, the accounts' heads moved with one executemany UPDATE.
-    Returns the new heads; ORM objects of these accounts are not updated."""
+    """Append each ``(account, entry)`` to its account's chain, in the order given, after
+    the account's head in ``heads`` (the caller holds the accounts' locks): every row in one
+    bulk insert, the accounts' heads moved with one executemany UPDATE. Returns the moved
+    heads; ORM objects of these accounts are not updated.
+
+    ``entries`` may be a generator: a batch makes each entry as it is written, so that tens
+    of thousands of them are never held at once. Giving each account's entries together
+    fills the (account, seq) index in order."""
     moment = utc(at)
     at_text = moment.isoformat()
     at_value = bulk.driver_value(session, LedgerEntry.at, moment)
     rows: list[tuple[Any, ...]] = []
     moved: dict[str, Head] = {}
-    for learner_id in sorted(entries):
-        seq, head = heads[learner_id]
-        for entry in entries[learner_id]:
-            seq += 1
-            kind = entry.kind.value
-            payload = (
-                entry.payload if isinstance(entry.payload, str) else canonical_json(entry.payload)
+    for learner_id, entry in entries:
+        seq, head = moved.get(learner_id) or heads[learner_id]
+        seq += 1
+        kind = entry.kind.value
+        payload = entry.payload if isinstance(entry.payload, str) else canonical_json(entry.payload)
+        digest = sha256_text(
+            entry_json(
+                head,
+                learner_id,
+                seq,
+                kind,
+                actor,
+                at_text,
+                ruleset_version_id,
+                entry.outcome_id,
+                entry.decision_id,
+                payload,
             )
-            digest = sha256_text(
-                entry_json(
-                    head,
-                    learner_id,
-                    seq,
-                    kind,
-                    actor,
-                    at_text,
-                    ruleset_version_id,
-                    entry.outcome_id,
-                    entry.decision_id,
-                    payload,
-                )
+        )
+        rows.append(
+            (
+                learner_id,
+                seq,
+                kind,
+                actor,
+                at_value,
+                ruleset_version_id,
+                entry.outcome_id,
+                entry.decision_id,
+                payload,
+                head,
+                digest,
             )
-            rows.append(
-                (
-                    learner_id,
-                    seq,
-                    kind,
-                    actor,
-                    at_value,
-                    ruleset_version_id,
-                    entry.outcome_id,
-                    entry.decision_id,
-                    payload,
-                    head,
-                    digest,
-                )
-            )
-            head = digest
-        moved[learner_id] = Head(seq, head)
+        )
+        moved[learner_id] = (seq, digest)
     bulk.insert(session, LedgerEntry, COLUMNS, rows)
     bulk.update(
         session, Learner, ("ledger_seq", "ledger_head"), "id", [(*h, i) for i, h in moved.items()]

@@ -58,7 +58,7 @@ def test_the_same_batch_twice_is_stored_once_and_replays_the_first_result(bank: 
     before = counts(bank)
     again = submit(bank, rows)
     assert again.replayed
-    assert (again.batch_id, again.accepted) == (first.batch_id, 2)
+    assert (again.batch_id, again.accepted, again.rows) == (first.batch_id, 2, first.rows)
     assert counts(bank) == before == (2, 2, 1)
 
 
@@ -96,10 +96,23 @@ def test_a_refused_batch_changes_nothing_already_stored(bank: Bank) -> None:
 
 
 def test_keep_valid_stores_the_valid_rows_and_reports_the_others(bank: Bank) -> None:
-    result = submit(bank, [training("L1", "a"), training("L1", "b", hours=99999)], keep_valid=True)
+    rows = [training("L1", "a"), training("L1", "b", hours=99999)]
+    result = submit(bank, rows, keep_valid=True)
     assert (result.accepted, result.rejected) == (1, 1)
-    assert result.rows[1]["errors"][0]["field"] == "hours"
+    # errors only where there are some: a batch's accepted rows' results stay small
+    assert result.rows == [
+        {"row": 1, "external_id": "a", "status": "accepted"},
+        {
+            "row": 2,
+            "external_id": "b",
+            "status": "rejected",
+            "errors": [
+                {"field": "hours", "message": "Input should be less than or equal to 10000"}
+            ],
+        },
+    ]
     assert counts(bank)[0] == 1
+    assert submit(bank, rows, keep_valid=True).rows == result.rows
 
 
 def test_external_ids_are_unique_per_issuer_across_batches(bank: Bank) -> None:

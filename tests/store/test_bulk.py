@@ -61,6 +61,7 @@ def test_a_bulk_outcome_reads_back_as_the_same_row_written_by_sqlalchemy(
 ) -> None:
     batch_id = new_batch(bank)
     row = submitted('x"1"数控', hours=16, title="数控编程 \\ tab\there", assessed=True)
+    _learner, external_id, _kind, date, attributes = row
     with session_scope(bank.engine) as s:
         created_at = bulk.driver_value(s, OutcomeRow.created_at, now)
         bulk.insert(
@@ -81,12 +82,12 @@ def test_a_bulk_outcome_reads_back_as_the_same_row_written_by_sqlalchemy(
             {
                 **core,
                 "external_id": "core",
-                "obtained_on": row.date,
-                "attributes": json.loads(row.attributes),
+                "obtained_on": date,
+                "attributes": json.loads(attributes),
             },
         )
     by_bulk, by_core = stored(bank, 1), stored(bank, 2)
-    assert by_bulk == {**by_core, "external_id": row.external_id}
+    assert by_bulk == {**by_core, "external_id": external_id}
     assert by_bulk["obtained_on"] == dt.date(2024, 5, 1)
     assert by_bulk["attributes"] == {
         "kind": "enterprise_training",
@@ -147,8 +148,9 @@ def test_the_written_out_entry_json_is_the_canonical_json_of_the_entry() -> None
 
 def test_a_deposit_payload_is_written_as_canonical_json() -> None:
     row = submitted('a"b\\c数控\u00e9')
+    _learner, external_id, kind, _date, _attributes = row
     assert submissions.deposit_payload(42, row) == canonical_json(
-        {"batch": 42, "external_id": row.external_id, "kind": row.kind, "date": "2024-05-01"}
+        {"batch": 42, "external_id": external_id, "kind": kind, "date": "2024-05-01"}
     )
 
 
