@@ -105,7 +105,7 @@ def outcome_values(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for record in records:
         assert record is not None
-        _learner, _external_id, _kind, date, attributes = record
+        _learner, _external_id, _kind, obtained_on, attributes = record
         values = dict(
             zip(
                 submissions.OUTCOME_COLUMNS,
@@ -114,7 +114,13 @@ def outcome_values(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             )
         )
         del values["id"]
-        out.append({**values, "obtained_on": date, "attributes": json.loads(attributes)})
+        out.append(
+            {
+                **values,
+                "obtained_on": dt.date.fromisoformat(obtained_on),
+                "attributes": json.loads(attributes),
+            }
+        )
     return out
 
 

@@ -207,11 +207,12 @@ def append_many(
     at_value = bulk.driver_value(session, LedgerEntry.at, moment)
     rows: list[tuple[Any, ...]] = []
     moved: dict[str, Head] = {}
-    for learner_id, entry in entries:
+    for learner_id, (entry_kind, payload, outcome_id, decision_id) in entries:
         seq, head = moved.get(learner_id) or heads[learner_id]
         seq += 1
-        kind = entry.kind.value
-        payload = entry.payload if isinstance(entry.payload, str) else canonical_json(entry.payload)
+        kind = entry_kind.value
+        if not isinstance(payload, str):
+            payload = canonical_json(payload)
         digest = sha256_text(
             entry_json(
                 head,
@@ -221,8 +222,8 @@ def append_many(
                 actor,
                 at_text,
                 ruleset_version_id,
-                entry.outcome_id,
-                entry.decision_id,
+                outcome_id,
+                decision_id,
                 payload,
             )
         )
@@ -234,8 +235,8 @@ def append_many(
                 actor,
                 at_value,
                 ruleset_version_id,
-                entry.outcome_id,
-                entry.decision_id,
+                outcome_id,
+                decision_id,
                 payload,
                 head,
                 digest,

@@ -61,7 +61,7 @@ def test_a_bulk_outcome_reads_back_as_the_same_row_written_by_sqlalchemy(
 ) -> None:
     batch_id = new_batch(bank)
     row = submitted('x"1"数控', hours=16, title="数控编程 \\ tab\there", assessed=True)
-    _learner, external_id, _kind, date, attributes = row
+    _learner, external_id, _kind, obtained_on, attributes = row
     with session_scope(bank.engine) as s:
         created_at = bulk.driver_value(s, OutcomeRow.created_at, now)
         bulk.insert(
@@ -82,7 +82,7 @@ def test_a_bulk_outcome_reads_back_as_the_same_row_written_by_sqlalchemy(
             {
                 **core,
                 "external_id": "core",
-                "obtained_on": date,
+                "obtained_on": dt.date.fromisoformat(obtained_on),
                 "attributes": json.loads(attributes),
             },
         )
