@@ -35,7 +35,9 @@ from creditbank.store.tables import Batch, Issuer, OutcomeRow
 
 MAX_ROWS = 200_000
 REQUIRED_COLUMNS = ("learner", "external_id", "date")
-OUTCOME_FIELDS = tuple(f for f in Outcome.model_fields if f not in {"id", "issuer", "status"})
+BANK_FIELDS = frozenset({"id", "issuer", "status"})
+"""Outcome fields the bank sets, never a submitted row."""
+OUTCOME_FIELDS = tuple(f for f in Outcome.model_fields if f not in BANK_FIELDS)
 COLUMNS = ("learner", "external_id", *OUTCOME_FIELDS)
 
 
@@ -347,6 +349,11 @@ def _validate_chunk(
     row's list in ``errors`` (by the row's index in ``rows``)."""
     items = []
     for index, raw in enumerate(rows[start : start + CHUNK], start):
+        if given := BANK_FIELDS.intersection(raw):
+            for field in sorted(given):
+                message = "unknown field (the bank sets an outcome's id, issuer and status)"
+                errors.setdefault(index, []).append({"field": field, "message": message})
+            raw = {k: v for k, v in raw.items() if k not in BANK_FIELDS}
         item = {**raw, "id": f"{issuer_id}:{raw.get('external_id')}", "issuer": issuer_id}
         item.setdefault("kind", OutcomeKind.ENTERPRISE_TRAINING)
         date = item.get("date")

@@ -78,11 +78,20 @@ def test_invalid_rows_refuse_the_whole_batch_with_every_rows_errors(bank: Bank) 
         training("L1", "ok"),
         training("L2", "r6", date="2026-09-02"),  # the day after NOW
         training("L2", "r7", date="2026-09-01"),
+        {**training("L3", "r8"), "status": "recognised", "issuer": "acme"},
     ]
     with pytest.raises(BatchInvalid) as exc:
         submit(bank, rows)
     errors = {(r["row"], e["field"]) for r in exc.value.rows for e in r["errors"]}
-    assert errors == {(2, "learner"), (3, "hours"), (4, "date"), (5, "external_id"), (6, "date")}
+    assert errors == {
+        (2, "learner"),
+        (3, "hours"),
+        (4, "date"),
+        (5, "external_id"),
+        (6, "date"),
+        (8, "issuer"),
+        (8, "status"),
+    }
     assert "YYYY-MM-DD" in str(exc.value)
     assert "row 6: date: 2026-09-02 is in the future" in str(exc.value)
     assert counts(bank) == (0, 0, 0)
