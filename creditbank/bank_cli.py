@@ -228,6 +228,7 @@ def import_batch(
                 submitter=f"cli:{enterprise}",
                 now=_now(),
                 keep_valid=keep_valid,
+                id_hash_key=get_settings().id_hash_key.get_secret_value(),
                 progress=bar.update,
             )
     except CreditBankError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Iterable
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -69,3 +70,22 @@ def lock_learner(session: Session, learner_id: str) -> Learner | None:
     """The account, locked for this transaction (a row lock on PostgreSQL; on SQLite the
     transaction holds the write lock already); None if there is no such account."""
     return session.scalar(select(Learner).where(Learner.id == learner_id).with_for_update())
+
+
+def learners_by_national_id(
+    session: Session, national_ids: Iterable[str], id_hash_key: str
+) -> dict[str, str]:
+    """The accounts of those national ID numbers that have one: number as given -> learner.
+    Only keyed hashes are compared (``hash_national_id``)."""
+    spellings: dict[str, list[str]] = {}
+    for number in national_ids:
+        spellings.setdefault(hash_national_id(number, id_hash_key), []).append(number)
+    found: dict[str, str] = {}
+    hashes = sorted(spellings)
+    for start in range(0, len(hashes), 1000):
+        query = select(Learner.national_id_hash, Learner.id).where(
+            Learner.national_id_hash.in_(hashes[start : start + 1000])
+        )
+        for digest, learner in session.execute(query):
+            found.update((number, learner) for number in spellings[digest or ""])
+    return found

@@ -28,17 +28,20 @@ from creditbank.domain import Ident, Outcome, OutcomeKind, OutcomeStatus
 from creditbank.errors import InputInvalid, NotFound
 from creditbank.ruleset.ruleset import canonical_json, sha256_text
 from creditbank.service.errors import BatchInvalid, Conflict
+from creditbank.service.learners import learners_by_national_id
 from creditbank.store import bulk
 from creditbank.store.ledger import EntryKind, Head, NewEntry, append_many, lock_heads, utc
 from creditbank.store.session import transaction
 from creditbank.store.tables import Batch, Issuer, OutcomeRow
 
 MAX_ROWS = 200_000
-REQUIRED_COLUMNS = ("learner", "external_id", "date")
+REQUIRED_COLUMNS = ("external_id", "date")
+"""Besides ``learner`` or ``national_id`` (or both), which name the row's account."""
 BANK_FIELDS = frozenset({"id", "issuer", "status"})
 """Outcome fields the bank sets, never a submitted row."""
 OUTCOME_FIELDS = tuple(f for f in Outcome.model_fields if f not in BANK_FIELDS)
-COLUMNS = ("learner", "external_id", *OUTCOME_FIELDS)
+COLUMNS = ("learner", "national_id", "external_id", *OUTCOME_FIELDS)
+NATIONAL_ID_MAX = 40
 
 
 class SubmissionRow(Outcome):
@@ -142,6 +145,8 @@ def parse_csv_rows(data: bytes) -> list[dict[str, Any]]:
     header = [h.strip() for h in (reader.fieldnames or [])]
     unknown = [h for h in header if h not in COLUMNS]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if "learner" not in header and "national_id" not in header:
+        missing.insert(0, "learner (or national_id)")
     if unknown or missing or len(set(header)) != len(header):
         problems = []
         if missing:
@@ -184,10 +189,13 @@ def submit_batch(
     submitter: str,
     now: dt.datetime,
     keep_valid: bool = False,
+    id_hash_key: str = "",
     progress: Callable[[int], None] | None = None,
 ) -> BatchResult:
     """Validate and store a batch once; replay the first result for a repeated key.
 
+    A row names its account by ``learner``, or by ``national_id``: the learner's national ID
+    number, matched through its keyed hash (``id_hash_key``) and never stored or echoed.
     ``progress`` is called with the number of rows just processed (for a progress bar).
     """
     if not idempotency_key or len(idempotency_key) > 200:
@@ -199,7 +207,8 @@ def submit_batch(
     def work(session: Session) -> BatchResult:
         # Lock the accounts first: a concurrent sender of the same batch then waits here and
         # sees the first one's batch, committed, when it checks the key.
-        heads = lock_heads(session, [str(r.get("learner", "")) for r in rows])
+        accounts = _row_accounts(session, rows, id_hash_key)
+        heads = lock_heads(session, accounts.learners)
         replay = _replay(session, issuer_id, idempotency_key, digest)
         if replay is not None:
             return replay
@@ -208,6 +217,7 @@ def submit_batch(
         return _store(
             session,
             heads,
+            accounts,
             issuer_id,
             idempotency_key,
             digest,
@@ -251,9 +261,50 @@ def _replay(session: Session, issuer_id: str, key: str, digest: str) -> BatchRes
     return BatchResult(batch.id, batch.accepted, batch.rejected, batch.results, replayed=True)
 
 
+@dataclass(frozen=True)
+class _RowAccounts:
+    """Each row's account (its ``learner``, or the owner of its national ID; ``""`` when
+    neither is known), and the errors of rows whose national ID could not be matched."""
+
+    learners: list[str]
+    errors: dict[int, list[dict[str, str]]]
+
+
+def _row_accounts(session: Session, rows: list[dict[str, Any]], id_hash_key: str) -> _RowAccounts:
+    """Match the rows' national ID numbers to accounts. Messages never repeat the number:
+    a batch's results are stored."""
+    learners = [str(r.get("learner", "")) for r in rows]
+    errors: dict[int, list[dict[str, str]]] = {}
+    given = {i: r["national_id"] for i, r in enumerate(rows) if _gives_national_id(r)}
+    numbers: dict[int, str] = {}
+    for index, value in given.items():
+        if isinstance(value, str | int) and 0 < len(str(value).strip()) <= NATIONAL_ID_MAX:
+            numbers[index] = str(value)
+        else:
+            message = f"give the national ID number as text of 1 to {NATIONAL_ID_MAX} characters"
+            errors[index] = [{"field": "national_id", "message": message}]
+    owners = learners_by_national_id(session, set(numbers.values()), id_hash_key)
+    for index, number in numbers.items():
+        owner, named = owners.get(number), rows[index].get("learner")
+        if owner is None:
+            message = "no account has this national ID"
+        elif named is not None and str(named) != owner:
+            message = f"it is not the national ID of learner '{named}'"
+        else:
+            learners[index] = owner
+            continue
+        errors[index] = [{"field": "national_id", "message": message}]
+    return _RowAccounts(learners, errors)
+
+
+def _gives_national_id(row: dict[str, Any]) -> bool:
+    return row.get("national_id") is not None
+
+
 def _store(
     session: Session,
     heads: dict[str, Head],
+    accounts: _RowAccounts,
     issuer_id: str,
     key: str,
     digest: str,
@@ -269,17 +320,21 @@ def _store(
     results: list[dict[str, Any]] = []
     valid: list[Record] = []
     seen: dict[str, int] = {}
-    records, row_errors = validate(rows, issuer_id, today)
-    for number, (raw, record) in enumerate(zip(rows, records, strict=True), 1):
+    records, row_errors = validate(rows, issuer_id, today, accounts.learners)
+    for index, found in accounts.errors.items():
+        row_errors[index] = found + row_errors.get(index, [])
+    for number, (raw, learner, record) in enumerate(
+        zip(rows, accounts.learners, records, strict=True), 1
+    ):
         if number % 1000 == 0:
             progress(1000)
         errors = row_errors.get(number - 1, [])
         # a field without errors holds a valid value, even when other fields have errors
         wrong = {e["field"] for e in errors} if errors else ()
-        learner, external_id = str(raw.get("learner", "")), str(raw.get("external_id", ""))
+        external_id = str(raw.get("external_id", ""))
         if record is not None and (obtained_on := record[3]) > today_text:
             errors.append({"field": "date", "message": f"{obtained_on} is in the future"})
-        if "learner" not in wrong and learner not in heads:
+        if "learner" not in wrong and "national_id" not in wrong and learner not in heads:
             errors.append({"field": "learner", "message": f"unknown learner '{learner}'"})
         if "external_id" not in wrong:
             if external_id in seen:
@@ -327,14 +382,17 @@ def _store(
 
 
 def validate(
-    rows: list[dict[str, Any]], issuer_id: str, today: dt.date
+    rows: list[dict[str, Any]], issuer_id: str, today: dt.date, learners: list[str] | None = None
 ) -> tuple[list[Record | None], dict[int, list[dict[str, str]]]]:
     """Every row's record (``None`` where the row is invalid), and the errors (field and
-    message) of the rows that have any, by index; ``CHUNK`` rows per validator call."""
+    message) of the rows that have any, by index; ``CHUNK`` rows per validator call.
+
+    ``learners``: each row's account as ``_row_accounts`` matched it; without them, a row
+    may not give a national ID."""
     records: list[Record | None] = []
     errors: dict[int, list[dict[str, str]]] = {}
     for start in range(0, len(rows), CHUNK):
-        records.extend(_validate_chunk(rows, start, errors, issuer_id, today))
+        records.extend(_validate_chunk(rows, start, errors, issuer_id, today, learners))
     return records, errors
 
 
@@ -344,6 +402,7 @@ def _validate_chunk(
     errors: dict[int, list[dict[str, str]]],
     issuer_id: str,
     today: dt.date,
+    learners: list[str] | None,
 ) -> list[Record | None]:
     """The records of ``CHUNK`` rows from ``start``; every problem found is added to the
     row's list in ``errors`` (by the row's index in ``rows``)."""
@@ -354,6 +413,11 @@ def _validate_chunk(
                 message = "unknown field (the bank sets an outcome's id, issuer and status)"
                 errors.setdefault(index, []).append({"field": field, "message": message})
             raw = {k: v for k, v in raw.items() if k not in BANK_FIELDS}
+        if learners and "national_id" in raw:
+            gives = _gives_national_id(raw)
+            raw = {k: v for k, v in raw.items() if k != "national_id"}
+            if gives:  # its account was matched, or the error reported
+                raw["learner"] = learners[index]
         item = {**raw, "id": f"{issuer_id}:{raw.get('external_id')}", "issuer": issuer_id}
         item.setdefault("kind", OutcomeKind.ENTERPRISE_TRAINING)
         date = item.get("date")
@@ -369,8 +433,11 @@ def _validate_chunk(
         for details in exc.errors(include_url=False):
             index, error = _row_error(details)
             failed.add(index)
-            if error["field"] not in {"id", "issuer"}:  # made from external_id, reported there
-                errors.setdefault(start + index, []).append(error)
+            if error["field"] in {"id", "issuer"}:  # made from external_id, reported there
+                continue
+            if error["field"] == "learner" and learners and _gives_national_id(rows[start + index]):
+                continue  # the account matched by the national ID, reported there
+            errors.setdefault(start + index, []).append(error)
     records: list[Record | None] = [None] * len(items)
     good = [i for i in range(len(items)) if i not in failed]
     for index, row in zip(good, ROWS.validate_python([items[i] for i in good]), strict=True):

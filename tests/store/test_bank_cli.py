@@ -41,21 +41,25 @@ def test_an_operator_sets_up_the_bank_and_imports_a_csv_twice(
     ok("learners", "add", "L1", "--national-id", "110105194912310021")
     csv_file = tmp_path / "acme-2026-09.csv"
     csv_file.write_text(
-        "learner,external_id,date,hours,title\nL1,r1,2023-06-01,48,数控编程\n"
-        "L1,r2,2023-07-01,32,PLC\n",
+        "learner,national_id,external_id,date,hours,title\nL1,,r1,2023-06-01,48,数控编程\n"
+        "L1,,r2,2023-07-01,32,PLC\n,110105194912310021,r3,2023-08-01,16,安全\n",
         encoding="utf-8",
     )
-    assert "2 accepted, 0 rejected" in ok("import", str(csv_file), "--enterprise", "acme")
+    assert "3 accepted, 0 rejected" in ok("import", str(csv_file), "--enterprise", "acme")
     assert "already stored" in ok("import", str(csv_file), "--enterprise", "acme")
     ok("outcomes", "set", "1", "verify")
     statement = ok("statement", "L1")
     assert "acme/r1" in statement
+    assert "acme/r3" in statement  # named by national ID
     assert "verified" in statement
-    assert "ledger: 3 entries" in statement
-    assert "3 entries checked, 0 broken" in ok("ledger", "verify")
+    assert "ledger: 4 entries" in statement
+    assert "4 entries checked, 0 broken" in ok("ledger", "verify")
     key = ok("keys", "create", "--role", "enterprise", "--enterprise", "acme").strip()
     assert key.startswith("cb_")
-    assert key not in database.read_bytes().decode("latin-1")
+    files = (database, database.with_name(database.name + "-wal"))
+    stored = b"".join(f.read_bytes() for f in files if f.exists()).decode("latin-1")
+    assert key not in stored
+    assert "110105194912310021" not in stored
 
 
 def test_bank_commands_refuse_a_database_that_was_never_set_up(database: Path) -> None:

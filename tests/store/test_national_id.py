@@ -1,0 +1,137 @@
+"""Enterprises may name a learner by national ID number: matched through its keyed hash,
+never stored, never echoed in results (which are stored)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from creditbank.errors import InputInvalid
+from creditbank.service import learners, submissions
+from creditbank.service.errors import BatchInvalid, Conflict
+from creditbank.store.base import Base
+from creditbank.store.session import session_scope
+from creditbank.store.tables import OutcomeRow
+from tests.store.conftest import NOW, Bank
+
+KEY = "test-key"
+NUMBER = "11010519491231002X"
+
+
+@pytest.fixture
+def known(bank: Bank) -> Bank:
+    """The bank with learner N1 registered with ``NUMBER``."""
+    learners.register_learner(
+        bank.engine, learner_id="N1", now=NOW, national_id=NUMBER, id_hash_key=KEY
+    )
+    return bank
+
+
+def row(external_id: str, **account: Any) -> dict[str, Any]:
+    return {"external_id": external_id, "date": "2024-05-01", "hours": 8, **account}
+
+
+def submit(bank: Bank, rows: list[dict[str, Any]], **kw: Any) -> submissions.BatchResult:
+    return submissions.submit_batch(
+        bank.engine,
+        issuer_id="acme",
+        idempotency_key="k",
+        rows=rows,
+        submitter="hr",
+        now=NOW,
+        id_hash_key=KEY,
+        **kw,
+    )
+
+
+def everything_stored(bank: Bank) -> str:
+    """Every value of every table, as text."""
+    with session_scope(bank.engine) as s:
+        return repr(
+            [s.execute(select(table)).all() for table in Base.metadata.sorted_tables]
+        ).upper()
+
+
+def test_rows_named_by_national_id_go_to_its_account_and_the_number_is_not_stored(
+    known: Bank,
+) -> None:
+    rows = [
+        row("a", national_id=" 11010519491231002x "),  # spaces and a small x: the same number
+        row("b", national_id=NUMBER, learner="N1"),  # both, agreeing
+        row("c", learner="L1"),
+    ]
+    result = submit(known, rows)
+    assert (result.accepted, result.rejected) == (3, 0)
+    with session_scope(known.engine) as s:
+        owners = dict(s.execute(select(OutcomeRow.external_id, OutcomeRow.learner_id)).all())
+    assert owners == {"a": "N1", "b": "N1", "c": "L1"}
+    assert NUMBER not in everything_stored(known)
+    assert "11010519491231002" not in everything_stored(known)
+    assert submit(known, rows).replayed
+
+
+def test_a_national_id_that_matches_no_account_or_another_is_refused_without_echoing_it(
+    known: Bank,
+) -> None:
+    learners.register_learner(
+        known.engine, learner_id="N2", now=NOW, national_id="310101199001011234", id_hash_key=KEY
+    )
+    rows = [
+        row("unknown", national_id="440101199001019999"),
+        row("other", national_id=NUMBER, learner="L1"),
+        row("other2", national_id="310101199001011234", learner="N1"),
+        row("empty", national_id=" "),
+        row("object", national_id={"n": NUMBER}),
+        row("null", national_id=None, learner="L2"),  # null is no national ID
+        row("ok", national_id=NUMBER),
+    ]
+    result = submit(known, rows, keep_valid=True)
+    problems = {r["external_id"]: r.get("errors") for r in result.rows}
+    assert problems == {
+        "unknown": [{"field": "national_id", "message": "no account has this national ID"}],
+        "other": [{"field": "national_id", "message": "it is not the national ID of learner 'L1'"}],
+        "other2": [
+            {"field": "national_id", "message": "it is not the national ID of learner 'N1'"}
+        ],
+        "empty": [
+            {
+                "field": "national_id",
+                "message": "give the national ID number as text of 1 to 40 characters",
+            }
+        ],
+        "object": [
+            {
+                "field": "national_id",
+                "message": "give the national ID number as text of 1 to 40 characters",
+            }
+        ],
+        "null": None,
+        "ok": None,
+    }
+    stored = everything_stored(known)
+    for number in (NUMBER, "440101199001019999", "310101199001011234"):
+        assert number not in stored
+
+
+def test_a_row_without_learner_or_national_id_is_refused(known: Bank) -> None:
+    with pytest.raises(BatchInvalid) as exc:
+        submit(known, [row("x")])
+    assert [e["field"] for e in exc.value.rows[0]["errors"]] == ["learner"]
+
+
+def test_a_csv_may_name_learners_by_national_id_only() -> None:
+    rows = submissions.parse_csv_rows(
+        b"national_id,external_id,date\n" + NUMBER.encode() + b",a,2024-05-01\n"
+    )
+    assert rows == [{"national_id": NUMBER, "external_id": "a", "date": "2024-05-01"}]
+    with pytest.raises(InputInvalid, match=r"missing column\(s\): learner \(or national_id\)"):
+        submissions.parse_csv_rows(b"external_id,date\na,2024-05-01\n")
+
+
+def test_one_national_id_opens_one_account(known: Bank) -> None:
+    with pytest.raises(Conflict, match="already has an account"):
+        learners.register_learner(
+            known.engine, learner_id="N9", now=NOW, national_id=NUMBER.lower(), id_hash_key=KEY
+        )
