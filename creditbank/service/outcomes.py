@@ -7,6 +7,7 @@ the ledger saying who did it, when, and under which rule-set version.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -21,7 +22,7 @@ from creditbank.service.learners import lock_learner
 from creditbank.service.rulesets import ruleset_of, version_in_force
 from creditbank.store.ledger import EntryKind, NewEntry, append
 from creditbank.store.session import transaction
-from creditbank.store.tables import OutcomeRow
+from creditbank.store.tables import Learner, LedgerEntry, OutcomeRow
 
 _ALLOWED = {
     "verify": ({"submitted"}, "verified", EntryKind.VERIFICATION),
@@ -51,7 +52,8 @@ def change_status(
     now: dt.datetime,
     reason: str | None = None,
 ) -> OutcomeRow:
-    """Verify, reject or revoke one outcome (``action``), with a ledger entry."""
+    """Verify, reject or revoke one outcome (``action``), with a ledger entry; revoking a
+    recognised outcome first reverses its recognition."""
     allowed_from, new_status, entry_kind = _ALLOWED[action]
     if action in {"reject", "revoke"} and not reason:
         raise Conflict(f"to {action} an outcome, give the reason", code="outcome.reason_required")
@@ -69,6 +71,8 @@ def change_status(
                 code="outcome.wrong_state",
             )
         previous, row.status, row.status_reason = row.status, new_status, reason
+        if previous == "recognised":
+            _reverse_recognition(session, learner, row, actor=actor, at=now)
         append(
             session,
             learner,
@@ -85,6 +89,32 @@ def change_status(
         return row
 
     return transaction(engine, work)
+
+
+def _reverse_recognition(
+    session: Session, learner: Learner, row: OutcomeRow, *, actor: str, at: dt.datetime
+) -> None:
+    """Undo an outcome's recognition with a reversal entry (its credits negated, under the
+    recognition's rule-set version), so the ledger's credits still add up to the account's."""
+    recognition = session.scalars(
+        select(LedgerEntry)
+        .where(LedgerEntry.outcome_id == row.id, LedgerEntry.kind == EntryKind.RECOGNITION.value)
+        .order_by(LedgerEntry.seq.desc())
+        .limit(1)
+    ).one()
+    payload = {
+        **recognition.payload,
+        "credits": str(-Decimal(recognition.payload["credits"])),
+        "reverses": recognition.seq,
+    }
+    append(
+        session,
+        learner,
+        [NewEntry(EntryKind.REVERSAL, payload, outcome_id=row.id)],
+        actor=actor,
+        at=at,
+        ruleset_version_id=recognition.ruleset_version_id,
+    )
 
 
 def recognise(

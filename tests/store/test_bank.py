@@ -199,9 +199,17 @@ def test_lifecycle_recognition_statement_and_ledger(bank: Bank) -> None:
         "verification",
         "recognition",
         "recognition",
+        "reversal",
         "revocation",
     ]
-    assert (checked, breaks) == (7, [])
+    reversal = account.ledger[6]
+    assert (reversal["outcome"], reversal["payload"]["credits"]) == (ids[1], "-2")
+    assert reversal["payload"]["reverses"] == 6  # the revoked outcome's recognition
+    # the ledger alone gives the account's credits: recognitions less reversals
+    credits = [e["payload"]["credits"] for e in account.ledger if e["kind"] == "recognition"]
+    reversed_ = [e["payload"]["credits"] for e in account.ledger if e["kind"] == "reversal"]
+    assert sum(Decimal(c) for c in credits + reversed_) == account.total_credits
+    assert (checked, breaks) == (8, [])
 
 
 def test_a_stored_decision_names_its_version_and_reruns_to_the_same_digest(bank: Bank) -> None:
