@@ -64,6 +64,8 @@ def drop_everything(url: str) -> None:
     with engine.begin() as conn:
         Base.metadata.drop_all(conn)
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        if conn.dialect.name == "postgresql":  # the guards' trigger function (0002)
+            conn.execute(text("DROP FUNCTION IF EXISTS creditbank_refuse()"))
     engine.dispose()
 
 

@@ -233,7 +233,9 @@ def test_a_stored_decision_names_its_version_and_reruns_to_the_same_digest(bank:
 
 def test_tampering_with_the_ledger_is_found_at_the_first_broken_entry(bank: Bank) -> None:
     submit(bank, [training("L1", f"r{i}") for i in range(4)])
-    with bank.engine.begin() as conn:
+    with bank.engine.begin() as conn:  # someone who can drop the database's guard (0002)
+        on_table = " ON ledger" if conn.dialect.name == "postgresql" else ""
+        conn.execute(text(f"DROP TRIGGER ledger_no_update{on_table}"))
         conn.execute(text("UPDATE ledger SET actor = 'mallory' WHERE seq = 3"))
     with session_scope(bank.engine) as s:
         _, breaks = ledger.verify(s)
