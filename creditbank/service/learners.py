@@ -10,18 +10,23 @@ from collections.abc import Iterable
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from creditbank.errors import NotFound
+from creditbank.errors import CreditBankError, NotFound
 from creditbank.service.errors import Conflict
 from creditbank.store.session import transaction
 from creditbank.store.tables import Issuer, Learner
 
 
-def hash_national_id(national_id: str, key: str) -> str:
+def hash_national_id(national_id: str, key: str | None) -> str:
     """HMAC-SHA256 of a normalised national ID number: matchable, not reversible.
 
     >>> hash_national_id(" 11010519491231002x ", "k") == hash_national_id("11010519491231002X", "k")
     True
     """
+    if not key:
+        raise CreditBankError(
+            "no key to hash national ID numbers with: set CREDITBANK_ID_HASH_KEY",
+            code="config.id_hash_key",
+        )
     normal = national_id.strip().upper().encode("utf-8")
     return hmac.new(key.encode("utf-8"), normal, hashlib.sha256).hexdigest()
 
@@ -32,7 +37,7 @@ def register_learner(
     learner_id: str,
     now: dt.datetime,
     national_id: str | None = None,
-    id_hash_key: str = "",
+    id_hash_key: str | None = None,
     employer_id: str | None = None,
 ) -> Learner:
     """Open an account (idempotent for the same id and national ID)."""
@@ -73,7 +78,7 @@ def lock_learner(session: Session, learner_id: str) -> Learner | None:
 
 
 def learners_by_national_id(
-    session: Session, national_ids: Iterable[str], id_hash_key: str
+    session: Session, national_ids: Iterable[str], id_hash_key: str | None
 ) -> dict[str, str]:
     """The accounts of those national ID numbers that have one: number as given -> learner.
     Only keyed hashes are compared (``hash_national_id``)."""
@@ -87,5 +92,6 @@ def learners_by_national_id(
             Learner.national_id_hash.in_(hashes[start : start + 1000])
         )
         for digest, learner in session.execute(query):
-            found.update((number, learner) for number in spellings[digest or ""])
+            if digest in spellings:  # always: it was asked for
+                found.update((number, learner) for number in spellings[digest])
     return found

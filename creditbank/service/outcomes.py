@@ -104,7 +104,7 @@ def _reverse_recognition(
     ).one()
     payload = {
         **recognition.payload,
-        "credits": str(-Decimal(recognition.payload["credits"])),
+        "credits": str(0 - Decimal(recognition.payload["credits"])),  # 0 - x: never "-0"
         "reverses": recognition.seq,
     }
     append(

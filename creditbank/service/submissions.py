@@ -28,7 +28,7 @@ from creditbank.domain import Ident, Outcome, OutcomeKind, OutcomeStatus
 from creditbank.errors import InputInvalid, NotFound
 from creditbank.ruleset.ruleset import canonical_json, sha256_text
 from creditbank.service.errors import BatchInvalid, Conflict
-from creditbank.service.learners import learners_by_national_id
+from creditbank.service.learners import hash_national_id, learners_by_national_id
 from creditbank.store import bulk
 from creditbank.store.ledger import EntryKind, Head, NewEntry, append_many, lock_heads, utc
 from creditbank.store.session import transaction
@@ -42,6 +42,9 @@ BANK_FIELDS = frozenset({"id", "issuer", "status"})
 OUTCOME_FIELDS = tuple(f for f in Outcome.model_fields if f not in BANK_FIELDS)
 COLUMNS = ("learner", "national_id", "external_id", *OUTCOME_FIELDS)
 NATIONAL_ID_MAX = 40
+UNKNOWN_LEARNER = "no account has this learner id (a national ID number goes in national_id)"
+"""Not repeating the id: it may be a national ID number in the wrong column, and results are
+stored."""
 
 
 class SubmissionRow(Outcome):
@@ -189,7 +192,7 @@ def submit_batch(
     submitter: str,
     now: dt.datetime,
     keep_valid: bool = False,
-    id_hash_key: str = "",
+    id_hash_key: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> BatchResult:
     """Validate and store a batch once; replay the first result for a repeated key.
@@ -202,7 +205,7 @@ def submit_batch(
         raise InputInvalid([("idempotency_key", "give a key of 1 to 200 characters")])
     if len(rows) > MAX_ROWS:
         raise InputInvalid([("rows", f"{len(rows)} rows; send at most {MAX_ROWS} per batch")])
-    digest = sha256_text(canonical_json({"rows": rows, "keep_valid": keep_valid}))
+    digest = _content_digest(rows, keep_valid, id_hash_key)
 
     def work(session: Session) -> BatchResult:
         # Lock the accounts first: a concurrent sender of the same batch then waits here and
@@ -246,6 +249,20 @@ def submit_batch(
         return transaction(engine, replay_committed)
 
 
+def _content_digest(rows: list[dict[str, Any]], keep_valid: bool, id_hash_key: str | None) -> str:
+    """What makes a batch the same batch again: SHA-256 of its canonical content, national
+    ID numbers replaced by their keyed hashes (the digest is stored; a plain hash of a
+    number could be found by trying every number)."""
+    if any(_gives_national_id(r) for r in rows):
+        rows = [
+            {**r, "national_id": hash_national_id(str(r["national_id"]), id_hash_key)}
+            if _gives_national_id(r)
+            else r
+            for r in rows
+        ]
+    return sha256_text(canonical_json({"rows": rows, "keep_valid": keep_valid}))
+
+
 def _replay(session: Session, issuer_id: str, key: str, digest: str) -> BatchResult | None:
     batch = session.scalar(
         select(Batch).where(Batch.issuer_id == issuer_id, Batch.idempotency_key == key)
@@ -263,33 +280,37 @@ def _replay(session: Session, issuer_id: str, key: str, digest: str) -> BatchRes
 
 @dataclass(frozen=True)
 class _RowAccounts:
-    """Each row's account (its ``learner``, or the owner of its national ID; ``""`` when
-    neither is known), and the errors of rows whose national ID could not be matched."""
+    """Each row's account as far as it is known: the owner of its national ID, else its
+    ``learner`` as given (``""`` when it gives none; it may name no account); and the errors
+    of rows whose national ID could not be matched."""
 
     learners: list[str]
     errors: dict[int, list[dict[str, str]]]
 
 
-def _row_accounts(session: Session, rows: list[dict[str, Any]], id_hash_key: str) -> _RowAccounts:
+def _row_accounts(
+    session: Session, rows: list[dict[str, Any]], id_hash_key: str | None
+) -> _RowAccounts:
     """Match the rows' national ID numbers to accounts. Messages never repeat the number:
     a batch's results are stored."""
-    learners = [str(r.get("learner", "")) for r in rows]
+    learners = [_named_learner(r) for r in rows]
     errors: dict[int, list[dict[str, str]]] = {}
     given = {i: r["national_id"] for i, r in enumerate(rows) if _gives_national_id(r)}
     numbers: dict[int, str] = {}
     for index, value in given.items():
-        if isinstance(value, str | int) and 0 < len(str(value).strip()) <= NATIONAL_ID_MAX:
-            numbers[index] = str(value)
+        # text only: a JSON number loses leading zeros and the check character X
+        if isinstance(value, str) and len(value.strip()) <= NATIONAL_ID_MAX:
+            numbers[index] = value
         else:
-            message = f"give the national ID number as text of 1 to {NATIONAL_ID_MAX} characters"
+            message = f"give the national ID number as text (in quotes), at most {NATIONAL_ID_MAX} characters"
             errors[index] = [{"field": "national_id", "message": message}]
     owners = learners_by_national_id(session, set(numbers.values()), id_hash_key)
     for index, number in numbers.items():
-        owner, named = owners.get(number), rows[index].get("learner")
+        owner, named = owners.get(number), learners[index]
         if owner is None:
             message = "no account has this national ID"
-        elif named is not None and str(named) != owner:
-            message = f"it is not the national ID of learner '{named}'"
+        elif named and named != owner:
+            message = "it is not the national ID of the row's learner"
         else:
             learners[index] = owner
             continue
@@ -298,7 +319,15 @@ def _row_accounts(session: Session, rows: list[dict[str, Any]], id_hash_key: str
 
 
 def _gives_national_id(row: dict[str, Any]) -> bool:
-    return row.get("national_id") is not None
+    """Whether the row names its learner by national ID (null or blank is no ID)."""
+    value = row.get("national_id")
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _named_learner(row: dict[str, Any]) -> str:
+    """The row's ``learner`` as text (``""`` when it gives none)."""
+    value = row.get("learner")
+    return "" if value is None else str(value)
 
 
 def _store(
@@ -335,7 +364,7 @@ def _store(
         if record is not None and (obtained_on := record[3]) > today_text:
             errors.append({"field": "date", "message": f"{obtained_on} is in the future"})
         if "learner" not in wrong and "national_id" not in wrong and learner not in heads:
-            errors.append({"field": "learner", "message": f"unknown learner '{learner}'"})
+            errors.append({"field": "learner", "message": UNKNOWN_LEARNER})
         if "external_id" not in wrong:
             if external_id in seen:
                 errors.append(

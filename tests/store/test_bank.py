@@ -212,6 +212,20 @@ def test_lifecycle_recognition_statement_and_ledger(bank: Bank) -> None:
     assert (checked, breaks) == (8, [])
 
 
+def test_revoking_an_outcome_never_recognised_reverses_nothing(bank: Bank) -> None:
+    submit(bank, [training("L1", "r1")])
+    with session_scope(bank.engine) as s:
+        outcome_id = s.scalars(select(OutcomeRow.id)).one()
+    outcomes.change_status(bank.engine, outcome_id=outcome_id, action="verify", actor="r", now=NOW)
+    outcomes.change_status(
+        bank.engine, outcome_id=outcome_id, action="revoke", actor="r", now=NOW, reason="void"
+    )
+    with session_scope(bank.engine) as s:
+        account = accounts.statement(s, "L1")
+    assert [e["kind"] for e in account.ledger] == ["deposit", "verification", "revocation"]
+    assert account.total_credits == 0
+
+
 def test_a_stored_decision_names_its_version_and_reruns_to_the_same_digest(bank: Bank) -> None:
     submit(bank, [training("L2", "r1", hours=48)])
     with session_scope(bank.engine) as s:

@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from creditbank.errors import InputInvalid
+from creditbank.errors import CreditBankError, InputInvalid
+from creditbank.ruleset.ruleset import canonical_json, sha256_text
 from creditbank.service import learners, submissions
 from creditbank.service.errors import BatchInvalid, Conflict
 from creditbank.store.base import Base
 from creditbank.store.session import session_scope
-from creditbank.store.tables import OutcomeRow
+from creditbank.store.tables import Batch, OutcomeRow
 from tests.store.conftest import NOW, Bank
 
 KEY = "test-key"
@@ -82,37 +83,82 @@ def test_a_national_id_that_matches_no_account_or_another_is_refused_without_ech
         row("unknown", national_id="440101199001019999"),
         row("other", national_id=NUMBER, learner="L1"),
         row("other2", national_id="310101199001011234", learner="N1"),
-        row("empty", national_id=" "),
+        row("number", national_id=110105194912310021),  # a JSON number loses zeros and X
+        row("bool", national_id=True),
         row("object", national_id={"n": NUMBER}),
-        row("null", national_id=None, learner="L2"),  # null is no national ID
+        row("long", national_id="1" * 41),
+        row("misplaced", learner=NUMBER),  # the number in the learner column
+        row("null", national_id=None, learner="L2"),  # null or blank is no national ID
+        row("blank", national_id=" ", learner="L2"),
+        row("blank-learner", national_id=NUMBER, learner=""),
         row("ok", national_id=NUMBER),
     ]
     result = submit(known, rows, keep_valid=True)
     problems = {r["external_id"]: r.get("errors") for r in result.rows}
+    text_only = [
+        {
+            "field": "national_id",
+            "message": "give the national ID number as text (in quotes), at most 40 characters",
+        }
+    ]
+    not_theirs = [
+        {"field": "national_id", "message": "it is not the national ID of the row's learner"}
+    ]
     assert problems == {
         "unknown": [{"field": "national_id", "message": "no account has this national ID"}],
-        "other": [{"field": "national_id", "message": "it is not the national ID of learner 'L1'"}],
-        "other2": [
-            {"field": "national_id", "message": "it is not the national ID of learner 'N1'"}
-        ],
-        "empty": [
-            {
-                "field": "national_id",
-                "message": "give the national ID number as text of 1 to 40 characters",
-            }
-        ],
-        "object": [
-            {
-                "field": "national_id",
-                "message": "give the national ID number as text of 1 to 40 characters",
-            }
-        ],
+        "other": not_theirs,
+        "other2": not_theirs,
+        "number": text_only,
+        "bool": text_only,
+        "object": text_only,
+        "long": text_only,
+        "misplaced": [{"field": "learner", "message": submissions.UNKNOWN_LEARNER}],
         "null": None,
+        "blank": None,
+        "blank-learner": None,
         "ok": None,
     }
     stored = everything_stored(known)
-    for number in (NUMBER, "440101199001019999", "310101199001011234"):
+    for number in (NUMBER, "440101199001019999", "310101199001011234", "110105194912310021"):
         assert number not in stored
+
+
+def test_the_batch_digest_cannot_be_recomputed_from_a_guessed_number(known: Bank) -> None:
+    """The stored digest covers national IDs only through their keyed hashes: without the
+    key, trying numbers against it finds nothing."""
+    rows = [row("a", national_id=NUMBER)]
+    submit(known, rows)
+    with session_scope(known.engine) as s:
+        (stored,) = s.scalars(select(Batch.content_digest)).all()
+    plain = sha256_text(canonical_json({"rows": rows, "keep_valid": False}))
+    assert stored != plain
+    assert submit(known, rows).replayed  # the same content with the same key is recognised
+    assert submit(known, [row("a", national_id=NUMBER.lower())]).replayed  # the same number
+
+
+def test_national_ids_need_the_banks_key(known: Bank) -> None:
+    with pytest.raises(CreditBankError, match="CREDITBANK_ID_HASH_KEY"):
+        submissions.submit_batch(
+            known.engine,
+            issuer_id="acme",
+            idempotency_key="k",
+            rows=[row("a", national_id=NUMBER)],
+            submitter="hr",
+            now=NOW,
+        )
+
+
+def test_errors_land_on_their_rows_across_validation_chunks(known: Bank) -> None:
+    rows = [row(f"r{i}", learner="L1") for i in range(3 * submissions.CHUNK)]
+    rows[0] = row("r0", national_id="440101199001019999")
+    rows[150] = {**row("r150", learner="L1"), "hours": -1}
+    rows[151] = row("r151", national_id=NUMBER)  # fine: N1's
+    rows[250] = row("r250", national_id=NUMBER, learner="L2")
+    rows[299] = {**row("r299", learner="L1"), "date": "2024/05/01"}
+    result = submit(known, rows, keep_valid=True)
+    wrong = {r["row"]: [e["field"] for e in r["errors"]] for r in result.rows if "errors" in r}
+    assert wrong == {1: ["national_id"], 151: ["hours"], 251: ["national_id"], 300: ["date"]}
+    assert (result.accepted, result.rejected) == (296, 4)
 
 
 def test_a_row_without_learner_or_national_id_is_refused(known: Bank) -> None:
