@@ -212,6 +212,25 @@ def test_lifecycle_recognition_statement_and_ledger(bank: Bank) -> None:
     assert (checked, breaks) == (8, [])
 
 
+def test_a_batch_chains_each_accounts_deposits_in_row_order(bank: Bank) -> None:
+    first = ["L1", "L2", "L1", "L3", "L1", "L2"]
+    submit(bank, [training(learner, f"a{i}") for i, learner in enumerate(first)], key="one")
+    submit(bank, [training("L2", "b0"), training("L1", "b1")], key="two")
+    with session_scope(bank.engine) as s:
+        chains: dict[str, list[str]] = {}
+        query = select(LedgerEntry).order_by(LedgerEntry.learner_id, LedgerEntry.seq)
+        for entry in s.scalars(query):
+            chains.setdefault(entry.learner_id, []).append(
+                f"{entry.seq}:{entry.payload['external_id']}"
+            )
+        assert ledger.verify(s) == (8, [])
+    assert chains == {
+        "L1": ["1:a0", "2:a2", "3:a4", "4:b1"],
+        "L2": ["1:a1", "2:a5", "3:b0"],
+        "L3": ["1:a3"],
+    }
+
+
 def test_revoking_an_outcome_never_recognised_reverses_nothing(bank: Bank) -> None:
     submit(bank, [training("L1", "r1")])
     with session_scope(bank.engine) as s:
