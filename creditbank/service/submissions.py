@@ -348,6 +348,7 @@ def _store(
     today_text = today.isoformat()
     results: list[dict[str, Any]] = []
     valid: list[Record] = []
+    accepted: list[dict[str, Any]] = []  # the results of the valid rows, in the same order
     seen: dict[str, int] = {}
     records, row_errors = validate(rows, issuer_id, today, accounts.learners)
     for index, found in accounts.errors.items():
@@ -383,7 +384,8 @@ def _store(
             seen.setdefault(external_id, number)
         if record is not None and not errors:
             valid.append(record)
-            results.append({"row": number, "external_id": external_id, "status": "accepted"})
+            accepted.append({"row": number, "external_id": external_id, "status": "accepted"})
+            results.append(accepted[-1])
         else:
             results.append(
                 {"row": number, "external_id": external_id, "status": "rejected", "errors": errors}
@@ -391,6 +393,9 @@ def _store(
     rejected = [r for r in results if r["status"] == "rejected"]
     if rejected and not keep_valid:
         raise BatchInvalid(rejected)
+    ids = _allocate_ids(session, len(valid)) if valid else []
+    for result, outcome_id in zip(accepted, ids, strict=True):
+        result["outcome"] = outcome_id  # the bank's id, for the next steps (verify, revoke)
     batch = Batch(
         issuer_id=issuer_id,
         idempotency_key=key,
@@ -405,7 +410,7 @@ def _store(
     session.add(batch)
     session.flush()
     if valid:
-        _insert_outcomes(session, batch.id, issuer_id, valid, heads, submitter, now)
+        _insert_outcomes(session, batch.id, issuer_id, valid, ids, heads, submitter, now)
     progress(len(rows) % 1000)
     return BatchResult(batch.id, batch.accepted, batch.rejected, results)
 
@@ -587,14 +592,14 @@ def _insert_outcomes(
     batch_id: int,
     issuer_id: str,
     valid: list[Record],
+    ids: list[int],
     heads: dict[str, Head],
     submitter: str,
     now: dt.datetime,
 ) -> None:
-    """The outcomes and a deposit entry for each on its learner's chain, each table with one
-    driver executemany (ids allocated first: no RETURNING of thousands of rows)."""
+    """The outcomes (with ``ids``, allocated first: no RETURNING of thousands of rows) and a
+    deposit entry for each on its learner's chain, each table with one driver executemany."""
     created_at = bulk.driver_value(session, OutcomeRow.created_at, utc(now))
-    ids = _allocate_ids(session, len(valid))
     bulk.insert(
         session,
         OutcomeRow,

@@ -108,12 +108,15 @@ def test_a_refused_batch_changes_nothing_already_stored(bank: Bank) -> None:
 
 
 def test_keep_valid_stores_the_valid_rows_and_reports_the_others(bank: Bank) -> None:
-    rows = [training("L1", "a"), training("L1", "b", hours=99999)]
+    submit(bank, [training("L2", "earlier")], key="earlier")
+    rows = [training("L1", "a"), training("L1", "b", hours=99999), training("L3", "c")]
     result = submit(bank, rows, keep_valid=True)
-    assert (result.accepted, result.rejected) == (1, 1)
-    # errors only where there are some: a batch's accepted rows' results stay small
+    assert (result.accepted, result.rejected) == (2, 1)
+    with session_scope(bank.engine) as s:
+        stored = dict(s.execute(select(OutcomeRow.external_id, OutcomeRow.id)).all())
+    # an accepted row gives the bank's id of its outcome; errors only where there are some
     assert result.rows == [
-        {"row": 1, "external_id": "a", "status": "accepted"},
+        {"row": 1, "external_id": "a", "status": "accepted", "outcome": stored["a"]},
         {
             "row": 2,
             "external_id": "b",
@@ -122,8 +125,9 @@ def test_keep_valid_stores_the_valid_rows_and_reports_the_others(bank: Bank) -> 
                 {"field": "hours", "message": "Input should be less than or equal to 10000"}
             ],
         },
+        {"row": 3, "external_id": "c", "status": "accepted", "outcome": stored["c"]},
     ]
-    assert counts(bank)[0] == 1
+    assert counts(bank)[0] == 3
     assert submit(bank, rows, keep_valid=True).rows == result.rows
 
 
