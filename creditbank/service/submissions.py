@@ -42,6 +42,9 @@ BANK_FIELDS = frozenset({"id", "issuer", "status"})
 OUTCOME_FIELDS = tuple(f for f in Outcome.model_fields if f not in BANK_FIELDS)
 COLUMNS = ("learner", "national_id", "external_id", *OUTCOME_FIELDS)
 NATIONAL_ID_MAX = 40
+NATIONAL_ID_AS_TEXT = (
+    f"give the national ID number as text (in quotes), at most {NATIONAL_ID_MAX} characters"
+)
 UNKNOWN_LEARNER = "no account has this learner id (a national ID number goes in national_id)"
 """Not repeating the id: it may be a national ID number in the wrong column, and results are
 stored."""
@@ -302,8 +305,7 @@ def _row_accounts(
         if isinstance(value, str) and len(value.strip()) <= NATIONAL_ID_MAX:
             numbers[index] = value
         else:
-            message = f"give the national ID number as text (in quotes), at most {NATIONAL_ID_MAX} characters"
-            errors[index] = [{"field": "national_id", "message": message}]
+            errors[index] = [{"field": "national_id", "message": NATIONAL_ID_AS_TEXT}]
     owners = learners_by_national_id(session, set(numbers.values()), id_hash_key)
     for index, number in numbers.items():
         owner, named = owners.get(number), learners[index]
@@ -441,23 +443,23 @@ def _validate_chunk(
     """The records of ``CHUNK`` rows from ``start``; every problem found is added to the
     row's list in ``errors`` (by the row's index in ``rows``)."""
     items = []
-    for index, raw in enumerate(rows[start : start + CHUNK], start):
+    for row_index, raw in enumerate(rows[start : start + CHUNK], start):
         if given := BANK_FIELDS.intersection(raw):
             for field in sorted(given):
                 message = "unknown field (the bank sets an outcome's id, issuer and status)"
-                errors.setdefault(index, []).append({"field": field, "message": message})
+                errors.setdefault(row_index, []).append({"field": field, "message": message})
             raw = {k: v for k, v in raw.items() if k not in BANK_FIELDS}
         if learners and "national_id" in raw:
             gives = _gives_national_id(raw)
             raw = {k: v for k, v in raw.items() if k != "national_id"}
             if gives:  # its account was matched, or the error reported
-                raw["learner"] = learners[index]
+                raw["learner"] = learners[row_index]
         item = {**raw, "id": f"{issuer_id}:{raw.get('external_id')}", "issuer": issuer_id}
         item.setdefault("kind", OutcomeKind.ENTERPRISE_TRAINING)
         date = item.get("date")
         if isinstance(date, str) and not _iso_date(date):
             message = f"'{date}' is not a date written YYYY-MM-DD"
-            errors.setdefault(index, []).append({"field": "date", "message": message})
+            errors.setdefault(row_index, []).append({"field": "date", "message": message})
             item["date"] = today.isoformat()  # keep checking the other fields
         items.append(item)
     try:
@@ -465,7 +467,7 @@ def _validate_chunk(
     except ValidationError as exc:
         failed = set()
         for details in exc.errors(include_url=False):
-            index, error = _row_error(details)
+            index, error = _row_error(details)  # index in this chunk
             failed.add(index)
             if error["field"] in {"id", "issuer"}:  # made from external_id, reported there
                 continue

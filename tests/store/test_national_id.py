@@ -95,12 +95,7 @@ def test_a_national_id_that_matches_no_account_or_another_is_refused_without_ech
     ]
     result = submit(known, rows, keep_valid=True)
     problems = {r["external_id"]: r.get("errors") for r in result.rows}
-    text_only = [
-        {
-            "field": "national_id",
-            "message": "give the national ID number as text (in quotes), at most 40 characters",
-        }
-    ]
+    text_only = [{"field": "national_id", "message": submissions.NATIONAL_ID_AS_TEXT}]
     not_theirs = [
         {"field": "national_id", "message": "it is not the national ID of the row's learner"}
     ]
