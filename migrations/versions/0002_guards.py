@@ -40,10 +40,20 @@ FROZEN_COLUMNS = (
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        _postgresql_upgrade()
-    else:
-        _sqlite_upgrade()
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        # restrict_violation (23001): drivers report it as an integrity error, like a constraint
+        op.execute(
+            "CREATE OR REPLACE FUNCTION creditbank_refuse() RETURNS trigger LANGUAGE plpgsql "
+            "AS $$ BEGIN RAISE EXCEPTION USING MESSAGE = TG_ARGV[0], "
+            "ERRCODE = 'restrict_violation'; END $$"
+        )
+    for table, message in APPEND_ONLY.items():
+        _refuse(postgresql, f"{table}_no_update", "UPDATE", table, message)
+        _refuse(postgresql, f"{table}_no_delete", "DELETE", table, message)
+    versions = "ruleset_versions"
+    _refuse(postgresql, f"{versions}_frozen", "UPDATE", versions, PUBLISHED, _changed(postgresql))
+    _refuse(postgresql, f"{versions}_kept", "DELETE", versions, PUBLISHED, "OLD.status <> 'draft'")
 
 
 def downgrade() -> None:
@@ -75,37 +85,20 @@ def _changed(postgresql: bool) -> str:
     return f"OLD.status <> 'draft' AND ({edited} OR {status})"
 
 
-def _sqlite_upgrade() -> None:
-    def refuse(name: str, when: str, table: str, message: str, condition: str = "") -> None:
-        op.execute(
-            f"CREATE TRIGGER {name} BEFORE {when} ON {table}"
-            + (f" WHEN {condition}" if condition else "")
-            + f" BEGIN SELECT RAISE(ABORT, '{message}'); END"
-        )
-
-    for table, message in APPEND_ONLY.items():
-        refuse(f"{table}_no_update", "UPDATE", table, message)
-        refuse(f"{table}_no_delete", "DELETE", table, message)
-    refuse("ruleset_versions_frozen", "UPDATE", "ruleset_versions", PUBLISHED, _changed(False))
-    refuse("ruleset_versions_kept", "DELETE", "ruleset_versions", PUBLISHED, "OLD.status <> 'draft'")
-
-
-def _postgresql_upgrade() -> None:
-    # restrict_violation (23001): drivers report it as an integrity error, like a constraint
-    op.execute(
-        "CREATE OR REPLACE FUNCTION creditbank_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        "BEGIN RAISE EXCEPTION USING MESSAGE = TG_ARGV[0], ERRCODE = 'restrict_violation'; END $$"
-    )
-
-    def refuse(name: str, when: str, table: str, message: str, condition: str = "") -> None:
+def _refuse(
+    postgresql: bool, name: str, when: str, table: str, message: str, condition: str = ""
+) -> None:
+    """A trigger that refuses ``when`` (UPDATE or DELETE) on ``table`` with ``message``,
+    for every row or only where ``condition`` holds."""
+    if postgresql:
         op.execute(
             f"CREATE TRIGGER {name} BEFORE {when} ON {table} FOR EACH ROW"
             + (f" WHEN ({condition})" if condition else "")
             + f" EXECUTE FUNCTION creditbank_refuse('{message}')"
         )
-
-    for table, message in APPEND_ONLY.items():
-        refuse(f"{table}_no_update", "UPDATE", table, message)
-        refuse(f"{table}_no_delete", "DELETE", table, message)
-    refuse("ruleset_versions_frozen", "UPDATE", "ruleset_versions", PUBLISHED, _changed(True))
-    refuse("ruleset_versions_kept", "DELETE", "ruleset_versions", PUBLISHED, "OLD.status <> 'draft'")
+    else:
+        op.execute(
+            f"CREATE TRIGGER {name} BEFORE {when} ON {table}"
+            + (f" WHEN {condition}" if condition else "")
+            + f" BEGIN SELECT RAISE(ABORT, '{message}'); END"
+        )

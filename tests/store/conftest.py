@@ -8,11 +8,12 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
-from creditbank.service import learners, rulesets
+from creditbank.service import learners, rulesets, submissions
 from creditbank.store import migrate
 from creditbank.store.session import make_engine
 from tests.engine.small_rules import FRAME, RULES
@@ -69,3 +70,18 @@ def bank(engine: Engine, db_url: str, tmp_path: Path) -> Bank:
     for learner_id in ("L1", "L2", "L3"):
         learners.register_learner(engine, learner_id=learner_id, now=NOW)
     return Bank(engine, db_url, version.id)
+
+
+def submit(
+    bank: Bank, rows: list[dict[str, Any]], key: str = "k1", **options: Any
+) -> submissions.BatchResult:
+    """Send ``rows`` as the enterprise acme's batch ``key``, at NOW unless ``options`` say
+    otherwise (``options``: the rest of ``submit_batch``'s arguments)."""
+    return submissions.submit_batch(
+        bank.engine,
+        issuer_id="acme",
+        idempotency_key=key,
+        rows=rows,
+        submitter="acme-hr",
+        **{"now": NOW, **options},
+    )

@@ -14,7 +14,7 @@ from creditbank.service.errors import BatchInvalid, Conflict
 from creditbank.store import ledger
 from creditbank.store.session import session_scope
 from creditbank.store.tables import Batch, LedgerEntry, OutcomeRow
-from tests.store.conftest import NOW, Bank
+from tests.store.conftest import NOW, Bank, submit
 
 
 def training(
@@ -37,18 +37,6 @@ def counts(bank: Bank) -> tuple[int, int, int]:
             s.scalar(select(func.count()).select_from(LedgerEntry)) or 0,
             s.scalar(select(func.count()).select_from(Batch)) or 0,
         )
-
-
-def submit(bank: Bank, rows: list[dict[str, object]], key: str = "k1", **kw: object):  # type: ignore[no-untyped-def]
-    return submissions.submit_batch(
-        bank.engine,
-        issuer_id="acme",
-        idempotency_key=key,
-        rows=rows,
-        submitter="acme-hr",
-        now=NOW,
-        **kw,
-    )  # type: ignore[arg-type]
 
 
 def test_the_same_batch_twice_is_stored_once_and_replays_the_first_result(bank: Bank) -> None:

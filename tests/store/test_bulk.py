@@ -17,7 +17,7 @@ from creditbank.service import submissions
 from creditbank.store import bulk, ledger
 from creditbank.store.session import session_scope
 from creditbank.store.tables import Batch, LedgerEntry, OutcomeRow
-from tests.store.conftest import NOW, Bank
+from tests.store.conftest import NOW, Bank, submit
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
@@ -107,12 +107,9 @@ def test_a_bulk_outcome_reads_back_as_the_same_row_written_by_sqlalchemy(
 
 
 def test_a_batch_sent_with_a_local_time_is_stored_in_utc(bank: Bank) -> None:
-    submissions.submit_batch(
-        bank.engine,
-        issuer_id="acme",
-        idempotency_key="k",
-        rows=[{"learner": "L1", "external_id": "r1", "date": "2024-05-01", "hours": 8}],
-        submitter="hr",
+    submit(
+        bank,
+        [{"learner": "L1", "external_id": "r1", "date": "2024-05-01", "hours": 8}],
         now=NOW.astimezone(BEIJING),
     )
     assert stored(bank, 1)["created_at"] == NOW

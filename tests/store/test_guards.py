@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from creditbank.service import audits, rulesets, submissions
-from tests.store.conftest import NOW, Bank
+from creditbank.service import audits, rulesets
+from tests.store.conftest import NOW, Bank, submit
 
 
 def sql(bank: Bank, statement: str) -> None:
@@ -26,14 +26,7 @@ def count(bank: Bank, table: str) -> int:
 @pytest.fixture
 def used(bank: Bank) -> Bank:
     """The bank with a ledger entry and a stored decision."""
-    submissions.submit_batch(
-        bank.engine,
-        issuer_id="acme",
-        idempotency_key="k",
-        rows=[{"learner": "L1", "external_id": "r1", "date": "2023-06-01", "hours": 48}],
-        submitter="hr",
-        now=NOW,
-    )
+    submit(bank, [{"learner": "L1", "external_id": "r1", "date": "2023-06-01", "hours": 48}])
     audits.audit_learner(
         bank.engine, learner_id="L1", programme="mech", on=dt.date(2024, 1, 1), actor="r", now=NOW
     )

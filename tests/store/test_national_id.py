@@ -15,6 +15,7 @@ from creditbank.service.errors import BatchInvalid, Conflict
 from creditbank.store.base import Base
 from creditbank.store.session import session_scope
 from creditbank.store.tables import Batch, OutcomeRow
+from tests.store import conftest
 from tests.store.conftest import NOW, Bank
 
 KEY = "test-key"
@@ -34,17 +35,8 @@ def row(external_id: str, **account: Any) -> dict[str, Any]:
     return {"external_id": external_id, "date": "2024-05-01", "hours": 8, **account}
 
 
-def submit(bank: Bank, rows: list[dict[str, Any]], **kw: Any) -> submissions.BatchResult:
-    return submissions.submit_batch(
-        bank.engine,
-        issuer_id="acme",
-        idempotency_key="k",
-        rows=rows,
-        submitter="hr",
-        now=NOW,
-        id_hash_key=KEY,
-        **kw,
-    )
+def submit(bank: Bank, rows: list[dict[str, Any]], **options: Any) -> submissions.BatchResult:
+    return conftest.submit(bank, rows, id_hash_key=KEY, **options)
 
 
 def everything_stored(bank: Bank) -> str:
@@ -133,14 +125,7 @@ def test_the_batch_digest_cannot_be_recomputed_from_a_guessed_number(known: Bank
 
 def test_national_ids_need_the_banks_key(known: Bank) -> None:
     with pytest.raises(CreditBankError, match="CREDITBANK_ID_HASH_KEY"):
-        submissions.submit_batch(
-            known.engine,
-            issuer_id="acme",
-            idempotency_key="k",
-            rows=[row("a", national_id=NUMBER)],
-            submitter="hr",
-            now=NOW,
-        )
+        conftest.submit(known, [row("a", national_id=NUMBER)])  # no id_hash_key
 
 
 def test_errors_land_on_their_rows_across_validation_chunks(known: Bank) -> None:
