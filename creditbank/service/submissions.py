@@ -502,7 +502,7 @@ def _row_error(details: ErrorDetails) -> tuple[int, dict[str, str]]:
     if details["type"] == "extra_forbidden":
         message = "unknown field"
     elif details["type"] == "missing":
-        message = "required"
+        message = "required (or national_id)" if field == "learner" else "required"
     return int(index), {"field": field or "row", "message": message}
 
 

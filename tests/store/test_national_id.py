@@ -145,6 +145,7 @@ def test_a_row_without_learner_or_national_id_is_refused(known: Bank) -> None:
     with pytest.raises(BatchInvalid) as exc:
         submit(known, [row("x")])
     assert [e["field"] for e in exc.value.rows[0]["errors"]] == ["learner"]
+    assert exc.value.rows[0]["errors"][0]["message"] == "required (or national_id)"
 
 
 def test_a_csv_may_name_learners_by_national_id_only() -> None:
