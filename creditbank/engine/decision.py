@@ -156,3 +156,18 @@ def input_digest(programme: str, on: dt.date, outcomes: list[Outcome]) -> str:
     """Digest of what was asked (outcomes in id order, unset fields left out)."""
     asked = AuditInput(programme, on, tuple(sorted(outcomes, key=lambda o: o.id)))
     return sha256_text(_INPUT_JSON.dump_json(asked, exclude_none=True).decode())
+
+
+def digest_of(canonical: str) -> str:
+    """The digest a decision's canonical text must carry: the hash of that text with its
+    digest (the last field) left empty, as ``Decision.sealed`` made it; ``""`` for a text
+    that does not end with a digest.
+
+    >>> text = '{"programme":"p","digest":"' + "0" * 64 + '"}'
+    >>> digest_of(text) == sha256_text('{"programme":"p","digest":""}')
+    True
+    """
+    head, found, tail = canonical.rpartition(',"digest":"')
+    if not found or len(tail) != 66 or not tail.endswith('"}'):
+        return ""
+    return sha256_text(head + ',"digest":""}')
