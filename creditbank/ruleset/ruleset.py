@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from typing import Any
 
 from pydantic import BaseModel
@@ -36,11 +36,20 @@ def item_key(item: Any) -> tuple[str, str]:
     return (str(ident), effective.from_.isoformat() if effective else "")
 
 
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+"""A context in which ``normalize`` only drops trailing zeros: the default one rounds to 28
+digits, which gave ``7`` and ``7.0000000000000000000000000001`` the same digest."""
+
+
 def canonical_json(data: Any) -> str:
     """JSON with sorted keys and no spaces: equal data always gives equal bytes.
 
+    Decimals are written exactly, without trailing zeros:
+
     >>> canonical_json({"b": Decimal("1.50"), "a": [dt.date(2024, 1, 1)]})
     '{"a":["2024-01-01"],"b":"1.5"}'
+    >>> canonical_json([Decimal("7.0000000000000000000000000001"), Decimal("2E+1")])
+    '["7.0000000000000000000000000001","20"]'
     """
     return json.dumps(
         data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default
@@ -49,7 +58,7 @@ def canonical_json(data: Any) -> str:
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
-        normal = value.normalize()
+        normal = value.normalize(_EXACT)
         return format(normal, "f") if normal == normal.to_integral() else str(normal)
     if isinstance(value, dt.date):
         return value.isoformat()

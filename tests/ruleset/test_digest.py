@@ -5,6 +5,7 @@
     digest.
 (b) Any meaningful edit (credits, priority, dates, names, grade order...): another digest.
 (c) ``as_documents()`` dumped to YAML and read again: same digest, equal sections.
+(d) Decimals count to the last digit: no rounding to 28 digits makes two values one.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from creditbank.ruleset.loader import check_sources, load_ruleset
-from creditbank.ruleset.ruleset import RuleSet
+from creditbank.ruleset.ruleset import RuleSet, canonical_json
 from creditbank.ruleset.schema import DATED_SECTIONS
 from tests.ruleset.conftest import RULES_MIN
 from tests.ruleset.yamlgen import Entry, layout, read_entries, sources_of
@@ -376,3 +377,36 @@ def test_round_trip_of_the_minimal_pack_keeps_every_value() -> None:
     assert again.digest == BASE.digest
     assert again.sections["catalogues"][0].courses[2].credits == Decimal("2.5")
     assert again.sections["transfers"][0].effective.to == dt.date(2030, 12, 31)
+
+
+# --- (d) exact decimals -------------------------------------------------------------------
+
+LONG = "4.0000000000000000000000000001"
+"""29 significant digits: the default decimal context (28) rounded it to 4."""
+
+
+def test_a_decimal_beyond_28_digits_changes_the_digest_and_stays_exact(
+    min_sources: dict[str, str],
+) -> None:
+    m1 = "{code: M1, name: {en: Mechanics}, credits: 4}"
+    text = min_sources["catalogues.yaml"]
+    assert m1 in text
+    edited = text.replace(m1, m1.replace("credits: 4", f"credits: {LONG}"))
+    report = check_sources({**min_sources, "catalogues.yaml": edited})
+    assert report.ruleset is not None, "\n".join(map(str, report.findings))
+    assert report.ruleset.digest != BASE.digest
+    # read from YAML and validated by the schema without losing a digit
+    assert report.ruleset.sections["catalogues"][0].courses[0].credits == Decimal(LONG)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("1.50", "1.5"), ("4.0", "4"), ("2E+1", "20"), ("0.000", "0"), (LONG + "000", LONG)],
+)
+def test_equal_decimals_have_one_canonical_text(one: str, other: str) -> None:
+    assert canonical_json(Decimal(one)) == canonical_json(Decimal(other))
+
+
+def test_unequal_decimals_never_share_a_canonical_text() -> None:
+    assert canonical_json(Decimal(LONG)) == f'"{LONG}"'
+    assert canonical_json(Decimal("1E-30")) != canonical_json(Decimal("1E-31"))
