@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
+import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -12,9 +15,20 @@ from sqlalchemy import Engine
 
 from creditbank.config import get_settings
 from creditbank.errors import CreditBankError
-from creditbank.service import accounts, audits, keys, learners, outcomes, rulesets, submissions
-from creditbank.store import ledger, migrate
+from creditbank.service import (
+    accounts,
+    audits,
+    integrity,
+    keys,
+    learners,
+    outcomes,
+    rulesets,
+    signing_keys,
+    submissions,
+)
+from creditbank.store import checkpoints, migrate
 from creditbank.store.session import make_engine, session_scope
+from creditbank.text import printable
 
 db_app = typer.Typer(help="The bank's database.", no_args_is_help=True)
 ledger_app = typer.Typer(help="The tamper-evident ledger.", no_args_is_help=True)
@@ -40,6 +54,19 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _id_hash_key() -> str | None:
+    key = get_settings().id_hash_key
+    return None if key is None else key.get_secret_value()
+
+
+def _secret_from_stdin(prompt: str) -> str:
+    """A secret typed at a hidden prompt, or piped in (never an argument: arguments show in
+    ``ps`` and in the shell's history)."""
+    if sys.stdin.isatty():
+        return getpass.getpass(f"{prompt}: ")
+    return sys.stdin.readline().strip()
+
+
 def _fail(exc: Exception) -> typer.Exit:
     typer.secho(str(exc), err=True, fg=typer.colors.RED)
     return typer.Exit(1)
@@ -61,18 +88,89 @@ def db_upgrade() -> None:
 
 
 @ledger_app.command("verify")
-def ledger_verify(learner: Annotated[str | None, typer.Option(help="one account")] = None) -> None:
-    """Walk every hash chain; report the first broken entry of each account."""
-    with session_scope(_engine()) as session:
-        checked, breaks = ledger.verify(session, learner)
-    for b in breaks:
-        typer.secho(
-            f"BROKEN {b.learner_id} entry {b.seq} (row {b.entry_id}): {b.problem}",
-            fg=typer.colors.RED,
+def ledger_verify(
+    learner: Annotated[str | None, typer.Option(help="one account")] = None,
+    show_moved: Annotated[
+        int, typer.Option(help="list at most this many accounts that moved since the checkpoint")
+    ] = 20,
+) -> None:
+    """Check every account's chain, outcomes and decisions, and the newest signed checkpoint;
+    say which accounts changed since it."""
+    settings = get_settings()
+    engine = _engine()
+    try:
+        public_key = signing_keys.public_key(settings)
+        accounts = integrity.accounts_to_check(engine, learner)
+        with typer.progressbar(length=accounts, label="accounts", file=sys.stderr) as bar:
+            report = integrity.verify_bank(
+                engine,
+                learner_id=learner,
+                public_key=public_key,
+                log=settings.checkpoint_log,
+                progress=bar.update,
+            )
+    except CreditBankError as exc:
+        raise _fail(exc) from None
+    for problem in report.problems:
+        typer.secho(f"BROKEN {printable(str(problem))}", fg=typer.colors.RED)
+    typer.echo(
+        f"{report.entries} entries, {report.outcomes} outcomes, {report.decisions} decisions"
+        + (f", {report.versions} rule-set versions" if not learner else "")
+        + f" checked: {len(report.problems)} problem(s)"
+    )
+    checkpoint = report.checkpoint
+    if checkpoint is None:
+        typer.echo(
+            "no checkpoint yet: a re-hashed or truncated chain cannot be told from a true "
+            "one (`creditbank ledger checkpoint` writes one)"
         )
-    typer.echo(f"{checked} entries checked, {len(breaks)} broken account(s)")
-    if breaks:
+    else:
+        typer.echo(
+            f"checked against checkpoint {checkpoint.id} of {checkpoint.at:%Y-%m-%d %H:%M} "
+            f"UTC ({checkpoint.accounts} accounts); {len(report.moved)} account(s) changed since"
+        )
+        for moved in report.moved[:show_moved]:
+            since = f"entries {moved.checkpointed_seq + 1}-{moved.seq}"
+            new = " (new account)" if moved.checkpointed_seq == 0 else ""
+            typer.echo(f"  {printable(moved.learner_id)}: {since}{new}")
+        if len(report.moved) > show_moved:
+            typer.echo(f"  ... and {len(report.moved) - show_moved} more")
+    if report.problems:
         raise typer.Exit(1)
+
+
+@ledger_app.command("checkpoint")
+def ledger_checkpoint(
+    every: Annotated[
+        float | None,
+        typer.Option(help="keep running: write a checkpoint every this many minutes"),
+    ] = None,
+) -> None:
+    """Sign every account's ledger head with the key in CREDITBANK_CHECKPOINT_KEY (run it
+    from cron, or with --every)."""
+    settings = get_settings()
+    engine = _engine()
+    try:
+        key = signing_keys.private_key(settings)
+    except CreditBankError as exc:
+        raise _fail(exc) from None
+    while True:
+        try:
+            checkpoint = integrity.write_checkpoint(
+                engine, key=key, now=_now(), log=settings.checkpoint_log
+            )
+        except CreditBankError as exc:
+            raise _fail(exc) from None
+        if checkpoint is None:
+            typer.echo(f"{_now():%Y-%m-%d %H:%M:%S} no account moved since the last checkpoint")
+        else:
+            typer.echo(
+                f"{_now():%Y-%m-%d %H:%M:%S} checkpoint {checkpoint.id}: "
+                f"{checkpoint.accounts} accounts, root {checkpoint.root[:16]}"
+            )
+        if every is None:
+            return
+        time.sleep(every * 60)
 
 
 @versions_app.command("load")
@@ -118,7 +216,7 @@ def versions_retire(version: int) -> None:
 @versions_app.command("list")
 def versions_list() -> None:
     """List stored versions."""
-    with session_scope(_engine()) as session:
+    with session_scope(_engine(), read_only=True) as session:
         for v in rulesets.list_versions(session):
             typer.echo(
                 f"{v.id}\t{v.pack_id}\t{v.status}\t{v.effective_from or '-'}\t{v.digest[:16]}"
@@ -128,23 +226,67 @@ def versions_list() -> None:
 @learners_app.command("add")
 def learners_add(
     learner_id: str,
-    national_id: Annotated[str | None, typer.Option(help="kept only as a keyed hash")] = None,
+    national_id: Annotated[
+        str | None,
+        typer.Option(
+            help="kept only as a keyed hash; '-' reads it from standard input (it then never "
+            "shows in ps or the shell's history)"
+        ),
+    ] = None,
     employer: Annotated[str | None, typer.Option(help="enterprise issuer id")] = None,
 ) -> None:
     """Open a learning account."""
-    settings = get_settings()
+    if national_id == "-":
+        national_id = _secret_from_stdin("national ID number") or None
     try:
         learners.register_learner(
             _engine(),
             learner_id=learner_id,
             now=_now(),
             national_id=national_id,
-            id_hash_key=settings.id_hash_key.get_secret_value(),
+            id_hash_key=_id_hash_key(),
             employer_id=employer,
         )
     except CreditBankError as exc:
         raise _fail(exc) from None
-    typer.echo(f"learner {learner_id} ready")
+    typer.echo(f"learner {printable(learner_id)} ready")
+
+
+@learners_app.command("rehash")
+def learners_rehash() -> None:
+    """Rotate the national-ID key: reads the new key from standard input and wraps every
+    stored hash under it (CREDITBANK_ID_HASH_KEY must hold the bank's current keys)."""
+    new_key = _secret_from_stdin("new key")
+    try:
+        count, ring = learners.rehash(_engine(), key=_id_hash_key(), new_key=new_key, now=_now())
+    except CreditBankError as exc:
+        raise _fail(exc) from None
+    typer.echo(
+        f"{count} national ID hash(es) re-keyed; the bank's key ring now has {len(ring.keys)} "
+        f"keys (fingerprint {ring.fingerprint()[:12]}).\n"
+        "From now on CREDITBANK_ID_HASH_KEY must hold the old key(s) and then the new one, "
+        "separated by spaces; the bank refuses any other value."
+    )
+
+
+@keys_app.command("checkpoint-init")
+def keys_checkpoint_init(
+    path: Annotated[
+        Path, typer.Argument(help="where to write the private key (not in the database)")
+    ],
+) -> None:
+    """Make the Ed25519 key pair that signs ledger checkpoints (PATH, mode 0600, and PATH.pub)."""
+    try:
+        public = signing_keys.create_key_files(path)
+    except CreditBankError as exc:
+        raise _fail(exc) from None
+    typer.echo(
+        f"wrote {path} (private: keep it off the database server's backups) and "
+        f"{signing_keys.public_path(path)}\n"
+        f"public key {checkpoints.public_key_hex(public)}\n"
+        f"set CREDITBANK_CHECKPOINT_KEY={path} where checkpoints are written, and "
+        f"CREDITBANK_CHECKPOINT_PUBLIC_KEY={signing_keys.public_path(path)} where they are checked"
+    )
 
 
 @keys_app.command("create")
@@ -184,16 +326,19 @@ def outcomes_set(
 
 @decisions_app.command("rerun")
 def decisions_rerun(decision_id: int) -> None:
-    """Recompute a stored decision from its stored inputs; exit 1 if it differs."""
-    with session_scope(_engine()) as session:
+    """Check a stored decision against its digest and the ledger, and recompute it from its
+    stored inputs; exit 1 if anything differs."""
+    with session_scope(_engine(), read_only=True) as session:
         try:
             rerun = audits.rerun_decision(session, decision_id)
         except CreditBankError as exc:
             raise _fail(exc) from None
+    for problem in rerun.problems:
+        typer.secho(f"BROKEN decision {decision_id}: {problem}", fg=typer.colors.RED)
     status = "reproduced" if rerun.reproduced else "DIFFERS"
     typer.echo(
         f"decision {decision_id}: {status} ({rerun.stored_digest[:16]} / "
-        f"{rerun.recomputed_digest[:16]})"
+        f"{rerun.recomputed_digest[:16] or '-'})"
     )
     if not rerun.reproduced:
         raise typer.Exit(1)
@@ -228,7 +373,7 @@ def import_batch(
                 submitter=f"cli:{enterprise}",
                 now=_now(),
                 keep_valid=keep_valid,
-                id_hash_key=get_settings().id_hash_key.get_secret_value(),
+                id_hash_key=_id_hash_key(),
                 progress=bar.update,
             )
     except CreditBankError as exc:
@@ -246,7 +391,7 @@ def show_statement(
     learner_id: str, as_json: Annotated[bool, typer.Option("--json")] = False
 ) -> None:
     """A learner's account: outcomes, bank credits, ledger history."""
-    with session_scope(_engine()) as session:
+    with session_scope(_engine(), read_only=True) as session:
         try:
             result = accounts.statement(session, learner_id)
         except CreditBankError as exc:

@@ -1,4 +1,8 @@
-"""Settings from environment variables prefixed ``CREDITBANK_``; nothing is read at import."""
+"""Settings from environment variables prefixed ``CREDITBANK_``; nothing is read at import.
+
+No secret has a default: a bank that needs one and was given none refuses to act, saying which
+variable to set (a built-in key is a public key).
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,26 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_ID_HASH_KEY = "creditbank-development-key-change-me"
-
 
 class Settings(BaseSettings):
-    """Where the database and rules are, and the key that hashes national ID numbers."""
+    """Where the database and rules are, and the keys the bank hashes and signs with."""
 
     model_config = SettingsConfigDict(env_prefix="CREDITBANK_", extra="ignore")
 
     database_url: str = "sqlite:///creditbank.sqlite3"
     """Default: ``creditbank.sqlite3`` in the working directory."""
     rules_path: Path = Path("rules/cn-open-university")
-    id_hash_key: SecretStr = SecretStr(DEV_ID_HASH_KEY)
-    """HMAC key for national ID numbers; set a secret one in production."""
+    id_hash_key: SecretStr | None = None
+    """HMAC key(s) for national ID numbers, oldest first, separated by spaces (see
+    ``creditbank learners rehash``); without it the bank refuses to hash a number."""
+    checkpoint_key: Path | None = None
+    """Ed25519 private key file (PEM) that signs ledger checkpoints; kept outside the
+    database (``creditbank keys checkpoint-init`` writes one)."""
+    checkpoint_public_key: Path | None = None
+    """The matching public key file (PEM), for checking without the private key."""
+    checkpoint_log: Path | None = None
+    """A file outside the database to which every checkpoint is also appended, so that
+    removing the newest checkpoints from the database is found."""
 
 
 @lru_cache

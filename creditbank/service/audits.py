@@ -1,29 +1,51 @@
 """Audit a learner against a programme and keep the decision so it can be re-run later.
 
 The decision row stores the outcomes exactly as the engine saw them and the rule-set version
-used; ``rerun_decision`` recomputes from those alone and compares digests.
+used; ``rerun_decision`` recomputes from those alone and compares digests, after checking the
+stored text against its digest and the digest against the one the ledger recorded.
+
+An audit reads its inputs in a read-only snapshot and computes with no transaction open, so
+a long audit never holds the database's write lock; the decision is then stored in a short
+write transaction, if the account has not moved meanwhile (else it is computed again).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from dataclasses import dataclass
 
+from pydantic import ValidationError
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from creditbank.domain import Outcome
 from creditbank.engine.audit import compute_audit
-from creditbank.engine.decision import Decision
+from creditbank.engine.decision import Decision, digest_of, input_digest
 from creditbank.errors import NotFound
+from creditbank.service.errors import Conflict
 from creditbank.service.learners import lock_learner
 from creditbank.service.outcomes import to_engine_outcome
-from creditbank.service.rulesets import ruleset_of, version_in_force
+from creditbank.service.rulesets import ruleset_of, version_for_programme
 from creditbank.store.ledger import EntryKind, NewEntry, append
-from creditbank.store.session import transaction
-from creditbank.store.tables import DecisionRow, OutcomeRow, RuleSetVersion
+from creditbank.store.session import session_scope, transaction
+from creditbank.store.tables import DecisionRow, Learner, LedgerEntry, OutcomeRow, RuleSetVersion
 
 USABLE = ("verified", "recognised")
+ATTEMPTS = 3
+"""Audits computed again when the account moved while one was computed."""
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    seq: int
+    version: RuleSetVersion
+    outcomes: list[Outcome]
+
+
+class _AccountMoved(Exception):
+    """The account got a ledger entry between reading an audit's inputs and storing it."""
 
 
 def audit_learner(
@@ -36,76 +58,165 @@ def audit_learner(
     now: dt.datetime,
     version_id: int | None = None,
 ) -> tuple[int, Decision]:
-    """Audit and store: the decision's id and the decision."""
+    """Audit and store: the decision's id and the decision. The version is the one in
+    force on ``on`` of the rule set that defines ``programme``, unless ``version_id``."""
+    for _attempt in range(ATTEMPTS):
+        with session_scope(engine, read_only=True) as session:
+            inputs = _read_inputs(session, learner_id, programme, on, version_id)
+        decision = compute_audit(ruleset_of(inputs.version), inputs.outcomes, programme, on)
+        try:
+            return transaction(
+                engine,
+                functools.partial(
+                    _store,
+                    inputs=inputs,
+                    decision=decision,
+                    actor=actor,
+                    now=now,
+                    learner_id=learner_id,
+                ),
+            )
+        except _AccountMoved:
+            continue
+    raise Conflict(
+        f"learner '{learner_id}''s account kept changing while it was audited; audit again",
+        code="audit.busy",
+    )
 
-    def work(session: Session) -> tuple[int, Decision]:
-        learner = lock_learner(session, learner_id)
-        if learner is None:
-            raise NotFound("learner", learner_id)
-        version = (
-            session.get(RuleSetVersion, version_id)
-            if version_id is not None
-            else version_in_force(session, on)
-        )
-        if version is None:
-            raise NotFound("ruleset_version", str(version_id))
-        rows = session.scalars(
-            select(OutcomeRow)
-            .where(OutcomeRow.learner_id == learner_id, OutcomeRow.status.in_(USABLE))
-            .order_by(OutcomeRow.id)
-        )
-        outcomes = [to_engine_outcome(r) for r in rows]
-        decision = compute_audit(ruleset_of(version), outcomes, programme, on)
-        row = DecisionRow(
-            learner_id=learner_id,
-            programme=programme,
-            application_date=on,
-            ruleset_version_id=version.id,
-            inputs=[o.model_dump(mode="json", exclude_none=True) for o in outcomes],
-            canonical=decision.canonical(),
-            digest=decision.digest,
-            input_digest=decision.input_digest,
-            ruleset_digest=decision.ruleset_digest,
-            created_at=now,
-        )
-        session.add(row)
-        session.flush()
-        payload = {
-            "programme": programme,
-            "date": on.isoformat(),
-            "digest": decision.digest,
-            "transferred": str(decision.totals.transferred),
-        }
-        append(
-            session,
-            learner,
-            [NewEntry(EntryKind.TRANSFER, payload, decision_id=row.id)],
-            actor=actor,
-            at=now,
-            ruleset_version_id=version.id,
-        )
-        return row.id, decision
 
-    return transaction(engine, work)
+def _read_inputs(
+    session: Session, learner_id: str, programme: str, on: dt.date, version_id: int | None
+) -> _Inputs:
+    learner = session.get(Learner, learner_id)
+    if learner is None:
+        raise NotFound("learner", learner_id)
+    if version_id is None:
+        version = version_for_programme(session, programme, on)
+    elif (found := session.get(RuleSetVersion, version_id)) is not None:
+        version = found
+    else:
+        raise NotFound("ruleset_version", str(version_id))
+    rows = session.scalars(
+        select(OutcomeRow)
+        .where(OutcomeRow.learner_id == learner_id, OutcomeRow.status.in_(USABLE))
+        .order_by(OutcomeRow.id)
+    )
+    return _Inputs(learner.ledger_seq, version, [to_engine_outcome(r) for r in rows])
+
+
+def _store(
+    session: Session,
+    *,
+    learner_id: str,
+    inputs: _Inputs,
+    decision: Decision,
+    actor: str,
+    now: dt.datetime,
+) -> tuple[int, Decision]:
+    learner = lock_learner(session, learner_id)
+    if learner is None:
+        raise NotFound("learner", learner_id)
+    if learner.ledger_seq != inputs.seq:
+        raise _AccountMoved
+    row = DecisionRow(
+        learner_id=learner_id,
+        programme=decision.programme,
+        application_date=decision.application_date,
+        ruleset_version_id=inputs.version.id,
+        inputs=[o.model_dump(mode="json", exclude_none=True) for o in inputs.outcomes],
+        canonical=decision.canonical(),
+        digest=decision.digest,
+        input_digest=decision.input_digest,
+        ruleset_digest=decision.ruleset_digest,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    payload = {
+        "programme": decision.programme,
+        "date": decision.application_date.isoformat(),
+        "digest": decision.digest,
+        "transferred": str(decision.totals.transferred),
+    }
+    append(
+        session,
+        learner,
+        [NewEntry(EntryKind.TRANSFER, payload, decision_id=row.id)],
+        actor=actor,
+        at=now,
+        ruleset_version_id=inputs.version.id,
+    )
+    return row.id, decision
+
+
+def stored_decision_problems(row: DecisionRow, recorded_digest: str | None) -> list[str]:
+    """What is wrong with a stored decision without re-running it: its canonical text
+    against its digest, its inputs against its input digest, its columns against its text,
+    and its digest against the one its ledger transfer entry recorded (``None``: none did)."""
+    problems = []
+    if digest_of(row.canonical) != row.digest or not row.canonical.endswith(
+        f'"digest":"{row.digest}"}}'
+    ):
+        problems.append(
+            "its canonical text does not hash to its digest (the text or the digest was changed)"
+        )
+    if recorded_digest is None:
+        problems.append("no transfer entry in the ledger records it (stored around the ledger)")
+    elif recorded_digest != row.digest:
+        problems.append(
+            f"its digest {row.digest[:16]} is not the {recorded_digest[:16]} its ledger "
+            "transfer entry recorded (the decision was replaced)"
+        )
+    try:
+        outcomes = [Outcome.model_validate(o) for o in row.inputs]
+    except ValidationError:
+        problems.append("its stored inputs are not valid outcomes (they were changed)")
+    else:
+        if input_digest(row.programme, row.application_date, outcomes) != row.input_digest:
+            problems.append("its stored inputs do not match its input digest (they were changed)")
+    try:
+        text = json.loads(row.canonical)
+    except ValueError:
+        return [*problems, "its canonical text is not JSON"]
+    columns = {
+        "programme": row.programme,
+        "application_date": row.application_date.isoformat(),
+        "input_digest": row.input_digest,
+        "ruleset_digest": row.ruleset_digest,
+    }
+    if differing := sorted(k for k, v in columns.items() if text.get(k) != v):
+        problems.append(f"its {', '.join(differing)} disagree with its canonical text")
+    return problems
 
 
 @dataclass(frozen=True)
 class Rerun:
     stored_digest: str
     recomputed_digest: str
+    problems: tuple[str, ...] = ()
 
     @property
     def reproduced(self) -> bool:
-        return self.stored_digest == self.recomputed_digest
+        return not self.problems and self.stored_digest == self.recomputed_digest
 
 
 def rerun_decision(session: Session, decision_id: int) -> Rerun:
-    """Recompute a stored decision from its stored inputs and rule-set version."""
+    """Check a stored decision (``stored_decision_problems``) and recompute it from its
+    stored inputs and rule-set version."""
     row = session.get(DecisionRow, decision_id)
     if row is None:
         raise NotFound("decision", str(decision_id))
+    recorded = session.scalar(
+        select(LedgerEntry.payload).where(
+            LedgerEntry.decision_id == decision_id, LedgerEntry.kind == EntryKind.TRANSFER.value
+        )
+    )
+    problems = stored_decision_problems(row, None if recorded is None else recorded.get("digest"))
     version = session.get(RuleSetVersion, row.ruleset_version_id)
     assert version is not None  # a foreign key guarantees it
-    outcomes = [Outcome.model_validate(o) for o in row.inputs]
+    try:
+        outcomes = [Outcome.model_validate(o) for o in row.inputs]
+    except ValidationError:
+        return Rerun(row.digest, "", tuple(problems))
     again = compute_audit(ruleset_of(version), outcomes, row.programme, row.application_date)
-    return Rerun(row.digest, again.digest)
+    return Rerun(row.digest, again.digest, tuple(problems))

@@ -118,15 +118,22 @@ def _reverse_recognition(
 
 
 def recognise(
-    engine: Engine, *, learner_id: str, on: dt.date, actor: str, now: dt.datetime
+    engine: Engine,
+    *,
+    learner_id: str,
+    on: dt.date,
+    actor: str,
+    now: dt.datetime,
+    pack_id: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Recognise the learner's verified outcomes under the version in force on ``on``."""
+    """Recognise the learner's verified outcomes under the version of ``pack_id`` in force
+    on ``on`` (the pack may be left out when only one is in force)."""
 
     def work(session: Session) -> list[dict[str, Any]]:
         learner = lock_learner(session, learner_id)
         if learner is None:
             raise NotFound("learner", learner_id)
-        version = version_in_force(session, on)
+        version = version_in_force(session, on, pack_id)
         rows = list(
             session.scalars(
                 select(OutcomeRow)

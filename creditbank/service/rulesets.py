@@ -114,20 +114,60 @@ def list_versions(session: Session) -> list[RuleSetVersion]:
     return list(session.scalars(select(RuleSetVersion).order_by(RuleSetVersion.id)))
 
 
+def versions_in_force(session: Session, on: dt.date) -> list[RuleSetVersion]:
+    """Each rule set's (pack's) version in force on ``on``: its published version with the
+    latest ``effective_from`` on or before that day. Packs are independent: publishing one
+    never takes another out of force."""
+    query = (
+        select(RuleSetVersion)
+        .where(RuleSetVersion.status == "published", RuleSetVersion.effective_from <= on)
+        .order_by(
+            RuleSetVersion.pack_id,
+            RuleSetVersion.effective_from.desc(),
+            RuleSetVersion.id.desc(),
+        )
+    )
+    newest: dict[str, RuleSetVersion] = {}
+    for version in session.scalars(query):
+        newest.setdefault(version.pack_id, version)
+    return list(newest.values())
+
+
 def version_in_force(session: Session, on: dt.date, pack_id: str | None = None) -> RuleSetVersion:
-    """The published version with the latest ``effective_from`` on or before ``on``."""
-    query = select(RuleSetVersion).where(
-        RuleSetVersion.status == "published", RuleSetVersion.effective_from <= on
-    )
-    if pack_id is not None:
-        query = query.where(RuleSetVersion.pack_id == pack_id)
-    version = session.scalar(
-        query.order_by(RuleSetVersion.effective_from.desc(), RuleSetVersion.id.desc()).limit(1)
-    )
-    if version is None:
+    """The version in force on ``on`` of pack ``pack_id``, which may be left out when only
+    one pack is in force."""
+    versions = [v for v in versions_in_force(session, on) if pack_id in (None, v.pack_id)]
+    if not versions:
         raise NotFound(
             "ruleset_version",
-            f"in force on {on}",
-            hint="publish a rule set with `creditbank rules publish`",
+            f"in force on {on}" + (f" for pack '{pack_id}'" if pack_id else ""),
+            hint="publish a rule set with `creditbank versions publish`",
         )
-    return version
+    if len(versions) > 1:
+        raise Conflict(
+            f"{len(versions)} rule sets are in force on {on} "
+            f"({', '.join(v.pack_id for v in versions)}): say which pack",
+            code="ruleset.pack_required",
+        )
+    return versions[0]
+
+
+def version_for_programme(session: Session, programme: str, on: dt.date) -> RuleSetVersion:
+    """The version in force on ``on`` of the one rule set that defines ``programme``."""
+    versions = versions_in_force(session, on)
+    defining = [v for v in versions if programme in ruleset_of(v).at(on).programmes]
+    if not defining:
+        packs = ", ".join(v.pack_id for v in versions) or "none"
+        raise NotFound(
+            "programme",
+            programme,
+            hint=f"no rule set in force on {on} defines it (in force: {packs})",
+        )
+    if len(defining) > 1:
+        raise Conflict(
+            f"programme '{programme}' is defined by {len(defining)} rule sets in force on "
+            f"{on} ({', '.join(v.pack_id for v in defining)}); give programmes ids unique "
+            "across packs",
+            code="programme.ambiguous",
+        )
+    return defining[0]

@@ -30,7 +30,15 @@ from creditbank.ruleset.ruleset import canonical_json, sha256_text
 from creditbank.service.errors import BatchInvalid, Conflict
 from creditbank.service.learners import hash_national_id, learners_by_national_id
 from creditbank.store import bulk
-from creditbank.store.ledger import EntryKind, Head, NewEntry, append_many, lock_heads, utc
+from creditbank.store.ledger import (
+    EntryKind,
+    Head,
+    NewEntry,
+    append_many,
+    lock_heads,
+    outcome_digest,
+    utc,
+)
 from creditbank.store.session import transaction
 from creditbank.store.tables import Batch, Issuer, OutcomeRow
 
@@ -213,7 +221,7 @@ def submit_batch(
     def work(session: Session) -> BatchResult:
         # Lock the accounts first: a concurrent sender of the same batch then waits here and
         # sees the first one's batch, committed, when it checks the key.
-        accounts = _row_accounts(session, rows, id_hash_key)
+        accounts = _row_accounts(session, rows, id_hash_key, now)
         heads = lock_heads(session, accounts.learners)
         replay = _replay(session, issuer_id, idempotency_key, digest)
         if replay is not None:
@@ -292,7 +300,7 @@ class _RowAccounts:
 
 
 def _row_accounts(
-    session: Session, rows: list[dict[str, Any]], id_hash_key: str | None
+    session: Session, rows: list[dict[str, Any]], id_hash_key: str | None, now: dt.datetime
 ) -> _RowAccounts:
     """Match the rows' national ID numbers to accounts. Messages never repeat the number:
     a batch's results are stored."""
@@ -306,7 +314,7 @@ def _row_accounts(
             numbers[index] = value
         else:
             errors[index] = [{"field": "national_id", "message": NATIONAL_ID_AS_TEXT}]
-    owners = learners_by_national_id(session, set(numbers.values()), id_hash_key)
+    owners = learners_by_national_id(session, set(numbers.values()), id_hash_key, now)
     for index, number in numbers.items():
         owner, named = owners.get(number), learners[index]
         if owner is None:
@@ -560,18 +568,22 @@ def outcome_values(
     )
 
 
-def deposit_payload(batch_id: int, record: Record) -> str:
+def deposit_payload(batch_id: int, issuer_id: str, record: Record) -> str:
     """The canonical JSON of a deposit entry's payload, written out (a batch makes tens of
-    thousands; the kind and the ISO date need no escaping).
+    thousands; the kind, the ISO date and the digest need no escaping): the batch, and the
+    whole stored outcome as ``outcome_digest`` (its ``content``), so that ``ledger verify``
+    finds any later change to the outcome's row.
 
     >>> record = ("L1", 'x"é', "enterprise_training", "2024-05-01", "{}")
-    >>> deposit_payload(7, record) == canonical_json(
-    ...     {"batch": 7, "external_id": 'x"é', "kind": "enterprise_training", "date": "2024-05-01"})
+    >>> deposit_payload(7, "acme", record) == canonical_json(
+    ...     {"batch": 7, "external_id": 'x"é', "kind": "enterprise_training", "date": "2024-05-01",
+    ...      "content": outcome_digest("L1", "acme", 'x"é', "enterprise_training", "2024-05-01", "{}")})
     True
     """
-    _learner, external_id, kind, obtained_on, _attributes = record
+    learner, external_id, kind, obtained_on, attributes = record
+    content = outcome_digest(learner, issuer_id, external_id, kind, obtained_on, attributes)
     return (
-        f'{{"batch":{batch_id:d},"date":"{obtained_on}",'
+        f'{{"batch":{batch_id:d},"content":"{content}","date":"{obtained_on}",'
         f'"external_id":{encode_basestring(external_id)},"kind":"{kind}"}}'
     )
 
@@ -615,7 +627,10 @@ def _insert_outcomes(
     # (see ``Record`` for why a batch keeps nothing it need not)
     by_learner = sorted(zip(ids, valid, strict=True), key=lambda pair: pair[1][0])
     deposits = (
-        (record[0], NewEntry(EntryKind.DEPOSIT, deposit_payload(batch_id, record), outcome_id))
+        (
+            record[0],
+            NewEntry(EntryKind.DEPOSIT, deposit_payload(batch_id, issuer_id, record), outcome_id),
+        )
         for outcome_id, record in by_learner
     )
     append_many(session, heads, deposits, actor=submitter, at=now)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from json.encoder import encode_basestring
 from typing import Any, NamedTuple
@@ -136,6 +135,26 @@ def entry_json(
     )
 
 
+def outcome_digest(
+    learner_id: str, issuer_id: str, external_id: str, kind: str, obtained_on: str, attributes: str
+) -> str:
+    """What a deposit entry records of its outcome: SHA-256 of the canonical JSON of
+    ``[learner_id, issuer_id, external_id, kind, date (ISO), attributes]``, the attributes
+    being the exact JSON text stored in the outcome's row. Any change to a stored outcome
+    (its hours, its learner, its date...) then no longer matches its deposit.
+
+    >>> outcome_digest("L1", "acme", "r1", "enterprise_training", "2024-05-01", '{"hours":"16"}') \\
+    ...     == sha256_text(canonical_json(["L1", "acme", "r1", "enterprise_training",
+    ...                                    "2024-05-01", '{"hours":"16"}']))
+    True
+    """
+    return sha256_text(
+        f"[{encode_basestring(learner_id)},{encode_basestring(issuer_id)},"
+        f"{encode_basestring(external_id)},{encode_basestring(kind)},"
+        f"{encode_basestring(obtained_on)},{encode_basestring(attributes)}]"
+    )
+
+
 def _json_int(value: int | None) -> str:
     return "null" if value is None else f"{value:d}"
 
@@ -248,68 +267,3 @@ def append_many(
         session, Learner, ("ledger_seq", "ledger_head"), "id", [(*h, i) for i, h in moved.items()]
     )
     return moved
-
-
-@dataclass(frozen=True)
-class Break:
-    """The first entry of an account whose chain does not verify, and why."""
-
-    learner_id: str
-    seq: int
-    entry_id: int
-    problem: str
-
-
-def verify(session: Session, learner_id: str | None = None) -> tuple[int, list[Break]]:
-    """Walk every chain (or one account's); return entries checked and the first break of
-    each broken account."""
-    query = select(LedgerEntry).order_by(LedgerEntry.learner_id, LedgerEntry.seq)
-    if learner_id is not None:
-        query = query.where(LedgerEntry.learner_id == learner_id)
-    breaks: list[Break] = []
-    broken: set[str] = set()
-    checked = 0
-    expected_prev: dict[str, tuple[int, str]] = {}
-    for entry in session.scalars(query).yield_per(2000):
-        checked += 1
-        if entry.learner_id in broken:
-            continue
-        seq, prev = expected_prev.get(entry.learner_id, (0, GENESIS))
-        problem = None
-        if entry.seq != seq + 1:
-            problem = f"sequence jumps from {seq} to {entry.seq} (an entry is missing)"
-        elif entry.prev_hash != prev:
-            problem = "it does not point to the previous entry's hash"
-        elif entry.hash != entry_hash(
-            entry.prev_hash,
-            entry.learner_id,
-            entry.seq,
-            entry.kind,
-            entry.actor,
-            entry.at,
-            entry.ruleset_version_id,
-            entry.outcome_id,
-            entry.decision_id,
-            entry.payload,
-        ):
-            problem = "its content does not match its hash (it was changed)"
-        if problem:
-            broken.add(entry.learner_id)
-            breaks.append(Break(entry.learner_id, entry.seq, entry.id, problem))
-            continue
-        expected_prev[entry.learner_id] = (entry.seq, entry.hash)
-    for learner in session.scalars(select(Learner).where(Learner.ledger_seq > 0)):
-        if (learner_id is not None and learner.id != learner_id) or learner.id in broken:
-            continue
-        seq, head = expected_prev.get(learner.id, (0, GENESIS))
-        if (seq, head) != (learner.ledger_seq, learner.ledger_head):
-            breaks.append(
-                Break(
-                    learner.id,
-                    seq + 1,
-                    0,
-                    f"the account's head is entry {learner.ledger_seq}, the chain "
-                    f"ends at {seq} (entries were removed)",
-                )
-            )
-    return checked, breaks

@@ -3,6 +3,11 @@
 SQLite gets ``BEGIN IMMEDIATE`` so a transaction takes the write lock before it reads what it
 will write (the ledger head), WAL so readers do not block the writer, foreign keys on, and a
 busy timeout. PostgreSQL writers lock the account row (``SELECT ... FOR UPDATE``) instead.
+
+A read-only unit of work (``session_scope(engine, read_only=True)``) takes no write lock: on
+SQLite a plain ``BEGIN``, whose first read fixes a snapshot (WAL); on PostgreSQL a
+``REPEATABLE READ READ ONLY`` transaction, one snapshot for all its statements. Long reads
+(an audit's inputs, ``ledger verify``) then neither block writers nor see half of a batch.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -24,7 +29,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 60}, **kwargs)
         event.listen(engine, "connect", _sqlite_connect)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -39,9 +44,28 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(conn: Connection) -> None:
+    read_only = conn.get_execution_options().get(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+READ_ONLY = "creditbank_read_only"
+"""Execution option of a read-only unit of work."""
+
+
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """The unit of work: commit if the block succeeds, roll back everything if not."""
+def session_scope(
+    engine: Engine, *, read_only: bool = False, snapshot: bool = False
+) -> Iterator[Session]:
+    """The unit of work: commit if the block succeeds, roll back everything if not.
+    ``read_only``: one consistent snapshot and no write lock (see the module's docstring);
+    ``snapshot``: a writer whose statements all see one snapshot (on SQLite every writer
+    does, holding the write lock)."""
+    options: dict[str, Any] = {READ_ONLY: True} if read_only else {}
+    if engine.dialect.name == "postgresql" and (read_only or snapshot):
+        options.update(isolation_level="REPEATABLE READ", postgresql_readonly=read_only)
+    if options:
+        engine = engine.execution_options(**options)
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
@@ -51,11 +75,13 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
-def transaction(engine: Engine, work: Callable[[Session], T], *, attempts: int = 8) -> T:
+def transaction(
+    engine: Engine, work: Callable[[Session], T], *, attempts: int = 8, snapshot: bool = False
+) -> T:
     """Run ``work`` in one transaction, retrying when concurrent writers collide."""
     for attempt in range(attempts):
         try:
-            with session_scope(engine) as session:
+            with session_scope(engine, snapshot=snapshot) as session:
                 return work(session)
         except (OperationalError, IntegrityError, DBAPIError) as exc:
             if attempt == attempts - 1 or not _transient(exc):

@@ -162,3 +162,41 @@ class LedgerEntry(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class KeyFingerprint(Base):
+    """A fingerprint of a secret the bank works with (never the secret): the bank refuses
+    to run with another key than the one its stored hashes were made with."""
+
+    __tablename__ = "key_fingerprints"
+
+    purpose: Mapped[str] = mapped_column(String(40), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    keys: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Checkpoint(Base):
+    """A signed statement of every account's ledger head at one moment (see ``checkpoints``)."""
+
+    __tablename__ = "checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    accounts: Mapped[int] = mapped_column(Integer)
+    root: Mapped[str] = mapped_column(String(64))
+    previous: Mapped[str] = mapped_column(String(64))
+    statement: Mapped[str] = mapped_column(Text)
+    public_key: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+
+
+class CheckpointHead(Base):
+    """An account's head as a checkpoint saw it, kept only when it moved since the last one."""
+
+    __tablename__ = "checkpoint_heads"
+
+    learner_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    checkpoint_id: Mapped[int] = mapped_column(ForeignKey("checkpoints.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

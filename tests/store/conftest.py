@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from creditbank.service import learners, rulesets, submissions
+from creditbank.service import integrity, learners, rulesets, submissions
 from creditbank.store import migrate
 from creditbank.store.session import make_engine
 from tests.engine.small_rules import FRAME, RULES
@@ -85,3 +85,9 @@ def submit(
         submitter="acme-hr",
         **{"now": NOW, **options},
     )
+
+
+def verified(engine: Engine, learner_id: str | None = None) -> tuple[int, list[str]]:
+    """What ``ledger verify`` reports: ledger entries checked, and every problem as text."""
+    report = integrity.verify_bank(engine, learner_id=learner_id)
+    return report.entries, [str(p) for p in report.problems]

@@ -20,6 +20,7 @@ runner = CliRunner()
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     path = tmp_path / "bank.sqlite3"
     monkeypatch.setenv("CREDITBANK_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("CREDITBANK_ID_HASH_KEY", "a-test-key-of-24-chars..")
     get_settings.cache_clear()
     yield path
     get_settings.cache_clear()
@@ -53,7 +54,9 @@ def test_an_operator_sets_up_the_bank_and_imports_a_csv_twice(
     assert "acme/r3" in statement  # named by national ID
     assert "verified" in statement
     assert "ledger: 4 entries" in statement
-    assert "4 entries checked, 0 broken" in ok("ledger", "verify")
+    assert "4 entries, 3 outcomes, 0 decisions, 1 rule-set versions checked: 0 problem(s)" in ok(
+        "ledger", "verify"
+    )
     key = ok("keys", "create", "--role", "enterprise", "--enterprise", "acme").strip()
     assert key.startswith("cb_")
     files = (database, database.with_name(database.name + "-wal"))

@@ -17,7 +17,7 @@ from creditbank.service import submissions
 from creditbank.store import bulk, ledger
 from creditbank.store.session import session_scope
 from creditbank.store.tables import Batch, LedgerEntry, OutcomeRow
-from tests.store.conftest import NOW, Bank, submit
+from tests.store.conftest import NOW, Bank, submit, verified
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
@@ -116,7 +116,7 @@ def test_a_batch_sent_with_a_local_time_is_stored_in_utc(bank: Bank) -> None:
     with session_scope(bank.engine) as s:
         assert [ledger.utc(at) for at in s.scalars(select(LedgerEntry.at))] == [NOW]
         assert [ledger.utc(at) for at in s.scalars(select(Batch.created_at))] == [NOW]
-        assert ledger.verify(s) == (1, [])
+    assert verified(bank.engine) == (1, [])
 
 
 def test_a_bulk_insert_that_breaks_a_constraint_raises_sqlalchemys_integrity_error(
@@ -145,9 +145,10 @@ def test_the_written_out_entry_json_is_the_canonical_json_of_the_entry() -> None
 
 def test_a_deposit_payload_is_written_as_canonical_json() -> None:
     row = submitted('a"b\\c数控\u00e9')
-    _learner, external_id, kind, _date, _attributes = row
-    assert submissions.deposit_payload(42, row) == canonical_json(
-        {"batch": 42, "external_id": external_id, "kind": kind, "date": "2024-05-01"}
+    learner, external_id, kind, date, attributes = row
+    content = ledger.outcome_digest(learner, "acme", external_id, kind, date, attributes)
+    assert submissions.deposit_payload(42, "acme", row) == canonical_json(
+        {"batch": 42, "external_id": external_id, "kind": kind, "date": date, "content": content}
     )
 
 

@@ -23,10 +23,9 @@ from sqlalchemy import Engine, func, select
 
 from creditbank.service import accounts, outcomes, submissions
 from creditbank.service.errors import Conflict
-from creditbank.store import ledger
 from creditbank.store.session import make_engine, session_scope
 from creditbank.store.tables import Batch, Learner, LedgerEntry, OutcomeRow
-from tests.store.conftest import NOW, Bank
+from tests.store.conftest import NOW, Bank, verified
 
 SPAWN = mp.get_context("spawn")
 CHILD_TIMEOUT = 120.0
@@ -59,11 +58,6 @@ def counts(engine: Engine) -> dict[str, int]:
             "outcomes": s.scalar(select(func.count()).select_from(OutcomeRow)) or 0,
             "ledger": s.scalar(select(func.count()).select_from(LedgerEntry)) or 0,
         }
-
-
-def verify_ledger(engine: Engine) -> tuple[int, list[ledger.Break]]:
-    with session_scope(engine) as s:
-        return ledger.verify(s)
 
 
 # ------------------------------------------------------------------- children (module level)
@@ -258,7 +252,7 @@ def test_the_same_batch_sent_by_several_processes_at_once_is_stored_once(
         )
     assert dict(kinds) == {"deposit": size}
     assert in_batch == size
-    assert verify_ledger(bank.engine) == (size, [])
+    assert verified(bank.engine) == (size, [])
 
 
 def test_many_writers_on_one_account_keep_its_chain_whole(bank: Bank) -> None:
@@ -295,8 +289,8 @@ def test_many_writers_on_one_account_keep_its_chain_whole(bank: Bank) -> None:
     batches = [batch for batch, _, _, _ in results]
     assert len({batch_id for batch_id, _, _ in batches}) == workers
     assert all(batch[1:] == (per_batch, False) for batch in batches)
-    verified = sorted(i for _, ids, _, _ in results for i in ids)
-    assert verified == seed_ids, "each outcome must be verified exactly once"
+    verified_ids = sorted(i for _, ids, _, _ in results for i in ids)
+    assert verified_ids == seed_ids, "each outcome must be verified exactly once"
     conflicts = sum(c for _, _, c, _ in results)
     assert conflicts == seeded * (workers - 1), "the other verifiers must see a Conflict"
     late = outcomes.recognise(
@@ -319,10 +313,10 @@ def test_many_writers_on_one_account_keep_its_chain_whole(bank: Bank) -> None:
         assert head is not None
         assert (head.ledger_seq, len(head.ledger_head)) == (total, 64)
         account = accounts.statement(s, "L1")
-        checked, breaks = ledger.verify(s, "L1")
+    checked, breaks = verified(bank.engine, "L1")
     assert seqs == list(range(1, total + 1))
     assert (checked, breaks) == (total, [])
-    assert verify_ledger(bank.engine) == (total, [])
+    assert verified(bank.engine) == (total, [])
     kinds: dict[str, int] = {}
     for entry in account.ledger:
         kinds[entry["kind"]] = kinds.get(entry["kind"], 0) + 1
@@ -396,7 +390,7 @@ def test_a_process_killed_inside_a_large_batch_leaves_nothing_behind(
         )
         assert (result.accepted, result.rejected, result.replayed) == (30, 0, False)
         assert counts(fresh) == {"batches": 1, "outcomes": 30, "ledger": 30}
-        assert verify_ledger(fresh) == (30, [])
+        assert verified(fresh) == (30, [])
         if sqlite_file is not None:
             raw = fresh.raw_connection()  # autocommit: a checkpoint cannot run in a transaction
             try:

@@ -17,10 +17,9 @@ from sqlalchemy import func, select
 
 from creditbank.service import accounts, learners, outcomes, submissions
 from creditbank.service.errors import Conflict
-from creditbank.store import ledger
 from creditbank.store.session import session_scope
 from creditbank.store.tables import Learner, LedgerEntry, OutcomeRow
-from tests.store.conftest import NOW, Bank
+from tests.store.conftest import NOW, Bank, verified
 
 ON = dt.date(2024, 1, 1)
 """Recognition date: inside the enterprise's accreditation (2020 to 2024)."""
@@ -126,8 +125,8 @@ def run(bank: Bank, example: Example, op: tuple[str, Any]) -> None:
 
 
 def check_accounts(bank: Bank, example: Example) -> None:
+    assert verified(bank.engine)[1] == []
     with session_scope(bank.engine) as s:
-        assert ledger.verify(s)[1] == []
         entries = list(
             s.scalars(
                 select(LedgerEntry)

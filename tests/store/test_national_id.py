@@ -18,7 +18,7 @@ from creditbank.store.tables import Batch, OutcomeRow
 from tests.store import conftest
 from tests.store.conftest import NOW, Bank
 
-KEY = "test-key"
+KEY = "test-key-of-16-chars"
 NUMBER = "11010519491231002X"
 
 

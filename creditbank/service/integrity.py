@@ -1,0 +1,227 @@
+"""``ledger verify`` and ``ledger checkpoint``: the bank checked against its ledger and
+its signed checkpoints, and new checkpoints written.
+
+What is checked, for every account (``store.integrity``): the hash chain; each outcome against
+its deposit and its lifecycle entries; the heads the newest checkpoint recorded. For every
+stored decision: its text against its digest, its inputs against its input digest, its
+digest against the ledger's transfer entry. For every rule-set version: its sources against
+its digest. For the checkpoints: the newest one's signature with the public key, its root
+against the heads stored for it, the chain of statements, and the checkpoint log kept outside
+the database (its newest checkpoint must be in the database, unchanged).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from creditbank.errors import CreditBankError, RuleSetInvalid
+from creditbank.ruleset.loader import load_ruleset_from_sources
+from creditbank.service.audits import stored_decision_problems
+from creditbank.store import checkpoints
+from creditbank.store.integrity import (
+    AccountsCheck,
+    Moved,
+    Problem,
+    account_chunks,
+    check_accounts,
+)
+from creditbank.store.session import session_scope, transaction
+from creditbank.store.tables import Checkpoint, DecisionRow, Learner, RuleSetVersion
+
+
+@dataclass
+class IntegrityReport:
+    """What ``ledger verify`` found: counts, problems, the checkpoint checked against, and
+    the accounts whose chains grew since it."""
+
+    entries: int = 0
+    outcomes: int = 0
+    decisions: int = 0
+    versions: int = 0
+    checkpoint: Checkpoint | None = None
+    problems: list[Problem] = field(default_factory=list)
+    moved: list[Moved] = field(default_factory=list)
+
+
+def accounts_to_check(engine: Engine, learner_id: str | None = None) -> int:
+    """How many accounts ``verify_bank`` will check (for a progress bar)."""
+    if learner_id is not None:
+        return 1
+    with session_scope(engine, read_only=True) as session:
+        return session.scalar(select(func.count(Learner.id))) or 0
+
+
+def verify_bank(
+    engine: Engine,
+    *,
+    learner_id: str | None = None,
+    public_key: Ed25519PublicKey | None = None,
+    log: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> IntegrityReport:
+    """Check everything (or one account) in one read-only snapshot; ``progress`` is called
+    with the number of accounts just checked."""
+    report = IntegrityReport()
+    with session_scope(engine, read_only=True) as session:
+        report.checkpoint = checkpoints.latest(session)
+        report.problems.extend(_checkpoint_problems(session, report.checkpoint, public_key, log))
+        if learner_id is None:
+            _check_versions(session, report)
+        checkpoint_id = report.checkpoint.id if report.checkpoint else None
+        for chunk in account_chunks(session, learner_id):
+            found = check_accounts(session, chunk, checkpoint_id)
+            report.entries += found.entries
+            report.outcomes += found.outcomes
+            report.problems.extend(found.problems)
+            report.moved.extend(found.moved)
+            _check_decisions(session, chunk, found, report)
+            if progress:
+                progress(len(chunk))
+    return report
+
+
+def _checkpoint_problems(
+    session: Session,
+    checkpoint: Checkpoint | None,
+    public_key: Ed25519PublicKey | None,
+    log: Path | None,
+) -> list[Problem]:
+    found = [Problem("", "checkpoint log", p) for p in _log_problems(session, log, public_key)]
+    if checkpoint is None:
+        return found
+    if public_key is None:
+        problem = (
+            "cannot be checked without the public key: set CREDITBANK_CHECKPOINT_PUBLIC_KEY "
+            "(or CREDITBANK_CHECKPOINT_KEY)"
+        )
+        return [*found, Problem("", f"checkpoint {checkpoint.id}", problem)]
+    found += [Problem("", "checkpoints", p) for p in checkpoints.problems(session, public_key)]
+    found += [
+        Problem(learner, "account", f"checkpoint {checkpoint.id} recorded it; it was removed")
+        for learner in checkpoints.missing_accounts(session, checkpoint.id)
+    ]
+    return found
+
+
+def _check_versions(session: Session, report: IntegrityReport) -> None:
+    """Each stored rule-set version's sources must still have its digest."""
+    for version in session.scalars(select(RuleSetVersion).order_by(RuleSetVersion.id)):
+        report.versions += 1
+        try:
+            digest = load_ruleset_from_sources(version.sources).digest
+        except RuleSetInvalid:
+            digest = ""
+        if digest != version.digest:
+            report.problems.append(
+                Problem(
+                    "",
+                    f"rule-set version {version.id}",
+                    "its stored sources do not have its digest (they were changed)",
+                )
+            )
+
+
+def _check_decisions(
+    session: Session, learner_ids: list[str], found: AccountsCheck, report: IntegrityReport
+) -> None:
+    rows = session.scalars(
+        select(DecisionRow).where(DecisionRow.learner_id.in_(learner_ids)).order_by(DecisionRow.id)
+    )
+    seen = set()
+    for row in rows:
+        report.decisions += 1
+        seen.add(row.id)
+        report.problems.extend(
+            Problem(row.learner_id, f"decision {row.id}", problem)
+            for problem in stored_decision_problems(row, found.transfers.get(row.id))
+        )
+    for decision_id in sorted(set(found.transfers) - seen):
+        report.problems.append(
+            Problem(
+                "",
+                f"decision {decision_id}",
+                "a transfer entry records it, but it is not stored for that account (removed)",
+            )
+        )
+
+
+def write_checkpoint(
+    engine: Engine, *, key: Ed25519PrivateKey, now: dt.datetime, log: Path | None = None
+) -> Checkpoint | None:
+    """Sign every account's head; None when no head moved since the newest checkpoint.
+    The accounts that moved are checked first (chains, outcomes, their recorded heads):
+    a checkpoint never vouches for a ledger that does not verify. With ``log``, the signed
+    statement is also appended there (one JSON line), outside the database."""
+
+    def work(session: Session) -> Checkpoint | None:
+        previous = checkpoints.latest(session)
+        moved = checkpoints.moved_accounts(session, previous)
+        problems: list[Problem] = []
+        if previous is not None:
+            problems += [
+                Problem(i, "account", "removed since the last checkpoint")
+                for i in checkpoints.missing_accounts(session, previous.id)
+            ]
+        if not moved and not problems and previous is not None:
+            return None
+        ids = [i for i, _seq, _head in moved]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            problems += check_accounts(session, chunk, previous.id if previous else None).problems
+        if problems:
+            lines = "\n".join(str(p) for p in problems[:20])
+            raise CreditBankError(
+                f"the ledger does not verify; no checkpoint was written:\n{lines}\n"
+                "run `creditbank ledger verify` for the whole report",
+                code="ledger.broken",
+            )
+        return checkpoints.append(session, previous, moved, key=key, now=now)
+
+    checkpoint = transaction(engine, work, snapshot=True)
+    if checkpoint is not None and log is not None:
+        _append_to_log(log, checkpoint)
+    return checkpoint
+
+
+def _append_to_log(log: Path, checkpoint: Checkpoint) -> None:
+    line = json.dumps(
+        {"statement": checkpoint.statement, "signature": checkpoint.signature},
+        ensure_ascii=False,
+    )
+    with log.open("a", encoding="utf-8") as file:
+        file.write(line + "\n")
+
+
+def _log_problems(session: Session, log: Path | None, key: Ed25519PublicKey | None) -> list[str]:
+    """The log's newest checkpoint must be in the database with the same statement."""
+    if log is None or not log.exists():
+        return []
+    lines = [line for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not lines:
+        return []
+    try:
+        newest = json.loads(lines[-1])
+        statement, signature = str(newest["statement"]), str(newest["signature"])
+        number = int(json.loads(statement)["checkpoint"])
+    except (ValueError, KeyError, TypeError):
+        return [f"{log}: its last line is not a checkpoint written by the bank"]
+    problems = []
+    if key is not None:
+        problems += checkpoints.signature_problems(number, statement, signature, key)
+    stored = session.get(Checkpoint, number)
+    if stored is None:
+        problems.append(
+            f"checkpoint {number}, the newest in {log}, is not in the database "
+            "(checkpoints were removed)"
+        )
+    elif (stored.statement, stored.signature) != (statement, signature):
+        problems.append(f"checkpoint {number} in the database differs from the one in {log}")
+    return problems

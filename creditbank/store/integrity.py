@@ -1,0 +1,293 @@
+"""Every account checked against its ledger: the hash chain, the outcomes, the checkpoint.
+
+The ledger is the bank's memory of what happened; the other tables are read against it:
+
+- the chain: each entry points to the previous entry's hash and hashes its own content, and
+  the account's head is the chain's last entry;
+- each outcome has exactly one deposit on its account's chain, the deposit's ``content``
+  digest matches the outcome's row as stored now (``ledger.outcome_digest``), and the row's
+  status and reason are those the outcome's last lifecycle entry set (a recognised outcome has
+  its recognition entry);
+- the heads the newest checkpoint recorded are still in the chain (nothing re-hashed or cut
+  off before it), and which accounts moved since.
+
+Decisions are checked by the service (their digests need the engine); this module hands it
+the digest each transfer entry recorded.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Text, cast, select
+from sqlalchemy.orm import Session
+
+from creditbank.store import checkpoints
+from creditbank.store.ledger import GENESIS, EntryKind, entry_hash, outcome_digest
+from creditbank.store.tables import Learner, LedgerEntry, OutcomeRow
+
+CHUNK = 500
+"""Accounts checked at a time: memory stays flat however large the bank."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something stored that its ledger does not vouch for, written for an auditor."""
+
+    learner_id: str
+    subject: str
+    problem: str
+
+    def __str__(self) -> str:
+        who = f"{self.learner_id} {self.subject}" if self.learner_id else self.subject
+        return f"{who}: {self.problem}"
+
+
+@dataclass(frozen=True)
+class Moved:
+    """An account whose chain grew since the checkpoint (from ``seq`` 0: a new account)."""
+
+    learner_id: str
+    checkpointed_seq: int
+    seq: int
+
+
+@dataclass
+class AccountsCheck:
+    """What checking some accounts found."""
+
+    entries: int = 0
+    outcomes: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    moved: list[Moved] = field(default_factory=list)
+    transfers: dict[int, str] = field(default_factory=dict)
+    """Decision id -> the decision digest its transfer entry recorded."""
+
+
+def account_chunks(session: Session, learner_id: str | None = None) -> Iterator[list[str]]:
+    """Every account's id (or the one asked for), ``CHUNK`` at a time, in id order."""
+    if learner_id is not None:
+        yield [learner_id]
+        return
+    last = ""
+    while True:
+        ids = list(
+            session.scalars(
+                select(Learner.id).where(Learner.id > last).order_by(Learner.id).limit(CHUNK)
+            )
+        )
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def check_accounts(
+    session: Session, learner_ids: Sequence[str], checkpoint_id: int | None
+) -> AccountsCheck:
+    """Check these accounts' chains and outcomes, and their heads against checkpoint
+    ``checkpoint_id`` (None: there is none)."""
+    found = AccountsCheck()
+    heads = {
+        i: (seq, head or GENESIS)
+        for i, seq, head in session.execute(
+            select(Learner.id, Learner.ledger_seq, Learner.ledger_head).where(
+                Learner.id.in_(learner_ids)
+            )
+        )
+    }
+    entries: dict[str, list[LedgerEntry]] = defaultdict(list)
+    for entry in session.scalars(
+        select(LedgerEntry)
+        .where(LedgerEntry.learner_id.in_(learner_ids))
+        .order_by(LedgerEntry.learner_id, LedgerEntry.seq)
+    ):
+        entries[entry.learner_id].append(entry)
+    outcomes: dict[str, list[Any]] = defaultdict(list)
+    for row in session.execute(
+        select(
+            OutcomeRow.id,
+            OutcomeRow.learner_id,
+            OutcomeRow.issuer_id,
+            OutcomeRow.external_id,
+            OutcomeRow.kind,
+            OutcomeRow.obtained_on,
+            cast(OutcomeRow.attributes, Text),  # the exact text stored, which the deposit hashed
+            OutcomeRow.status,
+            OutcomeRow.status_reason,
+        ).where(OutcomeRow.learner_id.in_(learner_ids))
+    ):
+        outcomes[row.learner_id].append(row)
+    checkpointed = (
+        checkpoints.heads_at(session, checkpoint_id, learner_ids) if checkpoint_id else {}
+    )
+    for learner_id in learner_ids:
+        chain = entries.get(learner_id, [])
+        found.entries += len(chain)
+        found.outcomes += len(outcomes.get(learner_id, ()))
+        if learner_id not in heads:
+            found.problems.append(Problem(learner_id, "account", "it does not exist (removed)"))
+            continue
+        found.transfers.update(
+            (e.decision_id, str(e.payload.get("digest", "")))
+            for e in chain
+            if e.kind == EntryKind.TRANSFER and e.decision_id is not None
+        )
+        intact = _check_chain(learner_id, chain, heads[learner_id], found.problems)
+        if intact:
+            _check_outcomes(learner_id, chain, outcomes.get(learner_id, []), found)
+        if checkpoint_id is not None:
+            _check_checkpointed(
+                learner_id, chain, checkpointed.get(learner_id), checkpoint_id, found
+            )
+    return found
+
+
+def _check_chain(
+    learner_id: str, chain: list[LedgerEntry], head: tuple[int, str], problems: list[Problem]
+) -> bool:
+    """Whether the chain verifies up to the account's head; the first break is reported."""
+    seq, prev = 0, GENESIS
+    for entry in chain:
+        problem = None
+        if entry.seq != seq + 1:
+            problem = f"sequence jumps from {seq} to {entry.seq} (an entry is missing)"
+        elif entry.prev_hash != prev:
+            problem = "it does not point to the previous entry's hash"
+        elif entry.hash != entry_hash(
+            entry.prev_hash,
+            entry.learner_id,
+            entry.seq,
+            entry.kind,
+            entry.actor,
+            entry.at,
+            entry.ruleset_version_id,
+            entry.outcome_id,
+            entry.decision_id,
+            entry.payload,
+        ):
+            problem = "its content does not match its hash (it was changed)"
+        if problem:
+            problems.append(Problem(learner_id, f"entry {entry.seq} (row {entry.id})", problem))
+            return False
+        seq, prev = entry.seq, entry.hash
+    if (seq, prev) != head:
+        problems.append(
+            Problem(
+                learner_id,
+                f"entry {seq + 1}",
+                f"the account's head is entry {head[0]}, the chain ends at {seq} "
+                "(entries were removed or the head was moved)",
+            )
+        )
+        return False
+    return True
+
+
+def _check_outcomes(
+    learner_id: str, chain: list[LedgerEntry], rows: list[Any], found: AccountsCheck
+) -> None:
+    """Each outcome against its deposit and its last lifecycle entry; every entry naming an
+    outcome against the account's outcomes."""
+    deposits: dict[int, list[LedgerEntry]] = defaultdict(list)
+    state: dict[int, tuple[str, str | None]] = {}
+    for entry in chain:
+        if entry.outcome_id is None:
+            continue
+        if entry.kind == EntryKind.DEPOSIT:
+            deposits[entry.outcome_id].append(entry)
+            state[entry.outcome_id] = ("submitted", None)
+        elif entry.kind == EntryKind.RECOGNITION:
+            previous = state.get(entry.outcome_id, ("", None))
+            state[entry.outcome_id] = ("recognised", previous[1])
+        elif entry.kind != EntryKind.REVERSAL:  # verification, rejection, revocation
+            reason = entry.payload.get("reason") or None
+            state[entry.outcome_id] = (str(entry.payload.get("to", "")), reason)
+    mine = {row.id for row in rows}
+    for outcome_id in sorted(set(state) - mine):
+        found.problems.append(
+            Problem(
+                learner_id,
+                f"outcome {outcome_id}",
+                "the ledger records it on this account, but it is not one of the account's "
+                "outcomes (moved to another account or removed)",
+            )
+        )
+    for row in sorted(rows, key=lambda r: r.id):
+        problem = _outcome_problem(row, deposits.get(row.id, []), state.get(row.id))
+        if problem:
+            found.problems.append(Problem(learner_id, f"outcome {row.id}", problem))
+
+
+def _outcome_problem(
+    row: Any, deposits: list[LedgerEntry], state: tuple[str, str | None] | None
+) -> str | None:
+    if not deposits:
+        return "it has no deposit entry on its account's chain (inserted around the ledger)"
+    if len(deposits) > 1:
+        return f"it has {len(deposits)} deposit entries (seq {', '.join(str(d.seq) for d in deposits)})"
+    content = deposits[0].payload.get("content")
+    stored = outcome_digest(
+        row.learner_id,
+        row.issuer_id,
+        row.external_id,
+        row.kind,
+        row.obtained_on.isoformat(),
+        row.attributes,
+    )
+    if content is None:
+        return "its deposit does not record its content (written before content digests)"
+    if content != stored:
+        return (
+            "it differs from what its deposit recorded (its learner, issuer, external id, "
+            "kind, date or attributes were changed)"
+        )
+    if state is not None and (row.status, row.status_reason) != state:
+        status, reason = state
+        return (
+            f"its status is {row.status!r}"
+            + (f" ({row.status_reason!r})" if row.status_reason else "")
+            + f", but its last ledger entry makes it {status!r}"
+            + (f" ({reason!r})" if reason else "")
+        )
+    return None
+
+
+def _check_checkpointed(
+    learner_id: str,
+    chain: list[LedgerEntry],
+    checkpointed: tuple[int, str] | None,
+    checkpoint_id: int,
+    found: AccountsCheck,
+) -> None:
+    """The head the checkpoint recorded must still be in the chain, unchanged."""
+    seq = chain[-1].seq if chain else 0
+    if checkpointed is None:
+        if seq:
+            found.moved.append(Moved(learner_id, 0, seq))
+        return
+    at_seq, at_hash = checkpointed
+    recorded = next((e for e in chain if e.seq == at_seq), None)
+    if recorded is None:
+        found.problems.append(
+            Problem(
+                learner_id,
+                f"entry {at_seq}",
+                f"checkpoint {checkpoint_id} recorded this account's chain up to entry "
+                f"{at_seq}; it now ends at {seq} (entries were removed)",
+            )
+        )
+    elif recorded.hash != at_hash:
+        found.problems.append(
+            Problem(
+                learner_id,
+                f"entry {at_seq} (row {recorded.id})",
+                f"its hash differs from the one checkpoint {checkpoint_id} recorded "
+                "(the chain was rewritten and re-hashed)",
+            )
+        )
+    elif seq > at_seq:
+        found.moved.append(Moved(learner_id, at_seq, seq))

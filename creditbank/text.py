@@ -1,0 +1,29 @@
+"""Text from records, shown safely: a value a submitter chose never acts on a terminal."""
+
+from __future__ import annotations
+
+import unicodedata
+
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+"""Control and format characters (escape sequences, bidirectional overrides, zero-width
+characters), surrogates, private-use and unassigned code points, line separators."""
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` with every hidden character written as its Python escape, so that a value
+    from a record can neither send escape sequences to a terminal nor reorder, hide or fake
+    what is printed around it (``keep_newlines`` for messages of several lines).
+
+    >>> printable("ok\\x1b[2J\\u202eevil")
+    'ok\\\\x1b[2J\\\\u202eevil'
+    >>> printable("高级工 L-0001")
+    '高级工 L-0001'
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        char
+        if (char == "\n" and keep_newlines) or unicodedata.category(char) not in _HIDDEN
+        else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
