@@ -68,7 +68,7 @@ def _secret_from_stdin(prompt: str) -> str:
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    typer.secho(str(exc), err=True, fg=typer.colors.RED)
+    typer.secho(printable(str(exc), keep_newlines=True), err=True, fg=typer.colors.RED)
     return typer.Exit(1)
 
 
@@ -397,22 +397,25 @@ def show_statement(
         except CreditBankError as exc:
             raise _fail(exc) from None
     if as_json:
-        typer.echo(json.dumps(result.__dict__, default=str, ensure_ascii=False, indent=2))
+        text = json.dumps(result.__dict__, default=str, ensure_ascii=False, indent=2)
+        typer.echo(printable(text, keep_newlines=True))
         return
-    typer.secho(f"learner {learner_id}: {result.total_credits} bank credits", bold=True)
+    typer.secho(f"learner {printable(learner_id)}: {result.total_credits} bank credits", bold=True)
     for o in result.outcomes:
         credits = f"{o['credits']} credits" if o["credits"] else ""
-        typer.echo(
+        line = (
             f"  #{o['id']} {o['kind']} {o['issuer']}/{o['external_id']} {o['date']} "
-            f"{o['status']} {credits}".rstrip()
+            f"{o['status']} {credits}"
         )
+        typer.echo(printable(line.rstrip()))
     for label, values in (
         ("by level", result.credits_by_level),
         ("by field", result.credits_by_field),
         ("by kind", result.credits_by_kind),
     ):
         if values:
-            typer.echo(f"  {label}: " + ", ".join(f"{k} {v}" for k, v in values.items()))
+            line = f"  {label}: " + ", ".join(f"{k} {v}" for k, v in values.items())
+            typer.echo(printable(line))
     typer.echo(f"  ledger: {len(result.ledger)} entries")
     for e in result.ledger[-10:]:
-        typer.echo(f"    {e['seq']} {e['at'][:19]} {e['kind']} by {e['actor']}")
+        typer.echo(printable(f"    {e['seq']} {e['at'][:19]} {e['kind']} by {e['actor']}"))

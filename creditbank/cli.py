@@ -28,6 +28,7 @@ from creditbank.ruleset.loader import check_rules, rule_files
 from creditbank.ruleset.ruleset import RuleSet
 from creditbank.service.learner_file import parse_learner, read_learner
 from creditbank.service.rule_tests import case_files, read_cases, run_case
+from creditbank.text import printable
 
 app = typer.Typer(
     help="Credit bank: recognise learning outcomes and audit credit transfer.",
@@ -72,7 +73,7 @@ def _under(root: Path, finding: Finding) -> Finding:
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.secho(message, err=True, fg=typer.colors.RED)
+    typer.secho(printable(message, keep_newlines=True), err=True, fg=typer.colors.RED)
     return typer.Exit(1)
 
 
@@ -182,7 +183,7 @@ def _answers_out(answers: list[Answer], as_json: bool) -> None:
             }
             for a in answers
         ]
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        typer.echo(printable(json.dumps(rows, ensure_ascii=False, indent=2), keep_newlines=True))
         return
     if not answers:
         typer.echo("no equivalence found")
@@ -191,7 +192,9 @@ def _answers_out(answers: list[Answer], as_json: bool) -> None:
         chain = " -> ".join(f"{r.id} ({r.at})" for r in a.chain)
         credits = f"{a.credits} credits" if a.credits is not None else "-"
         note = f"  [{a.note}]" if a.note else ""
-        typer.echo(f"{a.source}  =>  {a.target_kind} {a.target}  {credits}  via {chain}{note}")
+        typer.echo(
+            printable(f"{a.source}  =>  {a.target_kind} {a.target}  {credits}  via {chain}{note}")
+        )
 
 
 @equivalence_app.command("from")
@@ -253,7 +256,7 @@ def audit(
     except CreditBankError as exc:
         raise _fail(str(exc)) from None
     if as_json:
-        typer.echo(decision.canonical())
+        typer.echo(printable(decision.canonical()))
     else:
         _print_decision(decision, outcomes, lang)
 
@@ -307,7 +310,7 @@ def _section(title: str, lines: list[Any]) -> None:
         return
     typer.secho(title, bold=True)
     for line in lines:
-        typer.echo(f"  {line}")
+        typer.echo(f"  {printable(str(line))}")
 
 
 if __name__ == "__main__":  # pragma: no cover

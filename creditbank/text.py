@@ -10,12 +10,13 @@ characters), surrogates, private-use and unassigned code points, line separators
 
 
 def printable(text: str, *, keep_newlines: bool = False) -> str:
-    """``text`` with every hidden character written as its Python escape, so that a value
+    """``text`` with every hidden character written as a ``\\uXXXX`` escape, so that a value
     from a record can neither send escape sequences to a terminal nor reorder, hide or fake
-    what is printed around it (``keep_newlines`` for messages of several lines).
+    what is printed around it (``keep_newlines`` for messages of several lines). The escapes
+    are JSON's too: JSON text stays valid JSON.
 
     >>> printable("ok\\x1b[2J\\u202eevil")
-    'ok\\\\x1b[2J\\\\u202eevil'
+    'ok\\\\u001b[2J\\\\u202eevil'
     >>> printable("高级工 L-0001")
     '高级工 L-0001'
     """
@@ -24,6 +25,14 @@ def printable(text: str, *, keep_newlines: bool = False) -> str:
     return "".join(
         char
         if (char == "\n" and keep_newlines) or unicodedata.category(char) not in _HIDDEN
-        else char.encode("unicode_escape").decode("ascii")
+        else _escape(char)
         for char in text
     )
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # a UTF-16 surrogate pair, as JSON writes it
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
