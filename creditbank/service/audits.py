@@ -26,7 +26,7 @@ from creditbank.engine.decision import Decision, digest_of, input_digest
 from creditbank.errors import NotFound
 from creditbank.service.errors import Conflict
 from creditbank.service.learners import lock_learner
-from creditbank.service.outcomes import to_engine_outcome
+from creditbank.service.outcomes import require_vouched, to_engine_outcome
 from creditbank.service.rulesets import ruleset_of, version_for_programme
 from creditbank.store.ledger import EntryKind, NewEntry, append
 from creditbank.store.session import session_scope, transaction
@@ -96,11 +96,14 @@ def _read_inputs(
         version = found
     else:
         raise NotFound("ruleset_version", str(version_id))
-    rows = session.scalars(
-        select(OutcomeRow)
-        .where(OutcomeRow.learner_id == learner_id, OutcomeRow.status.in_(USABLE))
-        .order_by(OutcomeRow.id)
+    rows = list(
+        session.scalars(
+            select(OutcomeRow)
+            .where(OutcomeRow.learner_id == learner_id, OutcomeRow.status.in_(USABLE))
+            .order_by(OutcomeRow.id)
+        )
     )
+    require_vouched(session, learner_id, [r.id for r in rows])
     return _Inputs(learner.ledger_seq, version, [to_engine_outcome(r) for r in rows])
 
 

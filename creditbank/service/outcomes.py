@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 from creditbank.domain import Outcome
 from creditbank.engine.matching import Failure
 from creditbank.engine.recognition import BankCredit, compute_recognitions
-from creditbank.errors import NotFound
+from creditbank.errors import CreditBankError, NotFound
 from creditbank.service.errors import Conflict
 from creditbank.service.learners import lock_learner
 from creditbank.service.rulesets import ruleset_of, version_in_force
+from creditbank.store.integrity import unvouched_outcomes
 from creditbank.store.ledger import EntryKind, NewEntry, append
 from creditbank.store.session import transaction
 from creditbank.store.tables import Learner, LedgerEntry, OutcomeRow
@@ -41,6 +42,18 @@ def to_engine_outcome(row: OutcomeRow) -> Outcome:
             "status": row.status,
         }
     )
+
+
+def require_vouched(session: Session, learner_id: str, outcome_ids: list[int]) -> None:
+    """Refuse to use outcomes the ledger does not vouch for (forged or changed around it)."""
+    found = unvouched_outcomes(session, learner_id, outcome_ids)
+    if found:
+        lines = "\n".join(f"outcome {i}: {problem}" for i, problem in sorted(found.items()))
+        raise CreditBankError(
+            f"learner '{learner_id}' has outcomes the ledger does not vouch for; nothing was "
+            f"done (`creditbank ledger verify` reports every problem):\n{lines}",
+            code="ledger.mismatch",
+        )
 
 
 def change_status(
@@ -141,6 +154,7 @@ def recognise(
                 .order_by(OutcomeRow.id)
             )
         )
+        require_vouched(session, learner_id, [r.id for r in rows])
         outcomes = {to_engine_outcome(r).id: r for r in rows}
         found = compute_recognitions(
             ruleset_of(version).at(on), [to_engine_outcome(r) for r in rows], on

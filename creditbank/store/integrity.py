@@ -33,6 +33,19 @@ CHUNK = 500
 """Accounts checked at a time: memory stays flat however large the bank."""
 
 
+_OUTCOME_COLUMNS = select(
+    OutcomeRow.id,
+    OutcomeRow.learner_id,
+    OutcomeRow.issuer_id,
+    OutcomeRow.external_id,
+    OutcomeRow.kind,
+    OutcomeRow.obtained_on,
+    cast(OutcomeRow.attributes, Text).label("attributes"),  # the exact text the deposit hashed
+    OutcomeRow.status,
+    OutcomeRow.status_reason,
+)
+
+
 @dataclass(frozen=True)
 class Problem:
     """Something stored that its ledger does not vouch for, written for an auditor."""
@@ -107,19 +120,7 @@ def check_accounts(
     ):
         entries[entry.learner_id].append(entry)
     outcomes: dict[str, list[Any]] = defaultdict(list)
-    for row in session.execute(
-        select(
-            OutcomeRow.id,
-            OutcomeRow.learner_id,
-            OutcomeRow.issuer_id,
-            OutcomeRow.external_id,
-            OutcomeRow.kind,
-            OutcomeRow.obtained_on,
-            cast(OutcomeRow.attributes, Text),  # the exact text stored, which the deposit hashed
-            OutcomeRow.status,
-            OutcomeRow.status_reason,
-        ).where(OutcomeRow.learner_id.in_(learner_ids))
-    ):
+    for row in session.execute(_OUTCOME_COLUMNS.where(OutcomeRow.learner_id.in_(learner_ids))):
         outcomes[row.learner_id].append(row)
     checkpointed = (
         checkpoints.heads_at(session, checkpoint_id, learner_ids) if checkpoint_id else {}
@@ -157,18 +158,7 @@ def _check_chain(
             problem = f"sequence jumps from {seq} to {entry.seq} (an entry is missing)"
         elif entry.prev_hash != prev:
             problem = "it does not point to the previous entry's hash"
-        elif entry.hash != entry_hash(
-            entry.prev_hash,
-            entry.learner_id,
-            entry.seq,
-            entry.kind,
-            entry.actor,
-            entry.at,
-            entry.ruleset_version_id,
-            entry.outcome_id,
-            entry.decision_id,
-            entry.payload,
-        ):
+        elif entry.hash != _hash_of(entry):
             problem = "its content does not match its hash (it was changed)"
         if problem:
             problems.append(Problem(learner_id, f"entry {entry.seq} (row {entry.id})", problem))
@@ -192,20 +182,7 @@ def _check_outcomes(
 ) -> None:
     """Each outcome against its deposit and its last lifecycle entry; every entry naming an
     outcome against the account's outcomes."""
-    deposits: dict[int, list[LedgerEntry]] = defaultdict(list)
-    state: dict[int, tuple[str, str | None]] = {}
-    for entry in chain:
-        if entry.outcome_id is None:
-            continue
-        if entry.kind == EntryKind.DEPOSIT:
-            deposits[entry.outcome_id].append(entry)
-            state[entry.outcome_id] = ("submitted", None)
-        elif entry.kind == EntryKind.RECOGNITION:
-            previous = state.get(entry.outcome_id, ("", None))
-            state[entry.outcome_id] = ("recognised", previous[1])
-        elif entry.kind != EntryKind.REVERSAL:  # verification, rejection, revocation
-            reason = entry.payload.get("reason") or None
-            state[entry.outcome_id] = (str(entry.payload.get("to", "")), reason)
+    deposits, state = _lifecycle(chain)
     mine = {row.id for row in rows}
     for outcome_id in sorted(set(state) - mine):
         found.problems.append(
@@ -220,6 +197,73 @@ def _check_outcomes(
         problem = _outcome_problem(row, deposits.get(row.id, []), state.get(row.id))
         if problem:
             found.problems.append(Problem(learner_id, f"outcome {row.id}", problem))
+
+
+def unvouched_outcomes(session: Session, learner_id: str, outcome_ids: list[int]) -> dict[int, str]:
+    """The outcomes of one account, among ``outcome_ids``, that its ledger does not vouch
+    for, with the problem: checked before an audit or a recognition uses them, so that an
+    outcome forged or changed around the ledger never earns credit. (Each entry read is
+    checked against its own hash; ``ledger verify`` checks the whole chain.)"""
+    if not outcome_ids:
+        return {}
+    rows = session.execute(_OUTCOME_COLUMNS.where(OutcomeRow.id.in_(outcome_ids))).all()
+    entries = list(
+        session.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.learner_id == learner_id, LedgerEntry.outcome_id.in_(outcome_ids))
+            .order_by(LedgerEntry.seq)
+        )
+    )
+    deposits, state = _lifecycle(entries)
+    found: dict[int, str] = {}
+    for entry in entries:
+        if entry.outcome_id is not None and entry.hash != _hash_of(entry):
+            found[entry.outcome_id] = "an entry about it does not match its hash (it was changed)"
+    for row in rows:
+        if row.id not in found and row.learner_id != learner_id:
+            found[row.id] = "it belongs to another account"
+        elif row.id not in found:
+            problem = _outcome_problem(row, deposits.get(row.id, []), state.get(row.id))
+            if problem:
+                found[row.id] = problem
+    return found
+
+
+def _lifecycle(
+    entries: list[LedgerEntry],
+) -> tuple[dict[int, list[LedgerEntry]], dict[int, tuple[str, str | None]]]:
+    """Each outcome's deposit entries, and the status and reason its entries (in order)
+    leave it in."""
+    deposits: dict[int, list[LedgerEntry]] = defaultdict(list)
+    state: dict[int, tuple[str, str | None]] = {}
+    for entry in entries:
+        if entry.outcome_id is None:
+            continue
+        if entry.kind == EntryKind.DEPOSIT:
+            deposits[entry.outcome_id].append(entry)
+            state[entry.outcome_id] = ("submitted", None)
+        elif entry.kind == EntryKind.RECOGNITION:
+            previous = state.get(entry.outcome_id, ("", None))
+            state[entry.outcome_id] = ("recognised", previous[1])
+        elif entry.kind != EntryKind.REVERSAL:  # verification, rejection, revocation
+            reason = entry.payload.get("reason") or None
+            state[entry.outcome_id] = (str(entry.payload.get("to", "")), reason)
+    return deposits, state
+
+
+def _hash_of(entry: LedgerEntry) -> str:
+    return entry_hash(
+        entry.prev_hash,
+        entry.learner_id,
+        entry.seq,
+        entry.kind,
+        entry.actor,
+        entry.at,
+        entry.ruleset_version_id,
+        entry.outcome_id,
+        entry.decision_id,
+        entry.payload,
+    )
 
 
 def _outcome_problem(

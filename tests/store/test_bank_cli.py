@@ -103,3 +103,49 @@ def test_a_bad_csv_is_refused_with_row_and_field(database: Path, tmp_path: Path)
     assert "row 1: learner: no account has this learner id" in result.output
     assert "row 1: date: '01/06/2023' is not a date written YYYY-MM-DD" in result.output
     assert "row 1: hours:" in result.output
+
+
+def test_checkpoints_from_the_command_line(
+    database: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ok("db", "upgrade")
+    ok("versions", "load", str(write_small_pack(tmp_path / "pack")))
+    ok("versions", "publish", "1", "--from", "2020-01-01")
+    ok("learners", "add", "L1")
+    key = tmp_path / "keys" / "checkpoint.pem"
+    key.parent.mkdir()
+    made = ok("keys", "checkpoint-init", str(key))
+    assert f"CREDITBANK_CHECKPOINT_KEY={key}" in made
+    refused = runner.invoke(app, ["ledger", "checkpoint"])
+    assert refused.exit_code == 1
+    assert "set CREDITBANK_CHECKPOINT_KEY" in refused.output
+    monkeypatch.setenv("CREDITBANK_CHECKPOINT_KEY", str(key))
+    monkeypatch.setenv("CREDITBANK_CHECKPOINT_LOG", str(tmp_path / "keys" / "log.jsonl"))
+    get_settings.cache_clear()
+    batch = tmp_path / "b.csv"
+    batch.write_text("learner,external_id,date,hours\nL1,r1,2023-06-01,48\n", encoding="utf-8")
+    ok("import", str(batch), "--enterprise", "acme")
+    assert "no checkpoint yet" in ok("ledger", "verify")
+    assert "checkpoint 1: 1 accounts" in ok("ledger", "checkpoint")
+    assert "no account moved" in ok("ledger", "checkpoint")
+    ok("outcomes", "set", "1", "verify")
+    report = ok("ledger", "verify")
+    assert "checked against checkpoint 1 of " in report
+    assert "1 account(s) changed since" in report
+    assert "  L1: entries 2-2" in report
+
+
+def test_a_national_id_is_read_from_standard_input(database: Path) -> None:
+    ok("db", "upgrade")
+    result = runner.invoke(
+        app, ["learners", "add", "L1", "--national-id", "-"], input="110105194912310021\n"
+    )
+    assert result.exit_code == 0, result.output
+    rotated = runner.invoke(app, ["learners", "rehash"], input="a-new-key-of-24-chars...\n")
+    assert rotated.exit_code == 0, rotated.output
+    assert "1 national ID hash(es) re-keyed" in rotated.output
+    again = runner.invoke(
+        app, ["learners", "add", "L2", "--national-id", "-"], input="110105194912310021\n"
+    )
+    assert again.exit_code == 1  # the bank's ring is now two keys: the old one alone is refused
+    assert "learners rehash" in again.output
