@@ -19,7 +19,7 @@ from creditbank.errors import Finding, Location, RuleSetInvalid, Severity
 from creditbank.ruleset import schema
 from creditbank.ruleset.checker import check
 from creditbank.ruleset.ruleset import RuleSet, Sourced
-from creditbank.ruleset.yaml_io import YamlDocument, read_yaml
+from creditbank.ruleset.yaml_io import YamlDocument, YamlProblem, read_yaml
 
 TESTS_FOLDER = "tests"
 """Sub-folder of a rule set that holds policy test cases, not rules."""
@@ -98,9 +98,7 @@ def check_sources(sources: dict[str, str], *, label: str = "") -> CheckReport:
         findings.append(_finding("", 0, 0, "rules.empty", "no rule files (*.yaml) found"))
     for name in sorted(sources):
         doc = read_yaml(sources[name])
-        findings.extend(
-            _finding(name, p.line, p.column, _yaml_code(p.message), p.message) for p in doc.problems
-        )
+        findings.extend(_from_problem(name, p) for p in doc.problems)
         for section, item in _validated_items(name, doc, findings):
             (packs if section == "pack" else items[section]).append(item)
     if not packs and sources:
@@ -352,8 +350,8 @@ def _closest(key: str, allowed: list[str]) -> str | None:
     return matches[0] if matches else None
 
 
-def _yaml_code(message: str) -> str:
-    return "rules.duplicate_key" if message.startswith("duplicate key") else "rules.yaml_syntax"
+def _from_problem(file: str, problem: YamlProblem) -> Finding:
+    return _finding(file, problem.line, problem.column, problem.code, problem.message)
 
 
 def _finding(

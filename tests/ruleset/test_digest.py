@@ -1,8 +1,8 @@
 """The digest names the content: form never changes it, meaning always does.
 
 (a) Splitting the pack into other files, renaming them, reordering items and keys, writing
-    ``x`` for ``[x]``, ``4.0`` for ``4``, quoting dates, adding comments and blank lines: same
-    digest.
+    ``x`` for ``[x]``, ``4.0`` for ``4``, quoting dates, adding comments and blank lines,
+    repeating a block through an anchor and aliases: same digest.
 (b) Any meaningful edit (credits, priority, dates, names, grade order...): another digest.
 (c) ``as_documents()`` dumped to YAML and read again: same digest, equal sections.
 (d) Decimals count to the last digit: no rounding to 28 digits makes two values one.
@@ -103,6 +103,22 @@ def test_reordering_the_courses_of_a_catalogue_keeps_the_digest(
     moved = text.replace(m1, "").replace(t1, t1 + m1)
     assert moved != text
     report = check_sources({**min_sources, "catalogues.yaml": moved})
+    assert report.ruleset is not None
+    assert report.ruleset.digest == BASE.digest
+
+
+def test_a_block_repeated_through_an_anchor_reads_as_written_out(
+    min_sources: dict[str, str],
+) -> None:
+    text = min_sources["rules.yaml"]
+    since = "effective: {from: 2020-01-01}"
+    assert text.count(since) > 2
+    head, tail = text.split(since, 1)
+    aliased = (
+        head + "effective: &since {from: 2020-01-01}" + tail.replace(since, "effective: *since")
+    )
+    report = check_sources({**min_sources, "rules.yaml": aliased})
+    assert report.findings == ()
     assert report.ruleset is not None
     assert report.ruleset.digest == BASE.digest
 

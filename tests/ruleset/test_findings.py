@@ -44,6 +44,30 @@ CASES: dict[str, Expected] = {
     "encoding": Expected(
         "rules.encoding", "extra.yaml", 3, 16, ("not UTF-8", "GBK", "save it as UTF-8")
     ),
+    "yaml_tag": Expected(
+        "rules.yaml_tag",
+        "extra.yaml",
+        4,
+        11,
+        ("tag '!!python/object/apply:os.system' is not allowed", "plain values"),
+    ),
+    "yaml_alias_loop": Expected(
+        "rules.yaml_alias",
+        "extra.yaml",
+        9,
+        11,
+        ("alias '*award' is inside its own anchor '&award'", "never end"),
+    ),
+    "yaml_alias_bomb": Expected(  # "billion laughs": 9**9 strings once every alias is written out
+        "rules.yaml_alias",
+        "extra.yaml",
+        6,
+        8,
+        ("aliases repeat more than 100,000 values", "'*e' copies everything under '&e'"),
+    ),
+    "yaml_too_deep": Expected(
+        "rules.yaml_limit", "extra.yaml", 8, 191, ("nested more than 32 levels deep",)
+    ),
     # --- the format ---------------------------------------------------------------------------
     "unknown_key": Expected(
         "rules.unknown_key",
