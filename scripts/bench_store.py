@@ -18,7 +18,10 @@ For each database (SQLite always; PostgreSQL with ``--pg URL`` or CREDITBANK_TES
   driver alone, so the rest of the service's time is its own work (validation, digests,
   hashing, locks, the batch row);
 * the account statement and the audit against programme ``mech`` of one learner with 200
-  verified outcomes (after the ingest, so the tables are full), median of ``--calls`` calls.
+  verified outcomes (after the ingest, so the tables are full), median of ``--calls`` calls;
+* ``ledger verify`` of the whole bank, against a floor of reading the same rows (every ledger
+  entry and outcome, raw through the driver); the first signed checkpoint (every account),
+  and a second one after a small batch has moved ``--moved`` accounts.
   An audit that runs past ``--audit-budget`` seconds is cut off and reported as such; learners
   with 25 to 100 verified outcomes are then audited once each, to show how the audit grows.
 
@@ -53,9 +56,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, func, insert, select, text
 
-from creditbank.service import accounts, audits, learners, outcomes, rulesets, submissions
+from creditbank.service import (
+    accounts,
+    audits,
+    integrity,
+    learners,
+    outcomes,
+    rulesets,
+    submissions,
+)
 from creditbank.store import bulk, ledger, migrate
 from creditbank.store.ledger import utc
 from creditbank.store.session import make_engine, session_scope
@@ -479,6 +491,68 @@ def statement_and_audit(url: str, calls: int, budget: float) -> AccountFigures:
         engine.dispose()
 
 
+@dataclass(frozen=True)
+class IntegrityFigures:
+    entries: int
+    outcomes: int
+    accounts: int
+    verify_s: float
+    read_floor_s: float
+    first_checkpoint_s: float
+    moved: int
+    next_checkpoint_s: float
+    verify_against_s: float
+
+
+def integrity_figures(url: str, moved: list[str]) -> IntegrityFigures:
+    """``ledger verify`` of the bank the last ingest filled, against reading its rows raw;
+    then a checkpoint of every account, and another after ``moved`` accounts got a deposit."""
+    engine = make_engine(url)
+    key = Ed25519PrivateKey.generate()
+    try:
+        started = time.perf_counter()
+        report = integrity.verify_bank(engine)
+        verify_s = time.perf_counter() - started
+        assert report.problems == [], report.problems[:5]
+        started = time.perf_counter()
+        with engine.connect() as conn:
+            for table in ("ledger", "outcomes"):
+                conn.exec_driver_sql(f"SELECT * FROM {table}").fetchall()
+        read_floor_s = time.perf_counter() - started
+        started = time.perf_counter()
+        first = integrity.write_checkpoint(engine, key=key, now=NOW)
+        first_s = time.perf_counter() - started
+        assert first is not None
+        submissions.submit_batch(
+            engine,
+            issuer_id=ISSUER,
+            idempotency_key="bench-moved",
+            rows=make_rows(len(moved), moved, prefix="moved"),
+            submitter=SUBMITTER,
+            now=NOW,
+        )
+        started = time.perf_counter()
+        integrity.write_checkpoint(engine, key=key, now=NOW)
+        next_s = time.perf_counter() - started
+        started = time.perf_counter()
+        again = integrity.verify_bank(engine, public_key=key.public_key())
+        against_s = time.perf_counter() - started
+        assert again.problems == [], again.problems[:5]
+        return IntegrityFigures(
+            report.entries,
+            report.outcomes,
+            first.accounts,
+            verify_s,
+            read_floor_s,
+            first_s,
+            len(moved),
+            next_s,
+            against_s,
+        )
+    finally:
+        engine.dispose()
+
+
 # --- the run --------------------------------------------------------------------------------
 
 
@@ -493,6 +567,7 @@ def bench_database(
     floor_runs: list[float] = []
     reference_runs: list[float] = []
     figures: AccountFigures | None = None
+    checks: IntegrityFigures | None = None
     for rep in range(1, args.repeat + 1):
         log(f"{kind}: run {rep}/{args.repeat}: service ingest of {args.records} records")
         with fresh_database(kind, pg_url, workdir) as url:
@@ -504,6 +579,8 @@ def bench_database(
             if rep == args.repeat:
                 log(f"{kind}: statement and audit of a learner with 200 verified outcomes")
                 figures = statement_and_audit(url, args.calls, args.audit_budget)
+                log(f"{kind}: ledger verify and checkpoints")
+                checks = integrity_figures(url, ids[: args.moved])
         log(f"{kind}: run {rep}/{args.repeat}: reference (the service's rows, bulk.insert)")
         with fresh_database(kind, pg_url, workdir) as url:
             reference_runs.append(run_rows_reference(url, pack, ids, stored))
@@ -560,6 +637,17 @@ def bench_database(
             for size, ms in figures.scaling
         )
     )
+    assert checks is not None
+    print(
+        f"  ledger verify ({checks.entries:,} entries, {checks.outcomes:,} outcomes, "
+        f"{checks.accounts:,} accounts): {checks.verify_s:.2f} s; floor, reading the same rows "
+        f"raw: {checks.read_floor_s:.2f} s; ratio {checks.verify_s / checks.read_floor_s:.1f}x"
+    )
+    print(
+        f"  checkpoint: first (every account) {checks.first_checkpoint_s:.2f} s; after "
+        f"{checks.moved} accounts moved {checks.next_checkpoint_s:.2f} s; verify against it "
+        f"{checks.verify_against_s:.2f} s"
+    )
     sys.stdout.flush()
 
 
@@ -603,6 +691,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=20_000, help="rows per batch")
     parser.add_argument("--learners", type=int, default=5_000)
     parser.add_argument("--calls", type=int, default=20, help="statement and audit calls")
+    parser.add_argument(
+        "--moved", type=int, default=100, help="accounts moved before the second checkpoint"
+    )
     parser.add_argument(
         "--pg",
         default=os.environ.get("CREDITBANK_TEST_PG_URL"),
