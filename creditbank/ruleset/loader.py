@@ -6,6 +6,9 @@ errors of the others nor makes every reference to a valid rule look dangling.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,10 +22,19 @@ from creditbank.errors import Finding, Location, RuleSetInvalid, Severity
 from creditbank.ruleset import schema
 from creditbank.ruleset.checker import check
 from creditbank.ruleset.ruleset import RuleSet, Sourced
-from creditbank.ruleset.yaml_io import YamlDocument, YamlProblem, read_yaml
+from creditbank.ruleset.yaml_io import (
+    MAX_FILE_BYTES,
+    TOO_LARGE,
+    YamlDocument,
+    YamlProblem,
+    read_yaml,
+)
 
 TESTS_FOLDER = "tests"
 """Sub-folder of a rule set that holds policy test cases, not rules."""
+
+RULE_SUFFIXES = {".yaml", ".yml"}
+UNREADABLE = "rules.unreadable"
 
 
 @dataclass(frozen=True)
@@ -43,50 +55,118 @@ class CheckReport:
 
 def rule_files(root: Path) -> list[Path]:
     """The YAML files of a rule set, in a fixed order, leaving out its test cases."""
-    files = [
-        p
-        for p in root.rglob("*")
-        if p.suffix in {".yaml", ".yml"}
-        and p.is_file()
-        and TESTS_FOLDER not in p.relative_to(root).parts[:-1]
-    ]
-    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+    return _walk(root)[0]
 
 
 def read_sources(root: Path) -> dict[str, str]:
-    """Text of every rule file, keyed by its path relative to ``root`` (for storing versions)."""
-    return {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8") for p in rule_files(root)}
+    """Text of every rule file, keyed by its path relative to ``root`` (for storing versions).
+
+    A file that cannot be read raises RuleSetInvalid naming it, as any other rule error."""
+    sources, findings = _read_rules(root)
+    if findings:
+        raise RuleSetInvalid(findings)
+    return sources
 
 
 def check_rules(root: Path | str) -> CheckReport:
     """Load and check the rule set in ``root``; never raises for a problem in the rules."""
     root = Path(root)
-    if not root.is_dir():
-        finding = _finding(
-            "",
-            0,
-            0,
-            "rules.not_found",
-            "no such rule directory; give the folder of a rule set (*.yaml files)",
-        )
-        return CheckReport((finding,), None)
-    sources: dict[str, str] = {}
-    findings: list[Finding] = []
-    for path in rule_files(root):
-        name = path.relative_to(root).as_posix()
-        data = path.read_bytes()
-        try:
-            sources[name] = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-            message = "the file is not UTF-8 text (saved as GBK?); save it as UTF-8"
-            findings.append(_finding(name, line, column, "rules.encoding", message))
+    sources, findings = _read_rules(root)
+    if findings and not sources:
+        return CheckReport(tuple(sorted(findings, key=Finding.sort_key)), None)
     report = check_sources(sources, label=root.as_posix())
     return CheckReport(
         tuple(sorted([*findings, *report.findings], key=Finding.sort_key)),
         report.ruleset if not findings else None,
     )
+
+
+def _read_rules(root: Path) -> tuple[dict[str, str], list[Finding]]:
+    """The text of each rule file by relative path, and a finding for each one that could not
+    be read: such a file is never left out without a word."""
+    if not root.is_dir():
+        message = "no such rule directory; give the folder of a rule set (*.yaml files)"
+        return {}, [_finding("", 0, 0, "rules.not_found", message)]
+    files, findings = _walk(root)
+    sources: dict[str, str] = {}
+    for path in files:
+        name = path.relative_to(root).as_posix()
+        text = _read_text(path, name)
+        if isinstance(text, Finding):
+            findings.append(text)
+        else:
+            sources[name] = text
+    return sources, findings
+
+
+def _walk(root: Path) -> tuple[list[Path], list[Finding]]:
+    """The YAML files under ``root`` outside test folders, sorted, and a finding for each
+    folder that cannot be listed and each link that leads out of ``root``.
+
+    Links to folders are not followed (one inside ``root`` names files read anyway); a link
+    that leads outside is refused, so that a rule set cannot take in files from elsewhere."""
+    files: list[Path] = []
+    findings: list[Finding] = []
+    inside = Path(os.path.realpath(root))
+
+    def unlisted(error: OSError) -> None:
+        name = Path(error.filename or root).relative_to(root).as_posix()
+        message = f"cannot list this folder ({error.strerror}); its rule files would be left out"
+        findings.append(_finding(name, 0, 0, UNREADABLE, message))
+
+    for folder, dirs, names in os.walk(root, onerror=unlisted):
+        here = Path(folder)
+        dirs[:] = [d for d in dirs if d != TESTS_FOLDER]
+        findings.extend(_outside(root, here / d) for d in dirs if _leaves(inside, here / d))
+        for path in (here / n for n in names if Path(n).suffix in RULE_SUFFIXES):
+            if _leaves(inside, path):
+                findings.append(_outside(root, path))
+            else:
+                files.append(path)
+    return sorted(files, key=lambda p: p.relative_to(root).as_posix()), findings
+
+
+def _leaves(inside: Path, path: Path) -> bool:
+    """Whether ``path`` is a link to somewhere outside the folder ``inside`` (resolved)."""
+    return path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(inside)
+
+
+def _outside(root: Path, link: Path) -> Finding:
+    message = (
+        f"a link to '{os.readlink(link)}', outside the rule set's folder: a rule set is only "
+        "the files in its folder; copy what the link names into the folder instead"
+    )
+    return _finding(link.relative_to(root).as_posix(), 0, 0, "rules.outside_pack", message)
+
+
+_READ_HINTS = {
+    errno.ELOOP: "a link that leads back to itself",
+    errno.ENOENT: "a link to a file that does not exist",
+    errno.EACCES: "let the user who runs creditbank read it",
+}
+
+
+def _read_text(path: Path, name: str) -> str | Finding:
+    """The UTF-8 text of one rule file, or the finding that says why it has none."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            message = "not a regular file (a pipe or a device?); a rule file is plain text"
+            return _finding(name, 0, 0, UNREADABLE, message)
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)  # never more than the limit, whatever the size
+    except OSError as exc:
+        hint = _READ_HINTS.get(exc.errno or 0, "")
+        message = f"cannot read this file ({exc.strerror}" + (f": {hint})" if hint else ")")
+        return _finding(name, 0, 0, UNREADABLE, message)
+    if len(data) > MAX_FILE_BYTES:
+        return _from_problem(name, TOO_LARGE)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = "the file is not UTF-8 text (saved as GBK?); save it as UTF-8"
+        return _finding(name, line, column, "rules.encoding", message)
 
 
 def check_sources(sources: dict[str, str], *, label: str = "") -> CheckReport:

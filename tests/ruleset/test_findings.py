@@ -8,6 +8,7 @@ be reported.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from creditbank.errors import Finding, RuleSetInvalid, Severity
-from creditbank.ruleset.loader import check_rules, check_sources, load_ruleset
+from creditbank.ruleset.loader import check_rules, check_sources, load_ruleset, read_sources
 from creditbank.ruleset.ruleset import RuleSet
+from creditbank.ruleset.yaml_io import MAX_FILE_BYTES
 from tests.ruleset.conftest import MakeRules, bad_cases
 
 
@@ -315,6 +317,104 @@ def test_test_cases_and_other_files_are_not_rules(
     assert report.ruleset is not None
     assert report.ruleset.digest == min_ruleset.digest
     assert str(report.ruleset.where(report.ruleset.items("limits")[0])) == "more/rules.yml:29:5"
+
+
+# --- the files of a rule set: none is left out without a word -------------------------------
+
+
+def _where(findings: tuple[Finding, ...]) -> list[tuple[str, str]]:
+    return [(str(f.location), f.code) for f in findings]
+
+
+def test_links_that_lead_nowhere_are_reported(rules_dir: MakeRules) -> None:
+    root = rules_dir()
+    (root / "loop.yaml").symlink_to("loop.yaml")
+    (root / "more").mkdir()
+    (root / "more" / "gone.yml").symlink_to("../missing.yaml")
+    report = check_rules(root)
+    assert _where(report.findings) == [
+        ("loop.yaml", "rules.unreadable"),
+        ("more/gone.yml", "rules.unreadable"),
+    ]
+    assert "cannot read this file" in report.findings[0].message
+    assert "leads back to itself" in report.findings[0].message
+    assert "does not exist" in report.findings[1].message
+    assert report.ruleset is None
+
+
+def test_a_link_out_of_the_rule_set_is_refused(
+    rules_dir: MakeRules, tmp_path: Path, min_ruleset: RuleSet
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "secret.yaml").write_text("issuers: []\n", encoding="utf-8")
+    root = rules_dir()
+    (root / "again").symlink_to(".", target_is_directory=True)  # inside: not followed, no harm
+    read_once = check_rules(root).ruleset
+    assert read_once is not None and read_once.digest == min_ruleset.digest
+    (root / "extra.yaml").symlink_to(elsewhere / "secret.yaml")
+    (root / "shared").symlink_to("../elsewhere", target_is_directory=True)
+    report = check_rules(root)
+    assert _where(report.findings) == [
+        ("extra.yaml", "rules.outside_pack"),
+        ("shared", "rules.outside_pack"),
+    ]
+    assert (
+        f"a link to '{elsewhere / 'secret.yaml'}', outside the rule set"
+        in report.findings[0].message
+    )
+    assert report.ruleset is None
+
+
+def test_an_unreadable_file_or_folder_is_reported(rules_dir: MakeRules) -> None:
+    root = rules_dir(files={"extra.yaml": "issuers: []\n", "more/other.yaml": "limits: []\n"})
+    (root / "extra.yaml").chmod(0)
+    (root / "more").chmod(0)
+    try:
+        if os.access(root / "more", os.R_OK):
+            pytest.skip("running as root, who reads any file and lists any folder")
+        report = check_rules(root)
+    finally:
+        (root / "more").chmod(0o755)
+    assert _where(report.findings) == [
+        ("extra.yaml", "rules.unreadable"),
+        ("more", "rules.unreadable"),
+    ]
+    assert "cannot read this file (Permission denied" in report.findings[0].message
+    assert "cannot list this folder (Permission denied" in report.findings[1].message
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_pipe_is_not_read(rules_dir: MakeRules) -> None:
+    root = rules_dir()
+    os.mkfifo(root / "extra.yaml")  # reading it would wait for a writer for ever
+    report = check_rules(root)
+    assert _where(report.findings) == [("extra.yaml", "rules.unreadable")]
+    assert "not a regular file" in report.findings[0].message
+
+
+def test_a_file_over_the_size_limit_is_refused(rules_dir: MakeRules) -> None:
+    comment = "# " + "x" * 97 + "\n"  # 100 bytes
+    at_limit = comment * (MAX_FILE_BYTES // 100) + "#" * (MAX_FILE_BYTES % 100 - 1) + "\n"
+    assert len(at_limit.encode()) == MAX_FILE_BYTES
+    assert check_rules(rules_dir(files={"extra.yaml": at_limit})).findings == ()
+    report = check_rules(rules_dir(files={"extra.yaml": at_limit + "\n"}))
+    assert _where(report.findings) == [("extra.yaml:1:1", "rules.yaml_limit")]
+    assert "larger than 1 MiB (1,048,576 bytes)" in report.findings[0].message
+    assert "split it into several files" in report.findings[0].message
+
+
+def test_reading_sources_raises_the_findings_not_an_os_error(rules_dir: MakeRules) -> None:
+    """``read_sources`` (storing a version) refuses a file it cannot read as loading does."""
+    root = rules_dir("encoding")
+    (root / "loop.yaml").symlink_to("loop.yaml")
+    with pytest.raises(RuleSetInvalid) as caught:
+        read_sources(root)
+    assert _where(caught.value.findings) == [
+        ("extra.yaml:3:16", "rules.encoding"),
+        ("loop.yaml", "rules.unreadable"),
+    ]
+    assert "loop.yaml: error: cannot read this file" in str(caught.value)
 
 
 # --- the checker's rules, case by case ------------------------------------------------------
