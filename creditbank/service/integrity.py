@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from creditbank.errors import CreditBankError, RuleSetInvalid
+from creditbank.errors import CreditBankError, NotFound, RuleSetInvalid
 from creditbank.ruleset.loader import load_ruleset_from_sources
 from creditbank.service.audits import stored_decision_problems
 from creditbank.store import checkpoints
@@ -71,6 +71,8 @@ def verify_bank(
     with the number of accounts just checked."""
     report = IntegrityReport()
     with session_scope(engine, read_only=True) as session:
+        if learner_id is not None and session.get(Learner, learner_id) is None:
+            raise NotFound("learner", learner_id)
         report.checkpoint = checkpoints.latest(session)
         report.problems.extend(_checkpoint_problems(session, report.checkpoint, public_key, log))
         if learner_id is None:
