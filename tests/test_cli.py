@@ -64,6 +64,16 @@ def test_rules_test_reports_each_failing_expectation_with_its_line(pack: Path) -
     assert "expected 99, got 0" in result.output
 
 
+def test_rules_test_reports_a_case_file_it_cannot_read_and_one_too_large(pack: Path) -> None:
+    (pack / "tests" / "gone.yaml").symlink_to(pack / "tests" / "nowhere.yaml")
+    (pack / "tests" / "huge.yaml").write_text("cases: []\n" + "#" * 2_000_000 + "\n")
+    result = runner.invoke(app, ["rules", "test", str(pack)])
+    assert result.exit_code == 1
+    assert "gone.yaml: error: cannot read this file (No such file or directory" in result.output
+    assert "huge.yaml:1:1: error: the file is larger than" in result.output
+    assert "1 passed, 3 failed" in result.output
+
+
 def test_check_of_a_missing_folder_names_it_once(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
     result = runner.invoke(app, ["rules", "check", str(missing)])

@@ -91,7 +91,7 @@ def _read_rules(root: Path) -> tuple[dict[str, str], list[Finding]]:
     sources: dict[str, str] = {}
     for path in files:
         name = path.relative_to(root).as_posix()
-        text = _read_text(path, name)
+        text = read_rule_text(path, name)
         if isinstance(text, Finding):
             findings.append(text)
         else:
@@ -146,8 +146,9 @@ _READ_HINTS = {
 }
 
 
-def _read_text(path: Path, name: str) -> str | Finding:
-    """The UTF-8 text of one rule file, or the finding that says why it has none."""
+def read_rule_text(path: Path, name: str) -> str | Finding:
+    """The UTF-8 text of one rule (or rule test) file, read up to the size limit, or the
+    finding that says why it has none (``name``: how the finding names the file)."""
     try:
         if not stat.S_ISREG(path.stat().st_mode):
             message = "not a regular file (a pipe or a device?); a rule file is plain text"

@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from creditbank.domain import Ident, Outcome
 from creditbank.engine.audit import compute_audit
 from creditbank.engine.decision import Decision
-from creditbank.errors import CreditBankError, Location
-from creditbank.ruleset.loader import TESTS_FOLDER
+from creditbank.errors import CreditBankError, Finding, Location
+from creditbank.ruleset.loader import TESTS_FOLDER, read_rule_text
 from creditbank.ruleset.ruleset import RuleSet
 from creditbank.ruleset.yaml_io import read_yaml
 
@@ -102,7 +102,11 @@ def read_cases(path: Path, label: str | None = None) -> CaseFile:
     """Parse one test file; problems carry file:line."""
     label = label or str(path)
     result = CaseFile(path)
-    doc = read_yaml(path.read_text(encoding="utf-8"))
+    text = read_rule_text(path, label)
+    if isinstance(text, Finding):
+        result.problems.append(str(text))
+        return result
+    doc = read_yaml(text)
     result.problems.extend(f"{label}:{p.line}:{p.column}: {p.message}" for p in doc.problems)
     raw = doc.data.get("cases") if isinstance(doc.data, dict) else None
     if not isinstance(raw, list):
