@@ -18,6 +18,7 @@ from creditbank.errors import CreditBankError
 from creditbank.service import (
     accounts,
     audits,
+    batch_files,
     integrity,
     keys,
     learners,
@@ -353,23 +354,20 @@ def import_batch(
     keep_valid: Annotated[bool, typer.Option(help="store valid rows, report the others")] = False,
 ) -> None:
     """Submit an enterprise batch; re-sending the same file with the same key is safe."""
-    data = file.read_bytes()
     try:
-        rows = (
-            submissions.parse_json_rows(data)
-            if file.suffix.lower() == ".json"
-            else submissions.parse_csv_rows(data)
-        )
+        batch = batch_files.read_batch_file(file)
+        count = len(batch.rows)
         with typer.progressbar(
-            length=len(rows),
-            label=f"{file.name}: {len(rows)} row{'' if len(rows) == 1 else 's'}",
+            length=count,
+            label=printable(f"{file.name}: {count} row{'' if count == 1 else 's'}"),
             file=None,
         ) as bar:
             result = submissions.submit_batch(
                 _engine(),
                 issuer_id=enterprise,
                 idempotency_key=key or file.name,
-                rows=rows,
+                rows=batch.rows,
+                lines=batch.lines,
                 submitter=f"cli:{enterprise}",
                 now=_now(),
                 keep_valid=keep_valid,
@@ -383,8 +381,9 @@ def import_batch(
         f"batch {result.batch_id}: {result.accepted} accepted, {result.rejected} rejected{replay}"
     )
     for row in result.rows:
+        where = f"line {row['line']}" if "line" in row else f"row {row['row']}"
         for error in row.get("errors", ()):
-            typer.echo(f"  row {row['row']}: {error['field']}: {error['message']}")
+            typer.echo(printable(f"  {where}: {error['field']}: {error['message']}"))
 
 
 def show_statement(

@@ -7,14 +7,103 @@ machine. Everything here is immutable and has no I/O.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
+
+from creditbank.text import printable
 
 Credits = Decimal
-Ident = Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=r"^[^\s]+$")]
+IDENT_MAX = 120
+"""Characters in an identifier, counted after normalisation (``normal_ident``); the
+database columns that hold identifiers are this wide."""
+
+
+def normal_ident(value: str) -> str:
+    """An identifier (a learner's, an outcome's, an external id) in the one form the bank
+    keeps: Unicode NFKC, so that full-width ``Ｌ１`` and ``L1`` are one id; refused if it is
+    empty, longer than ``IDENT_MAX`` after normalisation, or holds a space, a control
+    character or an invisible one (zero-width, bidirectional override, other formatting
+    characters), which would make two ids look alike or reorder what is printed around them.
+    The check is Python's, so SQLite (which does not enforce VARCHAR widths) and PostgreSQL
+    see the same ids.
+
+    >>> normal_ident("Ｌ－０００１")
+    'L-0001'
+    >>> normal_ident("L1\u202e")
+    Traceback (most recent call last):
+    ...
+    ValueError: holds an invisible formatting character (\u202e, zero-width or bidirectional) at character 3
+    """
+    if not value.isascii():
+        value = unicodedata.normalize("NFKC", value)
+    if ident_ok(value):
+        return value
+    if not value:
+        raise ValueError("must not be empty")
+    if len(value) > IDENT_MAX:
+        raise ValueError(
+            f"has {len(value)} characters (after Unicode NFKC normalisation); at most {IDENT_MAX}"
+        )
+    position, char = next((i, c) for i, c in enumerate(value, 1) if c == " " or not c.isprintable())
+    if char.isspace():
+        what = "a space" if char == " " else f"white space ({printable(char)})"
+    elif unicodedata.category(char) == "Cc":
+        what = f"a control character ({printable(char)})"
+    elif unicodedata.category(char) == "Cf":
+        what = f"an invisible formatting character ({printable(char)}, zero-width or bidirectional)"
+    else:
+        what = f"a character that cannot be shown ({printable(char)})"
+    raise ValueError(f"holds {what} at character {position}")
+
+
+def ident_ok(value: str) -> bool:
+    """Whether ``value``, already normalised, is a valid identifier (see ``normal_ident``)."""
+    return 0 < len(value) <= IDENT_MAX and value.isprintable() and " " not in value
+
+
+Ident = Annotated[
+    str,
+    AfterValidator(normal_ident),
+    WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": IDENT_MAX, "pattern": r"^[^\s]+$"}
+    ),
+]
+"""An identifier: see ``normal_ident``."""
+
+
+def iso_date(value: Any) -> Any:
+    """A date as the bank takes it: text written ``YYYY-MM-DD`` (or a ``date``). Without this
+    pydantic's lax mode would read a number, or text of digits, as a Unix time (``1704067200``
+    is 2024-01-01), and text with a time of day as its date."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            if len(value) == 10:
+                return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+        shown = printable(value[:40]) + ("..." if len(value) > 40 else "")
+        raise ValueError(f"'{shown}' is not a date written YYYY-MM-DD")
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        raise ValueError("give the date as text written YYYY-MM-DD, not as a number")
+    raise ValueError("give the date as text written YYYY-MM-DD")
+
+
+Date = Annotated[dt.date, BeforeValidator(iso_date)]
+"""A calendar date, given as ``YYYY-MM-DD`` text (see ``iso_date``)."""
 
 
 class OutcomeKind(StrEnum):
@@ -103,8 +192,8 @@ class Outcome(BaseModel):
     id: Ident
     kind: OutcomeKind
     issuer: Ident
-    date: dt.date
-    start_date: dt.date | None = None
+    date: Date
+    start_date: Date | None = None
     status: OutcomeStatus = OutcomeStatus.VERIFIED
     title: str | None = Field(default=None, max_length=300)
     code: str | None = Field(default=None, max_length=60)

@@ -6,18 +6,38 @@ from collections.abc import Sequence
 from typing import Any
 
 from creditbank.errors import CreditBankError
+from creditbank.text import printable
+
+
+def row_place(row: dict[str, Any]) -> str:
+    """Where a batch's row is, for a person: its line in a CSV file, else its number.
+
+    >>> row_place({"row": 2, "line": 5}), row_place({"row": 2})
+    ('line 5', 'row 2')
+    """
+    return f"line {row['line']}" if "line" in row else f"row {row['row']}"
 
 
 class BatchInvalid(CreditBankError):
-    """A batch refused whole: ``rows`` lists every row's errors (row number, field, message)."""
+    """A batch refused whole: ``rows`` lists every row's errors (row number, for a CSV file
+    its line too, field, message); the message lists the first ``SHOWN`` and counts the
+    others."""
 
     code = "batch.invalid"
+    SHOWN = 50
 
     def __init__(self, rows: Sequence[dict[str, Any]], *, reason: str = "") -> None:
         self.rows = list(rows)
-        lines = [f"row {r['row']}: {e['field']}: {e['message']}" for r in rows for e in r["errors"]]
+        lines = [
+            printable(f"{row_place(r)}: {e['field']}: {e['message']}")
+            for r in rows
+            for e in r["errors"]
+        ]
         head = reason or f"{len(rows)} row(s) are invalid; nothing was stored"
-        super().__init__(head + ("\n" + "\n".join(lines[:50]) if lines else ""))
+        if len(lines) > self.SHOWN:
+            more = len(lines) - self.SHOWN
+            lines[self.SHOWN :] = [f"... and {more} more error(s), not listed here"]
+        super().__init__(head + ("\n" + "\n".join(lines) if lines else ""))
 
 
 class Conflict(CreditBankError):

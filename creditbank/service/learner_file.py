@@ -1,11 +1,13 @@
 """Learner files: a learner's outcomes as JSON, validated with the JSON path of every problem.
 
 {"learner": "L-0001", "outcomes": [{"id": "o1", "kind": "skill_certificate", ...}]}
+
+A file is refused above ``MAX_FILE_BYTES`` or ``MAX_OUTCOMES``, and its JSON is read strictly
+(``batch_files.load_json``: no field given twice, bounded nesting and numbers).
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from creditbank.domain import Ident, Outcome
 from creditbank.errors import InputInvalid
+from creditbank.service.batch_files import load_json
+from creditbank.text import printable
+
+MAX_OUTCOMES = 2000
+"""Outcomes in one learner file."""
+MAX_FILE_BYTES = 2000 * MAX_OUTCOMES
+"""A learner file's size: 2 kB an outcome is room for every field of the largest one."""
 
 
 class LearnerFile(BaseModel):
@@ -21,44 +30,48 @@ class LearnerFile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     learner: Ident
-    outcomes: tuple[Outcome, ...] = Field(max_length=2000)
+    outcomes: tuple[Outcome, ...] = Field(max_length=MAX_OUTCOMES)
 
 
 def json_path(loc: tuple[Any, ...]) -> str:
-    """``$.outcomes[2].date`` from a pydantic location.
+    """``$.outcomes[2].date`` from a pydantic location (keys shown escaped: see ``printable``).
 
     >>> json_path(("outcomes", 2, "date"))
     '$.outcomes[2].date'
     """
     path = "$"
     for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+        path += f"[{part}]" if isinstance(part, int) else f".{printable(str(part))}"
     return path
 
 
 def parse_learner(data: Any, *, source: str = "") -> LearnerFile:
     """Validate learner data; every problem is reported with its JSON path."""
+    outcomes = data.get("outcomes") if isinstance(data, dict) else None
+    if isinstance(outcomes, list | tuple) and len(outcomes) > MAX_OUTCOMES:
+        message = f"{len(outcomes)} outcomes; a learner file may hold at most {MAX_OUTCOMES}"
+        raise InputInvalid([("$.outcomes", message)], source=source)
     try:
         return LearnerFile.model_validate(data)
     except ValidationError as exc:
         problems = []
         for error in exc.errors(include_url=False):
             loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
-            message = error["msg"].removeprefix("Value error, ")
+            message = printable(error["msg"].removeprefix("Value error, "))
             if error["type"] == "extra_forbidden":
-                message = f"unknown field '{loc[-1]}'"
+                message = f"unknown field '{printable(str(loc[-1]))}'"
             problems.append((json_path(loc), message))
         raise InputInvalid(problems, source=source) from None
 
 
 def read_learner(path: Path) -> LearnerFile:
-    """Read and validate a learner JSON file."""
+    """Read and validate a learner JSON file (at most ``MAX_FILE_BYTES``)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputInvalid(
-            [(f"line {exc.lineno} column {exc.colno}", exc.msg)], source=str(path)
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
         raise InputInvalid([("$", f"cannot read the file: {exc}")], source=str(path)) from None
-    return parse_learner(data, source=str(path))
+    if len(data) > MAX_FILE_BYTES:
+        message = f"larger than {MAX_FILE_BYTES:,} bytes, the most a learner file may have"
+        raise InputInvalid([("file", message)], source=str(path))
+    return parse_learner(load_json(data, source=str(path)), source=str(path))

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from creditbank.domain import normal_ident
 from creditbank.errors import CreditBankError, InputInvalid, NotFound
 from creditbank.service.errors import Conflict
 from creditbank.store import bulk
@@ -155,7 +156,13 @@ def register_learner(
     id_hash_key: str | None = None,
     employer_id: str | None = None,
 ) -> Learner:
-    """Open an account (idempotent for the same id and national ID)."""
+    """Open an account (idempotent for the same id and national ID). The id is kept in its
+    normal form (``domain.normal_ident``: ``Ｌ１`` opens ``L1``); one that cannot be an id is
+    refused."""
+    try:
+        learner_id = normal_ident(learner_id)
+    except ValueError as exc:
+        raise InputInvalid([("learner", str(exc))]) from None
 
     def work(session: Session) -> Learner:
         digest = checked_keys(session, id_hash_key, now).hash(national_id) if national_id else None

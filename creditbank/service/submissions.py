@@ -9,13 +9,13 @@ half-way leaves nothing behind.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring
+from operator import itemgetter
 from typing import Any
 
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
@@ -24,10 +24,11 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from creditbank.domain import Ident, Outcome, OutcomeKind, OutcomeStatus
+from creditbank.domain import Ident, Outcome, OutcomeKind, OutcomeStatus, ident_ok
 from creditbank.errors import InputInvalid, NotFound
 from creditbank.ruleset.ruleset import canonical_json, sha256_text
-from creditbank.service.errors import BatchInvalid, Conflict
+from creditbank.service.batch_files import BANK_FIELDS
+from creditbank.service.errors import BatchInvalid, Conflict, row_place
 from creditbank.service.learners import hash_national_id, learners_by_national_id
 from creditbank.store import bulk
 from creditbank.store.ledger import (
@@ -41,14 +42,12 @@ from creditbank.store.ledger import (
 )
 from creditbank.store.session import transaction
 from creditbank.store.tables import Batch, Issuer, OutcomeRow
+from creditbank.text import printable
 
 MAX_ROWS = 200_000
-REQUIRED_COLUMNS = ("external_id", "date")
-"""Besides ``learner`` or ``national_id`` (or both), which name the row's account."""
-BANK_FIELDS = frozenset({"id", "issuer", "status"})
-"""Outcome fields the bank sets, never a submitted row."""
-OUTCOME_FIELDS = tuple(f for f in Outcome.model_fields if f not in BANK_FIELDS)
-COLUMNS = ("learner", "national_id", "external_id", *OUTCOME_FIELDS)
+RACE_ATTEMPTS = 20
+"""Tries of a batch that keeps meeting external ids another batch stored meanwhile (each
+try after the first sees at least one more such batch committed)."""
 NATIONAL_ID_MAX = 40
 NATIONAL_ID_AS_TEXT = (
     f"give the national ID number as text (in quotes), at most {NATIONAL_ID_MAX} characters"
@@ -68,8 +67,8 @@ class SubmissionRow(Outcome):
 
     model_config = ConfigDict(use_enum_values=True)
 
-    id: Ident = Field(exclude=True)
-    issuer: Ident = Field(exclude=True)
+    id: str = Field(exclude=True)  # made by the bank from the issuer and the external id
+    issuer: str = Field(exclude=True)
     status: OutcomeStatus = Field(default=OutcomeStatus.VERIFIED, exclude=True)
     learner: Ident = Field(exclude=True)
     external_id: Ident = Field(exclude=True)
@@ -123,77 +122,6 @@ class BatchResult:
     replayed: bool = False
 
 
-def parse_json_rows(data: bytes | str) -> list[dict[str, Any]]:
-    """Rows from a JSON array (or ``{"rows": [...]}``)."""
-    try:
-        parsed = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputInvalid([("$", f"not valid JSON: {exc}")]) from None
-    rows = parsed.get("rows") if isinstance(parsed, dict) else parsed
-    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        raise InputInvalid([("$", "expected a JSON array of objects (one per record)")])
-    return rows
-
-
-def parse_csv_rows(data: bytes) -> list[dict[str, Any]]:
-    """Rows from UTF-8 CSV with a header line; a BOM and blank lines are tolerated.
-
-    >>> parse_csv_rows(b"\\xef\\xbb\\xbflearner,external_id,date,hours\\n\\nL1,r1,2024-01-02,16\\n")
-    [{'learner': 'L1', 'external_id': 'r1', 'date': '2024-01-02', 'hours': '16'}]
-    """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        hint = " (it looks like GBK/GB18030 from Excel)" if _looks_gbk(data) else ""
-        raise InputInvalid(
-            [
-                (
-                    f"byte {exc.start}",
-                    "the file is not UTF-8 text"
-                    + hint
-                    + "; save it as 'CSV UTF-8' and send it again",
-                )
-            ]
-        ) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    unknown = [h for h in header if h not in COLUMNS]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if "learner" not in header and "national_id" not in header:
-        missing.insert(0, "learner (or national_id)")
-    if unknown or missing or len(set(header)) != len(header):
-        problems = []
-        if missing:
-            problems.append(("header", f"missing column(s): {', '.join(missing)}"))
-        if unknown:
-            problems.append(
-                (
-                    "header",
-                    f"unknown column(s): {', '.join(unknown)}; allowed: {', '.join(COLUMNS)}",
-                )
-            )
-        if len(set(header)) != len(header):
-            problems.append(("header", "a column name appears twice"))
-        raise InputInvalid(problems)
-    reader.fieldnames = header
-    rows = []
-    for record in reader:
-        if None in record:
-            raise InputInvalid([(f"line {reader.line_num}", "more values than columns")])
-        values = {k: v.strip() for k, v in record.items() if v is not None and v.strip() != ""}
-        if values:
-            rows.append(values)
-    return rows
-
-
-def _looks_gbk(data: bytes) -> bool:
-    try:
-        data.decode("gb18030")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 def submit_batch(
     engine: Engine,
     *,
@@ -205,24 +133,33 @@ def submit_batch(
     keep_valid: bool = False,
     id_hash_key: str | None = None,
     progress: Callable[[int], None] | None = None,
+    lines: Sequence[int] | None = None,
 ) -> BatchResult:
     """Validate and store a batch once; replay the first result for a repeated key.
 
     A row names its account by ``learner``, or by ``national_id``: the learner's national ID
     number, matched through its keyed hash (``id_hash_key``) and never stored or echoed.
     ``progress`` is called with the number of rows just processed (for a progress bar).
+    ``lines``: each row's line in a CSV file (``batch_files.parse_csv``), which results and
+    messages then name instead of the row's number. A batch without rows stores nothing (its
+    key stays free).
     """
     if not idempotency_key or len(idempotency_key) > 200:
         raise InputInvalid([("idempotency_key", "give a key of 1 to 200 characters")])
     if len(rows) > MAX_ROWS:
         raise InputInvalid([("rows", f"{len(rows)} rows; send at most {MAX_ROWS} per batch")])
+    if not rows:
+        raise InputInvalid([("rows", "the batch has no records; nothing was stored")])
+    if lines is not None and len(lines) != len(rows):
+        raise ValueError(f"{len(lines)} lines for {len(rows)} rows")
+    rows = _normalised(rows)
     digest = _content_digest(rows, keep_valid, id_hash_key)
 
     def work(session: Session) -> BatchResult:
         # Lock the accounts first: a concurrent sender of the same batch then waits here and
         # sees the first one's batch, committed, when it checks the key.
         accounts = _row_accounts(session, rows, id_hash_key, now)
-        heads = lock_heads(session, accounts.learners)
+        heads = lock_heads(session, [a for a in accounts.learners if ident_ok(a)])
         replay = _replay(session, issuer_id, idempotency_key, digest)
         if replay is not None:
             return replay
@@ -236,6 +173,7 @@ def submit_batch(
             idempotency_key,
             digest,
             rows,
+            lines,
             submitter,
             now,
             keep_valid,
@@ -250,14 +188,42 @@ def submit_batch(
             )
         return replay
 
-    try:
-        return transaction(engine, work)
-    except IntegrityError as exc:
-        if "uq_batches_issuer_id" not in str(exc.orig):
-            raise
-        # Another request committed the same key first (only possible when the two batches
-        # touch no common account): answer as a replay, or refuse other content.
-        return transaction(engine, replay_committed)
+    for _attempt in range(RACE_ATTEMPTS):
+        try:
+            return transaction(engine, work)
+        except IntegrityError as exc:
+            if "uq_batches_issuer_id" in str(exc.orig):
+                # Another request committed the same key first (only possible when the two
+                # batches touch no common account): answer as a replay, or refuse other
+                # content.
+                return transaction(engine, replay_committed)
+            if "uq_outcomes_issuer_id" not in str(exc.orig):
+                raise
+            # Another batch (another key, other accounts: PostgreSQL does not make us wait
+            # for it) stored some of our external ids first. Its rows are committed now, so
+            # the next try finds them and answers as if it had come second: those rows
+            # "already stored (batch N)".
+    raise Conflict(
+        f"batch '{idempotency_key}' kept meeting other batches storing the same external ids; "
+        "send it again",
+        code="batch.retry",
+    )
+
+
+def _normalised(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with every ``learner`` and ``external_id`` that is text outside ASCII in the
+    identifiers' NFKC form (``domain.normal_ident``), before anything is looked up or
+    compared: full-width ``Ｌ１`` names the account ``L1``, and two spellings of one external
+    id are one id. A row that changes is copied; the caller's rows are left as they are."""
+    changed: list[dict[str, Any]] | None = None
+    for index, row in enumerate(rows):
+        for field in ("learner", "external_id"):
+            value = row.get(field)
+            if type(value) is str and not value.isascii():
+                if changed is None:
+                    changed = list(rows)
+                changed[index] = row = {**row, field: unicodedata.normalize("NFKC", value)}
+    return rows if changed is None else changed
 
 
 def _content_digest(rows: list[dict[str, Any]], keep_valid: bool, id_hash_key: str | None) -> str:
@@ -348,14 +314,17 @@ def _store(
     key: str,
     digest: str,
     rows: list[dict[str, Any]],
+    lines: Sequence[int] | None,
     submitter: str,
     now: dt.datetime,
     keep_valid: bool,
     progress: Callable[[int], None],
 ) -> BatchResult:
-    taken = _stored_external_ids(session, issuer_id, [str(r.get("external_id", "")) for r in rows])
+    external_ids = [r.get("external_id") for r in rows]
+    taken = _stored_external_ids(
+        session, issuer_id, [e for e in external_ids if isinstance(e, str) and ident_ok(e)]
+    )
     today = now.date()
-    today_text = today.isoformat()
     results: list[dict[str, Any]] = []
     valid: list[Record] = []
     accepted: list[dict[str, Any]] = []  # the results of the valid rows, in the same order
@@ -372,17 +341,18 @@ def _store(
         # a field without errors holds a valid value, even when other fields have errors
         wrong = {e["field"] for e in errors} if errors else ()
         external_id = str(raw.get("external_id", ""))
-        if record is not None and (obtained_on := record[3]) > today_text:
-            errors.append({"field": "date", "message": f"{obtained_on} is in the future"})
+        result: dict[str, Any] = {"row": number}
+        if lines is not None:
+            result["line"] = lines[number - 1]
         if "learner" not in wrong and "national_id" not in wrong and learner not in heads:
             errors.append({"field": "learner", "message": UNKNOWN_LEARNER})
         if "external_id" not in wrong:
             if external_id in seen:
+                first = {"row": seen[external_id]}
+                if lines is not None:
+                    first["line"] = lines[seen[external_id] - 1]
                 errors.append(
-                    {
-                        "field": "external_id",
-                        "message": f"repeats row {seen[external_id]} of this batch",
-                    }
+                    {"field": "external_id", "message": f"repeats {row_place(first)} of this batch"}
                 )
             elif external_id in taken:
                 errors.append(
@@ -392,14 +362,15 @@ def _store(
                     }
                 )
             seen.setdefault(external_id, number)
+        result["external_id"] = external_id
         if record is not None and not errors:
             valid.append(record)
-            accepted.append({"row": number, "external_id": external_id, "status": "accepted"})
-            results.append(accepted[-1])
+            result["status"] = "accepted"
+            accepted.append(result)
         else:
-            results.append(
-                {"row": number, "external_id": external_id, "status": "rejected", "errors": errors}
-            )
+            result["status"] = "rejected"
+            result["errors"] = errors
+        results.append(result)
     rejected = [r for r in results if r["status"] == "rejected"]
     if rejected and not keep_valid:
         raise BatchInvalid(rejected)
@@ -464,14 +435,11 @@ def _validate_chunk(
                 raw["learner"] = learners[row_index]
         item = {**raw, "id": f"{issuer_id}:{raw.get('external_id')}", "issuer": issuer_id}
         item.setdefault("kind", OutcomeKind.ENTERPRISE_TRAINING)
-        date = item.get("date")
-        if isinstance(date, str) and not _iso_date(date):
-            message = f"'{date}' is not a date written YYYY-MM-DD"
-            errors.setdefault(row_index, []).append({"field": "date", "message": message})
-            item["date"] = today.isoformat()  # keep checking the other fields
         items.append(item)
     try:
-        return [_record(row) for row in ROWS.validate_python(items)]
+        return _not_future(
+            [_record(row) for row in ROWS.validate_python(items)], start, errors, today
+        )
     except ValidationError as exc:
         failed = set()
         for details in exc.errors(include_url=False):
@@ -486,6 +454,23 @@ def _validate_chunk(
     good = [i for i in range(len(items)) if i not in failed]
     for index, row in zip(good, ROWS.validate_python([items[i] for i in good]), strict=True):
         records[index] = _record(row)
+    return _not_future(records, start, errors, today)
+
+
+def _not_future(
+    records: list[Record | None],
+    start: int,
+    errors: dict[int, list[dict[str, str]]],
+    today: dt.date,
+) -> list[Record | None]:
+    """``records`` (of the rows from ``start``) without those dated after ``today``, whose
+    rows get the error instead."""
+    today_text = today.isoformat()  # ISO dates compare as the dates do
+    for index, record in enumerate(records):
+        if record is not None and (obtained_on := record[3]) > today_text:
+            message = f"{obtained_on} is in the future"
+            errors.setdefault(start + index, []).append({"field": "date", "message": message})
+            records[index] = None
     return records
 
 
@@ -494,18 +479,10 @@ def _record(row: SubmissionRow) -> Record:
     return (row.learner, row.external_id, row.kind, row.date.isoformat(), attributes)
 
 
-def _iso_date(text: str) -> bool:
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return len(text) == 10
-
-
 def _row_error(details: ErrorDetails) -> tuple[int, dict[str, str]]:
     """The row (its index in the batch) a validation error is about, its field and message."""
     index, *loc = details["loc"]
-    field = ".".join(str(p) for p in loc if not (isinstance(p, str) and "[" in p))
+    field = printable(".".join(str(p) for p in loc if not (isinstance(p, str) and "[" in p)))
     message = details["msg"].removeprefix("Value error, ")
     if details["type"] == "extra_forbidden":
         message = "unknown field"
@@ -614,15 +591,16 @@ def _insert_outcomes(
     """The outcomes (with ``ids``, allocated first: no RETURNING of thousands of rows) and a
     deposit entry for each on its learner's chain, each table with one driver executemany."""
     created_at = bulk.driver_value(session, OutcomeRow.created_at, utc(now))
-    bulk.insert(
-        session,
-        OutcomeRow,
-        OUTCOME_COLUMNS,
-        [
-            outcome_values(outcome_id, record, issuer_id, batch_id, created_at)
-            for outcome_id, record in zip(ids, valid, strict=True)
-        ],
-    )
+    values = [
+        outcome_values(outcome_id, record, issuer_id, batch_id, created_at)
+        for outcome_id, record in zip(ids, valid, strict=True)
+    ]
+    if session.get_bind().dialect.name == "postgresql":
+        # In external id order: two batches that store some of the same ids then meet at the
+        # first of them (one waits for the other, then retries; see ``submit_batch``), and
+        # never each hold an id the other waits for (a deadlock).
+        values.sort(key=itemgetter(3))
+    bulk.insert(session, OutcomeRow, OUTCOME_COLUMNS, values)
     # each account's deposits together, in row order; each made as its entry is written
     # (see ``Record`` for why a batch keeps nothing it need not)
     by_learner = sorted(zip(ids, valid, strict=True), key=lambda pair: pair[1][0])

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from creditbank.errors import InputInvalid, NotFound
-from creditbank.service import accounts, audits, outcomes, rulesets, submissions
+from creditbank.service import accounts, audits, batch_files, outcomes, rulesets, submissions
 from creditbank.service.errors import BatchInvalid, Conflict
 from creditbank.store.session import session_scope
 from creditbank.store.tables import Batch, LedgerEntry, OutcomeRow
@@ -137,7 +137,7 @@ def test_an_unknown_issuer_is_a_clear_error(bank: Bank) -> None:
 
 def test_csv_with_bom_and_blank_lines_is_read_and_gbk_is_refused_clearly() -> None:
     data = "\ufefflearner,external_id,date,hours,title\n\nL1,r1,2023-06-01,16,数控编程\n\n"
-    assert submissions.parse_csv_rows(data.encode("utf-8")) == [
+    assert batch_files.parse_csv(data.encode("utf-8")).rows == [
         {
             "learner": "L1",
             "external_id": "r1",
@@ -147,11 +147,11 @@ def test_csv_with_bom_and_blank_lines_is_read_and_gbk_is_refused_clearly() -> No
         }
     ]
     with pytest.raises(InputInvalid, match="GBK"):
-        submissions.parse_csv_rows(data.replace("\ufeff", "").encode("gbk"))
+        batch_files.parse_csv(data.replace("\ufeff", "").encode("gbk"))
     with pytest.raises(InputInvalid, match="unknown column"):
-        submissions.parse_csv_rows(b"learner,external_id,date,hrs\nL1,r1,2023-01-01,3\n")
+        batch_files.parse_csv(b"learner,external_id,date,hrs\nL1,r1,2023-01-01,3\n")
     with pytest.raises(InputInvalid, match="missing column"):
-        submissions.parse_csv_rows(b"learner,date\nL1,2023-01-01\n")
+        batch_files.parse_csv(b"learner,date\nL1,2023-01-01\n")
 
 
 def test_lifecycle_recognition_statement_and_ledger(bank: Bank) -> None:

@@ -100,9 +100,10 @@ def test_a_bad_csv_is_refused_with_row_and_field(database: Path, tmp_path: Path)
     bad.write_text("learner,external_id,date,hours\nL9,r1,01/06/2023,-3\n", encoding="utf-8")
     result = runner.invoke(app, ["import", str(bad), "--enterprise", "acme"])
     assert result.exit_code == 1
-    assert "row 1: learner: no account has this learner id" in result.output
-    assert "row 1: date: '01/06/2023' is not a date written YYYY-MM-DD" in result.output
-    assert "row 1: hours:" in result.output
+    # rows are named by their line in the file
+    assert "line 2: learner: no account has this learner id" in result.output
+    assert "line 2: date: '01/06/2023' is not a date written YYYY-MM-DD" in result.output
+    assert "line 2: hours:" in result.output
 
 
 def test_checkpoints_from_the_command_line(

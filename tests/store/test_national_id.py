@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from creditbank.errors import CreditBankError, InputInvalid
 from creditbank.ruleset.ruleset import canonical_json, sha256_text
-from creditbank.service import learners, submissions
+from creditbank.service import batch_files, learners, submissions
 from creditbank.service.errors import BatchInvalid, Conflict
 from creditbank.store.base import Base
 from creditbank.store.session import session_scope
@@ -149,12 +149,12 @@ def test_a_row_without_learner_or_national_id_is_refused(known: Bank) -> None:
 
 
 def test_a_csv_may_name_learners_by_national_id_only() -> None:
-    rows = submissions.parse_csv_rows(
+    rows = batch_files.parse_csv(
         b"national_id,external_id,date\n" + NUMBER.encode() + b",a,2024-05-01\n"
-    )
+    ).rows
     assert rows == [{"national_id": NUMBER, "external_id": "a", "date": "2024-05-01"}]
     with pytest.raises(InputInvalid, match=r"missing column\(s\): learner \(or national_id\)"):
-        submissions.parse_csv_rows(b"external_id,date\na,2024-05-01\n")
+        batch_files.parse_csv(b"external_id,date\na,2024-05-01\n")
 
 
 def test_one_national_id_opens_one_account(known: Bank) -> None:
