@@ -198,7 +198,7 @@ _TOKEN = re.compile(
 )
 """A JSON string (skipped whole: what it holds is text), a number or constant, an opening or
 a closing bracket; used only to say where a refused document goes wrong."""
-_SURROGATE = re.compile(r"\\u[dD][89abAB]|[\ud800-\udfff]")
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
 """An escaped or raw surrogate: only then is every string searched for a lone one."""
 _CONTAINERS = (dict, list)
 

@@ -8,6 +8,7 @@ A file is refused above ``MAX_FILE_BYTES`` or ``MAX_OUTCOMES``, and its JSON is 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -56,12 +57,24 @@ def parse_learner(data: Any, *, source: str = "") -> LearnerFile:
     except ValidationError as exc:
         problems = []
         for error in exc.errors(include_url=False):
-            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
+            loc = _loc(error["loc"], key_last=error["type"] == "extra_forbidden")
             message = printable(error["msg"].removeprefix("Value error, "))
             if error["type"] == "extra_forbidden":
                 message = f"unknown field '{printable(str(loc[-1]))}'"
             problems.append((json_path(loc), message))
         raise InputInvalid(problems, source=source) from None
+
+
+def _loc(loc: tuple[Any, ...], *, key_last: bool) -> tuple[Any, ...]:
+    """A pydantic location without the parts that name a schema (``function-after[...]``);
+    with ``key_last`` the last part is a key of the input, whatever it looks like."""
+    kept = tuple(p for p in loc if not (isinstance(p, str) and _SCHEMA_PART.match(p)))
+    if key_last and loc and kept[-1:] != loc[-1:]:
+        kept += loc[-1:]
+    return kept
+
+
+_SCHEMA_PART = re.compile(r"^[\w-]+\[.*\]$", re.DOTALL)
 
 
 def read_learner(path: Path) -> LearnerFile:

@@ -482,13 +482,14 @@ def _record(row: SubmissionRow) -> Record:
 def _row_error(details: ErrorDetails) -> tuple[int, dict[str, str]]:
     """The row (its index in the batch) a validation error is about, its field and message."""
     index, *loc = details["loc"]
-    field = printable(".".join(str(p) for p in loc if not (isinstance(p, str) and "[" in p)))
+    field = ".".join(str(p) for p in loc if not (isinstance(p, str) and "[" in p))
     message = details["msg"].removeprefix("Value error, ")
     if details["type"] == "extra_forbidden":
+        field = str(loc[-1])  # the row's key, even one with brackets
         message = "unknown field"
     elif details["type"] == "missing":
         message = "required (or national_id)" if field == "learner" else "required"
-    return int(index), {"field": field or "row", "message": message}
+    return int(index), {"field": printable(field) or "row", "message": message}
 
 
 def _stored_external_ids(session: Session, issuer_id: str, ids: list[str]) -> dict[str, int]:
