@@ -7,35 +7,55 @@ is granted at most once). *Caps* are linear: the options in a cap's scope, weigh
 credits (or by their outcome count), may add up to at most its bound. Choosing the best set is
 a 0-1 integer programme: a weighted set packing with knapsack rows, NP-hard in general.
 
-The method, exact and pure Python:
+The tie-break, documented, makes the optimum unique: first the most credits; then the fewest
+outcomes used (keep outcomes free); then, comparing the chosen options sorted by key (target,
+rule id, outcome ids), the set holding the smaller key at the first difference (a set that
+extends another wins). Folded into one integer it is ``credits x K1 - outcomes x K2 +
+sum(2^(n-1-rank))`` with K2 = 2^n and K1 = K2 x (outcomes + 1) (:func:`objective`, which the
+brute-force tests use); the solver works on the three terms in turn (lexicographically), never
+on that integer.
 
-1. Caps that cannot bind (their members add up to at most the bound) are dropped.
-2. The options split into independent components (connected by shared resources or binding
-   caps); each is solved alone, since the objective adds up across components.
-3. A component of one option is taken if it fits its caps. Larger ones go to a depth-first
-   branch and bound: options in decreasing value, "take" tried before "skip", a greedy
-   solution as the first incumbent, and the smaller of two upper bounds: each free outcome
-   contributes at most its best compatible option's value per outcome; and the credits still
-   reachable, where the options of each binding cap can add at most a fractional knapsack of
-   its remaining room (each option counted under one of its caps). A branch is cut when its
-   bound cannot beat the incumbent.
+The method, exact:
 
-Complexity: linear in the options for the fast paths; the search is exponential in the size
-of a component in the worst case (2^n nodes), but real components are small (a learner's
-outcomes mostly have one or two candidate courses, and most caps cannot bind). There is no
-time limit and no approximation: the answer is always optimal.
+1. Options too heavy for a cap on their own are dropped; so are caps their options cannot
+   exceed (most caps, for a given learner).
+2. Symmetry: resources that are interchangeable (twins: swapping two maps the options of one
+   onto those of the other with equal credits, outcomes, cap weights and other resources,
+   each ranking before its counterpart) form chains. The optimum uses a chain as a prefix,
+   each member on a pattern no earlier than the one before (else swapping gives a smaller
+   key), so the search never takes an option that breaks this, and a chain keeps only as many
+   members as could ever be used at once (one, when every pattern needs the same course; the
+   room of a cap over all of them): fifty copies of one certificate cost what a few do.
+3. The options split into independent components (linked by a shared resource or a binding
+   cap); the objective adds up across components, so each is solved alone.
+4. A component of one option is taken. Larger ones go to the search in
+   ``allocation_search.py``: an iterative depth-first branch and bound, first for the most
+   credits C*, then, in rank order, for the allocation with C* credits and the fewest outcomes
+   that the search meets first, which is the tie-break's choice. Every term is bounded: credits
+   by the options still possible, one option per clique of options sharing a resource, shares
+   of resources, and fractional knapsacks of the caps (each cap alone with everything outside
+   it, and every option under its tightest cap); outcomes by the fewest that could still add
+   the missing credits.
+5. A component the search cannot close within its budget (``SEARCH_BUDGET`` options scanned)
+   goes to HiGHS (``allocation_milp.py``): the same three terms as three integer programmes
+   (mip_rel_gap=0, one thread), every answer re-checked against every resource and cap in
+   exact integer arithmetic.
 
-The tie-break, documented and folded into one integer objective so the optimum is unique:
-first the most credits; then the fewest outcomes used (keep outcomes free); then, comparing the
-chosen options sorted by key (target, rule id, outcome ids), the set holding the smaller key at
-the first difference (a set that extends another wins). The objective is
-``credits x K1 - outcomes x K2 + sum(2^(n-1-rank))`` with K2 = 2^n and K1 = K2 x (outcomes + 1).
+Complexity. Steps 1 to 3 are linear in the option-resource and option-cap incidences (twins:
+one signature per resource, hashed). The search is exponential in a component's size in the
+worst case, but bounded by its budget (about 0.2 s of Python); the integer programme is then
+exponential only in what HiGHS's presolve, cuts and branching leave, in practice milliseconds
+on these packing rows. Nothing recurses, so no input size meets Python's recursion limit.
+There is no time limit and no approximation: the answer is always the unique optimum.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
+
+from creditbank.engine.allocation_search import ComponentSearch, OutOfBudget
 
 
 @dataclass(frozen=True)
@@ -61,8 +81,19 @@ class Problem:
     caps: Sequence[Cap]
 
 
-def solve(problem: Problem) -> frozenset[int]:
+Method = Literal["auto", "search", "milp"]
+"""How components are solved: the search with the MILP past its budget, or one of them alone."""
+
+SEARCH_BUDGET = 400_000
+"""Options the combinatorial search may scan per component before the MILP takes over."""
+
+
+def solve(
+    problem: Problem, *, method: Method = "auto", budget: int = SEARCH_BUDGET
+) -> frozenset[int]:
     """The indices of the chosen options: the unique optimum under the documented tie-break.
+
+    ``method`` forces one way of solving every component (for tests that compare them).
 
     >>> p = Problem(keys=["a", "b", "c"], credits=[400, 300, 300], outcome_counts=[1, 1, 1],
     ...             resources=[frozenset({"o1"}), frozenset({"o1"}), frozenset({"o2"})],
@@ -73,20 +104,24 @@ def solve(problem: Problem) -> frozenset[int]:
     n = len(problem.keys)
     if n == 0:
         return frozenset()
-    values = _values(problem)
-    caps = [cap for cap in problem.caps if sum(cap.weights.values()) > cap.bound]
+    if min(problem.outcome_counts) < 1:
+        raise ValueError("every option uses at least one outcome")
+    order = sorted(range(n), key=lambda i: problem.keys[i])
+    rank = [0] * n
+    for position, i in enumerate(order):
+        rank[i] = position
+    alive = _fitting(problem)
+    caps = _binding(problem.caps, alive)
+    chains, dropped = _chains(problem, alive, caps, rank)
+    if dropped:
+        alive -= dropped
+        caps = _binding(caps, alive)
     chosen: set[int] = set()
-    for component in _components(n, problem.resources, caps):
-        member_caps = [c for c in caps if any(i in c.weights for i in component)]
+    for component in _components(sorted(alive, key=rank.__getitem__), problem.resources, caps):
         if len(component) == 1:
-            (i,) = component
-            if all(c.weights[i] <= c.bound for c in member_caps):
-                chosen.add(i)
+            chosen.add(component[0])  # it fits every cap alone
             continue
-        search = _Search(
-            component, values, problem.credits, _k1(problem), problem.resources, member_caps
-        )
-        chosen |= search.run()
+        chosen |= _solve_component(problem, component, alive, caps, chains, method, budget)
     return frozenset(chosen)
 
 
@@ -123,10 +158,121 @@ def _values(problem: Problem) -> list[int]:
     ]
 
 
+def _fitting(problem: Problem) -> set[int]:
+    """Options that fit every cap on their own (the others can never be chosen)."""
+    alive = set(range(len(problem.keys)))
+    for cap in problem.caps:
+        alive -= {i for i, w in cap.weights.items() if w > cap.bound}
+    return alive
+
+
+def _binding(caps: Sequence[Cap], alive: set[int]) -> list[Cap]:
+    """Caps the options still alive could exceed, restricted to those options."""
+    result = []
+    for cap in caps:
+        weights = {i: w for i, w in cap.weights.items() if i in alive and w}
+        if sum(weights.values()) > cap.bound:
+            result.append(Cap(cap.id, cap.bound, weights))
+    return result
+
+
+_Chain = tuple[list[int], list[list[int]]]
+"""A symmetry chain: the credits of each pattern, and each member's option on each pattern."""
+
+
+def _chains(
+    problem: Problem, alive: set[int], caps: Sequence[Cap], rank: Sequence[int]
+) -> tuple[list[_Chain], set[int]]:
+    """Chains of interchangeable resources (twins), and the options no optimum uses.
+
+    Resources ``a`` and ``b`` are twins when swapping them maps the options of one onto those of
+    the other with equal credits, outcomes, cap weights and other resources, and each of
+    ``a``'s options ranks before its counterpart of ``b``, pattern by pattern. Then the
+    optimum never uses ``b`` while ``a`` is free (swapping would give the smaller key), nor
+    uses ``b`` on an earlier pattern than ``a`` (swapping both would): a chain of twins is used
+    as a prefix, patterns in order. A chain whose used members could never exceed some count
+    (a shared course, a cap) keeps only that many members; the options of the others go.
+    """
+    weights: dict[int, list[tuple[int, int]]] = {}
+    for c, cap in enumerate(caps):
+        for i, w in cap.weights.items():
+            weights.setdefault(i, []).append((c, w))
+    users: dict[str, list[int]] = {}
+    for i in sorted(alive, key=rank.__getitem__):
+        for resource in problem.resources[i]:
+            users.setdefault(resource, []).append(i)
+    groups: dict[tuple[object, ...], list[str]] = {}
+    for resource, options in users.items():
+        signature = tuple(
+            (
+                problem.resources[i] - {resource},
+                problem.credits[i],
+                problem.outcome_counts[i],
+                tuple(weights.get(i, ())),
+            )
+            for i in options
+        )
+        groups.setdefault(signature, []).append(resource)
+    chains: list[_Chain] = []
+    dropped: set[int] = set()
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda r: rank[users[r][0]])
+        built: list[list[str]] = []
+        for resource in members:
+            mine = users[resource]
+            for chain in built:
+                last = users[chain[-1]]
+                if all(rank[a] < rank[b] for a, b in zip(last, mine, strict=True)):
+                    chain.append(resource)
+                    break
+            else:
+                built.append([resource])
+        for chain in built:
+            if len(chain) < 2:
+                continue
+            patterns = [users[r] for r in chain]
+            keep = _chain_room(problem, chain[0], patterns[0], caps, weights)
+            for member in patterns[keep:]:
+                dropped.update(member)
+            if keep > 1:
+                chains.append(([problem.credits[i] for i in patterns[0]], patterns[:keep]))
+    return chains, dropped
+
+
+def _chain_room(
+    problem: Problem,
+    first: str,
+    patterns: list[int],
+    caps: Sequence[Cap],
+    weights: dict[int, list[tuple[int, int]]],
+) -> int:
+    """How many members of a chain can be used at once, at most (its first member's options
+    on each pattern are ``patterns``)."""
+    shared = [problem.resources[i] - {first} for i in patterns]
+    if frozenset.intersection(*shared):
+        return 1  # every pattern needs the same other resource
+    total = 0
+    for i, others in zip(patterns, shared, strict=True):
+        if others:
+            total += 1
+        elif weights.get(i):
+            total += min(caps[c].bound // w for c, w in weights[i])
+        else:
+            return 1 << 62
+    for cap in caps:
+        if all(i in cap.weights for i in patterns):
+            total = min(total, cap.bound // min(cap.weights[i] for i in patterns))
+    return total
+
+
 def _components(
-    n: int, resources: Sequence[frozenset[str]], caps: Sequence[Cap]
+    members: list[int], resources: Sequence[frozenset[str]], caps: Sequence[Cap]
 ) -> list[list[int]]:
-    parent = list(range(n))
+    """``members`` split into independent groups (linked by a resource or a cap), each in the
+    order of ``members``."""
+    parent = {i: i for i in members}
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -140,130 +286,56 @@ def _components(
             parent[max(ra, rb)] = min(ra, rb)
 
     owner: dict[str, int] = {}
-    for i in range(n):
+    for i in members:
         for resource in resources[i]:
             if resource in owner:
                 join(i, owner[resource])
             else:
                 owner[resource] = i
     for cap in caps:
-        members = sorted(cap.weights)
-        for other in members[1:]:
-            join(members[0], other)
+        first, *others = cap.weights
+        for other in others:
+            join(first, other)
     groups: dict[int, list[int]] = {}
-    for i in range(n):
+    for i in members:
         groups.setdefault(find(i), []).append(i)
-    return [groups[root] for root in sorted(groups)]
+    return sorted(groups.values(), key=lambda g: g[0])
 
 
-class _Search:
-    """Branch and bound over one component."""
+def _solve_component(
+    problem: Problem,
+    component: list[int],
+    alive: set[int],
+    caps: Sequence[Cap],
+    chains: Sequence[_Chain],
+    method: Method,
+    budget: int,
+) -> set[int]:
+    """The tie-break's optimum of one component (``component`` in rank order)."""
+    local = {i: k for k, i in enumerate(component)}
+    numbers: dict[str, int] = {}
+    resources = [
+        [numbers.setdefault(r, len(numbers)) for r in sorted(problem.resources[i])]
+        for i in component
+    ]
+    mine = [cap for cap in caps if next(iter(cap.weights)) in local]
+    cap_rows = [(cap.bound, [(local[i], w) for i, w in cap.weights.items()]) for cap in mine]
+    chain_rows = [
+        (pattern_credits, [[local.get(i) for i in member] for member in members])
+        for pattern_credits, members in chains
+        if all(i in local for member in members for i in member if i in alive)
+        and any(i in local for member in members for i in member)
+    ]
+    credits = [problem.credits[i] for i in component]
+    outcomes = [problem.outcome_counts[i] for i in component]
+    if method != "milp":
+        search = ComponentSearch(credits, outcomes, resources, cap_rows, chain_rows)
+        limit = budget if method == "auto" else None
+        try:
+            most, _ = search.max_credits(limit)
+            return {component[k] for k in search.best(most, limit)}
+        except OutOfBudget:
+            pass
+    from creditbank.engine.allocation_milp import solve_component
 
-    def __init__(
-        self,
-        members: list[int],
-        values: list[int],
-        credits: Sequence[int],
-        k1: int,
-        resources: Sequence[frozenset[str]],
-        caps: list[Cap],
-    ) -> None:
-        self.order = sorted(members, key=lambda i: -values[i])
-        self.values = values
-        self.credits = credits
-        self.k1 = k1
-        self.resources = resources
-        self.caps = caps
-        self.cap_of = {
-            i: [(ci, c.weights[i]) for ci, c in enumerate(caps) if i in c.weights] for i in members
-        }
-        self.shares = {i: -(-values[i] // max(1, len(resources[i]))) for i in members}
-        """Each option's value spread over its resources, rounded up (for the bound)."""
-        self.best_value = 0
-        self.best: set[int] = set()
-
-    def fits(self, i: int, used: set[str], load: list[int]) -> bool:
-        if self.resources[i] & used:
-            return False
-        return all(load[ci] + w <= self.caps[ci].bound for ci, w in self.cap_of[i])
-
-    def run(self) -> set[int]:
-        load = [0] * len(self.caps)
-        used: set[str] = set()
-        greedy: set[int] = set()
-        for i in self.order:
-            if self.fits(i, used, load):
-                greedy.add(i)
-                used |= self.resources[i]
-                for ci, w in self.cap_of[i]:
-                    load[ci] += w
-        self.best, self.best_value = greedy, sum(self.values[i] for i in greedy)
-        if len(self.order) > 1:
-            self._dfs(0, set(), set(), [0] * len(self.caps), 0)
-        return self.best
-
-    def _bound(self, start: int, used: set[str], load: list[int]) -> int:
-        """An upper bound on the value the options from ``start`` on can still add."""
-        total = 0
-        per_resource: dict[str, int] = {}
-        uncapped = 0
-        by_cap: dict[int, list[int]] = {}
-        values, credits, resources, shares = self.values, self.credits, self.resources, self.shares
-        room = [cap.bound - used_ for cap, used_ in zip(self.caps, load, strict=True)]
-        for i in self.order[start:]:
-            if resources[i] & used:
-                continue
-            caps_of_i = self.cap_of[i]
-            tightest, tightest_room = -1, 0
-            for ci, w in caps_of_i:
-                if w > room[ci]:
-                    break
-                if tightest < 0 or room[ci] < tightest_room:
-                    tightest, tightest_room = ci, room[ci]
-            else:
-                total += values[i]
-                share = shares[i]
-                for resource in resources[i]:
-                    if share > per_resource.get(resource, 0):
-                        per_resource[resource] = share
-                if tightest < 0:
-                    uncapped += credits[i]
-                else:
-                    by_cap.setdefault(tightest, []).append(i)
-        reachable = uncapped + sum(
-            self._knapsack(members, ci, room[ci]) for ci, members in by_cap.items()
-        )
-        return min(total, sum(per_resource.values()), reachable * self.k1)
-
-    def _knapsack(self, members: list[int], ci: int, room: int) -> int:
-        """Most credits members of cap ``ci`` can add in ``room``, allowing fractions."""
-        weights = self.caps[ci].weights
-        best = 0
-        for i in sorted(members, key=lambda i: -self.credits[i] / max(weights[i], 1)):
-            if weights[i] <= room:
-                best += self.credits[i]
-                room -= weights[i]
-            else:
-                best += -(-self.credits[i] * room // weights[i])
-                break
-        return best
-
-    def _dfs(
-        self, start: int, chosen: set[int], used: set[str], load: list[int], value: int
-    ) -> None:
-        if value > self.best_value:
-            self.best_value, self.best = value, set(chosen)
-        if start >= len(self.order):
-            return
-        if value + self._bound(start, used, load) <= self.best_value:
-            return
-        i = self.order[start]
-        if self.fits(i, used, load):
-            chosen.add(i)
-            for ci, w in self.cap_of[i]:
-                load[ci] += w
-            self._dfs(start + 1, chosen, used | self.resources[i], load, value + self.values[i])
-            for ci, w in self.cap_of[i]:
-                load[ci] -= w
-            chosen.discard(i)
-        self._dfs(start + 1, chosen, used, load, value)
+    return {component[k] for k in solve_component(credits, outcomes, resources, cap_rows)}

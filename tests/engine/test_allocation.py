@@ -95,3 +95,111 @@ def test_ties_prefer_fewer_outcomes_then_the_smaller_key() -> None:
         caps=[],
     )
     assert solve(problem) == frozenset({1})
+
+
+SEP = "\x1f"
+
+
+@st.composite
+def adversarial_problems(draw: st.DrawFn, most: int = 8) -> Problem:
+    """Shapes that made the old search run away: near-identical outcomes (copies of a few
+    templates), options to categories competing under a category maximum that overlaps
+    per-issuer limits and a total, a count cap, few courses, duplicates and bundles."""
+    templates = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from([50, 100, 150, 200, 300, 400]),
+                st.integers(0, 2),  # issuer
+                st.sampled_from(["e", "p", "ep", "c0", "c1", "c0e", "c1p"]),
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    count = draw(st.integers(2, most))
+    keys: list[str] = []
+    credits: list[int] = []
+    counts: list[int] = []
+    resources: list[frozenset[str]] = []
+    issuer_of: list[int] = []
+    category: list[str] = []
+    for o in range(count):
+        credit, issuer, targets = draw(st.sampled_from(templates))
+        duplicate = draw(st.sampled_from([None, None, "d:0"]))
+        for target in (targets[:2], targets[2:]) if targets.startswith("c") else targets:
+            if not target:
+                continue
+            name = f"course:{target}" if target.startswith("c") else f"category:{target}"
+            used = {f"o:{o}"} | ({f"c:{target}"} if target.startswith("c") else set())
+            if duplicate:
+                used.add(duplicate)
+            keys.append(f"{name}{SEP}rule{SEP}o{o:02d}")
+            credits.append(credit)
+            counts.append(1)
+            resources.append(frozenset(used))
+            issuer_of.append(issuer)
+            category.append("e" if target == "e" else "p" if target == "p" else "x")
+    for a, b in draw(
+        st.lists(st.tuples(st.integers(0, count - 1), st.integers(0, count - 1)), max_size=2)
+    ):
+        if a != b:
+            lo, hi = sorted((a, b))
+            keys.append(f"course:c0{SEP}bundle{SEP}o{lo:02d}\x1eo{hi:02d}")
+            credits.append(300)
+            counts.append(2)
+            resources.append(frozenset({f"o:{lo}", f"o:{hi}", "c:c0"}))
+            issuer_of.append(draw(st.integers(0, 2)))
+            category.append("x")
+    n = len(keys)
+    caps = []
+    elective = {i: credits[i] for i in range(n) if category[i] == "e"}
+    if elective:
+        caps.append(Cap("elective", draw(st.integers(0, sum(elective.values()))), elective))
+    for issuer in range(3):
+        members = {i: credits[i] for i in range(n) if issuer_of[i] == issuer}
+        if members and draw(st.booleans()):
+            caps.append(
+                Cap(f"issuer{issuer}", draw(st.integers(0, sum(members.values()))), members)
+            )
+    if draw(st.booleans()):
+        caps.append(Cap("total", draw(st.integers(0, sum(credits))), dict(enumerate(credits))))
+    if draw(st.booleans()):
+        counted = {i: counts[i] for i in range(n) if category[i] != "x"}
+        if counted:
+            caps.append(Cap("count", draw(st.integers(0, len(counted))), counted))
+    return Problem(keys, credits, counts, resources, caps)
+
+
+@settings(max_examples=300, deadline=None)
+@given(adversarial_problems())
+def test_search_and_solver_equal_brute_force_on_adversarial_shapes(problem: Problem) -> None:
+    expected = brute_force(problem)
+    assert solve(problem, method="search") == expected
+    assert solve(problem, method="milp") == expected
+    assert solve(problem, budget=0) == expected  # the search gives up at once: the solver
+
+
+@settings(max_examples=60, deadline=None)
+@given(adversarial_problems(most=40))
+def test_search_and_solver_agree_on_larger_adversarial_shapes(problem: Problem) -> None:
+    searched = solve(problem, method="search")
+    assert feasible(problem, searched)
+    assert solve(problem, method="milp") == searched
+
+
+def test_three_hundred_outcomes_in_one_component_need_no_recursion() -> None:
+    # 300 outcomes, each worth a category credit under one cap that cannot hold them all,
+    # with an odd total so that the cap is never filled exactly: the old recursive search
+    # hit Python's recursion limit here.
+    n = 300
+    problem = Problem(
+        keys=[f"category:e{SEP}rule{SEP}o{i:03d}" for i in range(n)],
+        credits=[150 + 50 * (i % 7) for i in range(n)],
+        outcome_counts=[1] * n,
+        resources=[frozenset({f"o:{i}"}) for i in range(n)],
+        caps=[Cap("elective", 2_525, {i: 150 + 50 * (i % 7) for i in range(n)})],
+    )
+    chosen = solve(problem)
+    assert feasible(problem, chosen)
+    assert sum(problem.credits[i] for i in chosen) == 2_500
+    assert chosen == solve(problem, method="milp")

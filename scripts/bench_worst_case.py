@@ -1,0 +1,209 @@
+"""Worst-case benchmark: adversarial learners against the sample Chinese pack, timed one by one.
+
+Each shape is a learner file the tool accepts, built to make the exact allocation work hard:
+many outcomes competing for few courses and categories under several overlapping caps, many
+near-identical certificates, all-of bundles whose parts come in many copies. Seeded, so every
+run audits the same learners. Prints the median of ``--repeat`` runs per learner (each run in
+this process; a run past ``--timeout`` seconds is stopped and reported as such):
+
+    .venv/bin/python scripts/bench_worst_case.py [--repeat 5] [--timeout 60] [--only awards]
+
+The generators are also used by tests/engine (golden decisions, the 300-outcome test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import signal
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from creditbank.domain import Outcome
+from creditbank.engine.audit import compute_audit
+from creditbank.ruleset.loader import load_ruleset
+
+PACK = Path(__file__).resolve().parent.parent / "rules" / "cn-open-university"
+ON = dt.date(2025, 9, 1)
+MECHATRONICS = "ouc-mechatronics-associate"
+LOGISTICS = "ouc-logistics-associate"
+
+Shape = Callable[[int, int], tuple[str, list[Outcome]]]
+
+
+def _day(rnd: random.Random, start: dt.date, span: int) -> dt.date:
+    return start + dt.timedelta(days=rnd.randrange(span))
+
+
+def awards(n: int, seed: int = 1) -> tuple[str, list[Outcome]]:
+    """Competition awards, each worth elective OR practice credits (a learner-chosen
+    classification): electives stop at 12, all transfers at 45."""
+    rnd = random.Random(seed)
+    return MECHATRONICS, [
+        Outcome(
+            id=f"award{i:04d}",
+            kind="competition_award",
+            issuer=rnd.choice(["hn-skill-contest", "maker-cup"]),
+            date=_day(rnd, dt.date(2023, 1, 1), 960),
+            title=f"Skills contest {i}",
+            tier=rnd.choice(["national", "provincial"]),
+            grade=rnd.choice(["一等奖", "二等奖", "三等奖", "优秀奖"]),
+        )
+        for i in range(n)
+    ]
+
+
+def enterprise(n: int, seed: int = 1) -> tuple[str, list[Outcome]]:
+    """Xiangjiang enterprise trainings: the two PLC parts of an all-of bundle and the
+    machining-basics course in many copies, under the per-enterprise and per-semester caps."""
+    rnd = random.Random(seed)
+    return MECHATRONICS, [
+        Outcome(
+            id=f"ent{i:04d}",
+            kind="enterprise_training",
+            issuer="xiangjiang-heavy",
+            date=_day(rnd, dt.date(2022, 3, 1), 1200),
+            code=rnd.choice(["XJ-PLC-01", "XJ-PLC-02", "XJ-MFG-01"]),
+            title=f"Xiangjiang training {i}",
+            hours=rnd.choice([16, 32, 40, 48, 64]),
+            assessed=True,
+        )
+        for i in range(n)
+    ]
+
+
+def near_identical(n: int, seed: int = 1) -> tuple[str, list[Outcome]]:
+    """The same 54-hour training certificate n times (distinct titles, so no duplicates):
+    each worth 3 elective credits; which ones count is decided by the tie-break alone."""
+    return MECHATRONICS, [
+        Outcome(
+            id=f"cert{i:04d}",
+            kind="training_certificate",
+            issuer="cs-training",
+            date=dt.date(2024, 6, 30),
+            title=f"Numerical control workshop {i}",
+            hours=54,
+            score=80,
+            assessed=True,
+            delivery="in_person",
+        )
+        for i in range(n)
+    ]
+
+
+def training_mix(n: int, seed: int = 1) -> tuple[str, list[Outcome]]:
+    """Online and in-person training certificates of many lengths: electives (12) and the
+    online share (25%) overlap."""
+    rnd = random.Random(seed)
+    outcomes = []
+    for i in range(n):
+        online = rnd.random() < 0.5
+        outcomes.append(
+            Outcome(
+                id=f"train{i:04d}",
+                kind="training_certificate",
+                issuer="craftsman-online" if online else "cs-training",
+                date=_day(rnd, dt.date(2023, 1, 1), 960),
+                title=f"Training {i}",
+                hours=rnd.randrange(18, 130),
+                score=rnd.randrange(60, 100),
+                assessed=True,
+                delivery="online" if online else "in_person",
+            )
+        )
+    return MECHATRONICS, outcomes
+
+
+def logistics_enterprise(n: int, seed: int = 1) -> tuple[str, list[Outcome]]:
+    """Enterprise trainings of three enterprises as logistics electives: the elective maximum
+    (12) binds together with the per-enterprise (6) and per-year (8) limits."""
+    rnd = random.Random(seed)
+    return LOGISTICS, [
+        Outcome(
+            id=f"lent{i:04d}",
+            kind="enterprise_training",
+            issuer=rnd.choice(["zhongbu-logistics", "hn-coldchain", "xiangjiang-heavy"]),
+            date=_day(rnd, dt.date(2023, 1, 1), 960),
+            code=f"EC-{i:04d}",
+            title=f"Enterprise course {i}",
+            hours=rnd.choice([16, 24, 32, 40, 48, 56, 64]),
+            assessed=True,
+        )
+        for i in range(n)
+    ]
+
+
+def mixed(n: int, seed: int = 1) -> tuple[str, list[Outcome]]:
+    """Awards, training certificates and Xiangjiang trainings in one learner."""
+    rnd = random.Random(seed)
+    pools = [awards(n, seed)[1], training_mix(n, seed)[1], enterprise(n, seed)[1]]
+    return MECHATRONICS, [rnd.choice(pools)[i] for i in range(n)]
+
+
+SHAPES: dict[str, Shape] = {
+    "awards": awards,
+    "enterprise": enterprise,
+    "near-identical": near_identical,
+    "training-mix": training_mix,
+    "logistics-enterprise": logistics_enterprise,
+    "mixed": mixed,
+}
+SIZES = (10, 20, 40, 60, 300, 2000)
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _alarm(*_: Any) -> None:
+    raise _Timeout
+
+
+def time_one(ruleset: Any, programme: str, outcomes: list[Outcome], timeout: int) -> float | str:
+    """Seconds for one audit, or what stopped it."""
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(timeout)
+    start = time.perf_counter()
+    try:
+        compute_audit(ruleset, outcomes, programme, ON)
+    except _Timeout:
+        return f"> {timeout} s"
+    except RecursionError:
+        return "RecursionError"
+    finally:
+        signal.alarm(0)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--timeout", type=int, default=60)
+    parser.add_argument("--only", nargs="*", default=None, help="shape names")
+    parser.add_argument("--sizes", nargs="*", type=int, default=list(SIZES))
+    args = parser.parse_args()
+    ruleset = load_ruleset(PACK)
+    print(f"{'shape':<22}{'outcomes':>9}  median of {args.repeat}")
+    for name, shape in SHAPES.items():
+        if args.only and name not in args.only:
+            continue
+        for n in args.sizes:
+            programme, outcomes = shape(n, 1)
+            runs: list[float] = []
+            failure = ""
+            for _ in range(args.repeat):
+                result = time_one(ruleset, programme, outcomes, args.timeout)
+                if isinstance(result, str):
+                    failure = result
+                    break
+                runs.append(result)
+            shown = failure or f"{statistics.median(runs) * 1000:.1f} ms"
+            print(f"{name:<22}{n:>9}  {shown}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
