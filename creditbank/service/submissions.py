@@ -144,8 +144,9 @@ def submit_batch(
     messages then name instead of the row's number. A batch without rows stores nothing (its
     key stays free).
     """
-    if not idempotency_key or len(idempotency_key) > 200:
-        raise InputInvalid([("idempotency_key", "give a key of 1 to 200 characters")])
+    if not idempotency_key or len(idempotency_key) > 200 or not idempotency_key.isprintable():
+        message = "give a key of 1 to 200 characters, without control or invisible ones"
+        raise InputInvalid([("idempotency_key", message)])
     if len(rows) > MAX_ROWS:
         raise InputInvalid([("rows", f"{len(rows)} rows; send at most {MAX_ROWS} per batch")])
     if not rows:

@@ -44,6 +44,14 @@ def test_a_file_of_only_a_header_stores_nothing_and_leaves_its_key_free(bank: Ba
     assert (result.accepted, result.replayed) == (1, False)
 
 
+@pytest.mark.parametrize("key", ["", "k" * 201, "k\x00", "k\u202e"])
+def test_an_idempotency_key_with_hidden_characters_is_refused(bank: Bank, key: str) -> None:
+    # on PostgreSQL a NUL in the key was a DataError traceback
+    with pytest.raises(InputInvalid, match="give a key of 1 to 200 characters, without"):
+        submit(bank, [training("L1", "r1")], key=key)
+    assert counts(bank) == (0, 0, 0)
+
+
 def test_identifiers_are_stored_in_their_normal_form(bank: Bank) -> None:
     rows = [
         training("Ｌ１", "ｒ－１"),  # full width: L1 and r-1
