@@ -140,7 +140,10 @@ def load_json(data: bytes | str, *, source: str = "") -> Any:
         raise InputInvalid([(where, message)], source=source)
     if _deeper_than(value, MAX_DEPTH):
         raise InputInvalid([_too_deep(text)], source=source)
-    if _SURROGATE.search(text) and (path := _half_character(value)):
+    maybe_half = _SURROGATE_ESCAPE.search(text) or (
+        not isinstance(data, bytes) and _SURROGATE.search(text)  # UTF-8 holds none
+    )
+    if maybe_half and (path := _half_character(value)):
         message = (
             "holds half of a character (a lone surrogate such as \\ud800); send whole characters"
         )
@@ -198,9 +201,10 @@ _TOKEN = re.compile(
 )
 """A JSON string (skipped whole: what it holds is text), a number or constant, an opening or
 a closing bracket; used only to say where a refused document goes wrong."""
-_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 """An escaped or raw surrogate: only then is every string searched for a lone one."""
-_CONTAINERS = (dict, list)
+_CONTAINERS = frozenset({dict, list})
 
 
 def _number_at(text: str, number: str) -> int:
@@ -232,19 +236,18 @@ def _position(text: str, offset: int) -> str:
 
 def _deeper_than(value: Any, limit: int) -> bool:
     """Whether ``value`` nests arrays and objects more than ``limit`` deep (level by level,
-    without recursion)."""
+    without recursion; a container of plain values is passed over in C)."""
     level, depth = [value], 0
     while level:
-        if any(type(v) in _CONTAINERS for v in level):
+        if not _CONTAINERS.isdisjoint(map(type, level)):
             depth += 1
         if depth > limit:
             return True
         deeper: list[Any] = []
         for item in level:
-            if type(item) is dict:
-                deeper.extend(v for v in item.values() if type(v) in _CONTAINERS)
-            elif type(item) is list:
-                deeper.extend(v for v in item if type(v) in _CONTAINERS)
+            values = item.values() if type(item) is dict else item
+            if not _CONTAINERS.isdisjoint(map(type, values)):
+                deeper.extend(v for v in values if type(v) in _CONTAINERS)
         level = deeper
     return False
 
@@ -268,7 +271,7 @@ def _path_to(value: Any, target: object) -> str:
 
 def _half_character(value: Any) -> str | None:
     for path, item in _walk(value):
-        if isinstance(item, str) and re.search(r"[\ud800-\udfff]", item):
+        if isinstance(item, str) and _SURROGATE.search(item):
             return path
     return None
 
