@@ -97,8 +97,8 @@ def test_identifiers_with_hidden_characters_or_too_long_are_refused_by_field(
     assert counts(bank) == (1, 1, 1)
 
 
-@pytest.mark.parametrize("date", [1704067200, 20240101, 1704067200.0, "2024-01-01T00:00:00"])
-def test_a_date_given_as_a_number_or_with_a_time_is_refused(bank: Bank, date: object) -> None:
+@pytest.mark.parametrize("date", [1704067200, 20240101, 1704067200.0])
+def test_a_date_given_as_a_number_is_refused(bank: Bank, date: object) -> None:
     # pydantic's lax mode read 1704067200 as the Unix time of 2024-01-01
     with pytest.raises(BatchInvalid) as exc:
         submit(bank, [{**training("L1", "r1"), "date": date}])
