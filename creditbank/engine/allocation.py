@@ -112,17 +112,44 @@ def solve(
         rank[i] = position
     alive = _fitting(problem)
     caps = _binding(problem.caps, alive)
-    chains, dropped = _chains(problem, alive, caps, rank)
-    if dropped:
-        alive -= dropped
-        caps = _binding(caps, alive)
     chosen: set[int] = set()
     for component in _components(sorted(alive, key=rank.__getitem__), problem.resources, caps):
         if len(component) == 1:
             chosen.add(component[0])  # it fits every cap alone
             continue
-        chosen |= _solve_component(problem, component, alive, caps, chains, method, budget)
+        members = set(component)
+        mine = [cap for cap in caps if next(iter(cap.weights)) in members]
+        if len(component) < TWINS_FROM:
+            chosen |= _solve_component(problem, component, mine, [], method, budget)
+            continue
+        chains, dropped = _chains(problem, members, mine, rank)
+        if dropped:
+            members -= dropped
+            mine = _binding(mine, members)
+        for part in _components(sorted(members, key=rank.__getitem__), problem.resources, mine):
+            if len(part) == 1:
+                chosen.add(part[0])
+                continue
+            inside = set(part)
+            chosen |= _solve_component(
+                problem,
+                part,
+                [cap for cap in mine if next(iter(cap.weights)) in inside],
+                [chain for chain in chains if _within(chain, inside, members)],
+                method,
+                budget,
+            )
     return frozenset(chosen)
+
+
+TWINS_FROM = 12
+"""Components this small are searched without looking for twins (it would cost more)."""
+
+
+def _within(chain: _Chain, part: set[int], members: set[int]) -> bool:
+    """Whether every option of ``chain`` still alive lies in ``part`` (and one does)."""
+    options = [i for member in chain[1] for i in member if i in members]
+    return bool(options) and all(i in part for i in options)
 
 
 def objective(problem: Problem, chosen: frozenset[int]) -> int:
@@ -305,7 +332,6 @@ def _components(
 def _solve_component(
     problem: Problem,
     component: list[int],
-    alive: set[int],
     caps: Sequence[Cap],
     chains: Sequence[_Chain],
     method: Method,
@@ -318,13 +344,10 @@ def _solve_component(
         [numbers.setdefault(r, len(numbers)) for r in sorted(problem.resources[i])]
         for i in component
     ]
-    mine = [cap for cap in caps if next(iter(cap.weights)) in local]
-    cap_rows = [(cap.bound, [(local[i], w) for i, w in cap.weights.items()]) for cap in mine]
+    cap_rows = [(cap.bound, [(local[i], w) for i, w in cap.weights.items()]) for cap in caps]
     chain_rows = [
         (pattern_credits, [[local.get(i) for i in member] for member in members])
         for pattern_credits, members in chains
-        if all(i in local for member in members for i in member if i in alive)
-        and any(i in local for member in members for i in member)
     ]
     credits = [problem.credits[i] for i in component]
     outcomes = [problem.outcome_counts[i] for i in component]
@@ -332,6 +355,8 @@ def _solve_component(
         search = ComponentSearch(credits, outcomes, resources, cap_rows, chain_rows)
         limit = budget if method == "auto" else None
         try:
+            if len(component) < TWINS_FROM:
+                return {component[k] for k in search.lexicographic(limit)}
             most, _ = search.max_credits(limit)
             return {component[k] for k in search.best(most, limit)}
         except OutOfBudget:

@@ -34,6 +34,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from fractions import Fraction
+from itertools import pairwise
+
+_NEVER = 1 << 62
+"""More outcomes than any allocation uses."""
 
 
 class OutOfBudget(Exception):
@@ -65,13 +69,8 @@ class ComponentSearch:
         for c, (_, members) in enumerate(caps):
             for k, w in members:
                 self.capw[k].append((c, w))
-        # Each cap's members by decreasing credits per unit of weight (exact), for knapsacks.
-        self.by_ratio = [
-            sorted(members, key=lambda kw: (-Fraction(self.credits[kw[0]], kw[1]), kw[0]))
-            for _, members in caps
-        ]
-        # An option's credits spread over its resources, rounded up.
-        self.share = [-(-self.credits[k] // max(1, len(self.rlist[k]))) for k in range(m)]
+        # Each cap's members by decreasing credits per unit of weight, for knapsacks.
+        self.by_ratio = [_by_ratio(members, self.credits) for _, members in caps]
         # The resource shared by most options: options with the same one exclude each other.
         users: dict[int, int] = {}
         for rs in self.rlist:
@@ -81,6 +80,12 @@ class ComponentSearch:
             max(rs, key=lambda r: (users[r], -r)) if rs else -1 - k
             for k, rs in enumerate(self.rlist)
         ]
+        # For each cap, the options outside it whose clique has members inside it.
+        self.outside: list[list[int]] = []
+        for _, members in caps:
+            inside = {k for k, _ in members}
+            keys = {self.clique[k] for k in inside}
+            self.outside.append([k for k in range(m) if k not in inside and self.clique[k] in keys])
         self.chains = chains
         self.work = 0
         self.budget: int | None = None
@@ -91,12 +96,19 @@ class ComponentSearch:
         """The most credits any allocation reaches, with one allocation that reaches them."""
         self.budget = budget
         order = sorted(range(self.m), key=lambda k: (-self.credits[k], k))
-        return self._search(order, lambda q, c: (-c, q), None)
+        return self._search(order, lambda q, c: (-c, q), "credits", 0)
 
     def best(self, target: int, budget: int | None) -> list[int]:
         """The tie-break's allocation among those with ``target`` credits (options, ascending)."""
         self.budget = budget
-        _, chosen = self._search(list(range(self.m)), lambda q, c: (q,), target)
+        _, chosen = self._search(list(range(self.m)), lambda q, c: (q,), "target", target)
+        return sorted(chosen)
+
+    def lexicographic(self, budget: int | None) -> list[int]:
+        """The tie-break's allocation in one search (for small components): the most credits,
+        the fewest outcomes, the first met in rank order."""
+        self.budget = budget
+        _, chosen = self._search(list(range(self.m)), lambda q, c: (q,), "lex", 0)
         return sorted(chosen)
 
     # -- the search --------------------------------------------------------------------------
@@ -126,8 +138,12 @@ class ComponentSearch:
         self,
         order: list[int],
         pattern_order: Callable[[int, int], tuple[int, ...]],
-        target: int | None,
+        mode: str,
+        target: int,
     ) -> tuple[int, list[int]]:
+        """Depth-first search over ``order``: ``mode`` "credits" maximises credits; "target"
+        finds, among allocations with ``target`` credits, the fewest outcomes met first; "lex"
+        the most credits, then the fewest outcomes, met first."""
         m = self.m
         credits, outcomes, rmask, capw = self.credits, self.outcomes, self.rmask, self.capw
         req = self._requirements(pattern_order)
@@ -137,8 +153,36 @@ class ComponentSearch:
         chosen: list[int] = []
         cur_c = cur_o = 0
         best_c = -1
-        best_o = 1 << 62
+        best_o = _NEVER
         best: list[int] = []
+        to_target = mode == "target"
+        # The first descent is the greedy solution; when it meets the root's bounds, it is the
+        # answer (in the rank-order modes it is also the first the search would meet).
+        for k in order:
+            if to_target and cur_c == target:
+                break
+            if (
+                not rmask[k] & used
+                and all(w <= room[c] for c, w in capw[k])
+                and all(chosen_mask & mask for mask in req[k])
+            ):
+                chosen.append(k)
+                chosen_mask |= 1 << k
+                used |= rmask[k]
+                cur_c += credits[k]
+                cur_o += outcomes[k]
+                for c, w in capw[k]:
+                    room[c] -= w
+                if cur_c > best_c and (not to_target or cur_c == target):
+                    best_c, best_o, best = cur_c, cur_o, list(chosen)
+        if best_c < 0 and not to_target:
+            best_c, best_o = 0, 0  # the empty allocation
+        room = list(self.bounds)
+        if self._cut(order, 0, 0, room, 0, 0, mode, target, best_c, best_o):
+            return best_c, best
+        used = chosen_mask = cur_c = cur_o = 0
+        chosen = []
+        root = True  # its bounds were just computed
         stack = [0]
         while stack:
             entry = stack.pop()
@@ -157,13 +201,13 @@ class ComponentSearch:
                 continue
             d = entry
             self.work += 1
-            if target is None:
-                if cur_c > best_c:
-                    best_c, best = cur_c, list(chosen)
-            elif cur_c == target:
-                if cur_o < best_o:
-                    best_o, best = cur_o, list(chosen)
-                continue  # more options add outcomes, never credits
+            if to_target:
+                if cur_c == target:
+                    if cur_o < best_o:
+                        best_c, best_o, best = cur_c, cur_o, list(chosen)
+                    continue  # more options add outcomes, never credits
+            elif cur_c > best_c or (mode == "lex" and cur_c == best_c and cur_o < best_o):
+                best_c, best_o, best = cur_c, cur_o, list(chosen)
             # Options that cannot be taken here are skipped without branching.
             while d < m:
                 k = order[d]
@@ -176,7 +220,9 @@ class ComponentSearch:
                 d += 1
             if d >= m:
                 continue
-            if self._cut(order, d, used, room, cur_c, cur_o, target, best_c, best_o):
+            if root:
+                root = False
+            elif self._cut(order, d, used, room, cur_c, cur_o, mode, target, best_c, best_o):
                 continue
             k = order[d]
             chosen.append(k)
@@ -188,9 +234,9 @@ class ComponentSearch:
                 room[c] -= w
             stack.append(~d)
             stack.append(d + 1)
-        if target is not None and best_o == 1 << 62:
+        if best_c < 0:
             raise AssertionError("no allocation reaches the maximum credits")  # pragma: no cover
-        return (best_c if target is None else target), best
+        return best_c, best
 
     def _cut(
         self,
@@ -200,13 +246,21 @@ class ComponentSearch:
         room: list[int],
         cur_c: int,
         cur_o: int,
-        target: int | None,
+        mode: str,
+        target: int,
         best_c: int,
         best_o: int,
     ) -> bool:
         """Whether no allocation below this node can beat the best found."""
-        credits, rmask, capw = self.credits, self.rmask, self.capw
+        credits, rmask, capw, clique = self.credits, self.rmask, self.capw, self.clique
+        self.work += len(order) - d
+        if self.budget is not None and self.work > self.budget:
+            raise OutOfBudget
+        # The options still possible, their credits, and the most of each clique (options
+        # sharing a resource exclude each other: at most one per clique counts).
         cand: list[int] = []
+        total = 0
+        top: dict[int, int] = {}
         for k in order[d:]:
             if rmask[k] & used:
                 continue
@@ -215,99 +269,126 @@ class ComponentSearch:
                     break
             else:
                 cand.append(k)
-        self.work += len(order) - d
-        if self.budget is not None and self.work > self.budget:
-            raise OutOfBudget
-        goal = (best_c if target is None else target - 1) - cur_c
-        # The node is cut when the credits it can add are at most ``goal``.
-        total = 0
-        for k in cand:
-            total += credits[k]
-        if total <= goal:
+                ck = credits[k]
+                total += ck
+                key = clique[k]
+                if ck > top.get(key, 0):
+                    top[key] = ck
+        # The credits this node can add; it is cut when they cannot beat the best found.
+        if mode == "credits":
+            goal = best_c - cur_c
+        elif mode == "target":
+            goal = target - 1 - cur_c
+        else:
+            goal = best_c - 1 - cur_c
+        bound = sum(top.values())
+        if bound <= goal:
             return True
-        # Options sharing a resource exclude each other: at most one per clique counts.
-        clique, top = self.clique, dict[int, int]()
-        for k in cand:
-            key = clique[k]
-            if credits[k] > top.get(key, 0):
-                top[key] = credits[k]
-        if sum(top.values()) <= goal:
-            return True
-        share = self.share
-        best_share: dict[int, int] = {}
-        for k in cand:
-            s = share[k]
-            for r in self.rlist[k]:
-                if s > best_share.get(r, 0):
-                    best_share[r] = s
-        if sum(best_share.values()) <= goal:
-            return True
-        if self.bounds and self._cap_bound(cand, room, total) <= goal:
-            return True
-        if target is not None and best_o < 1 << 62:
-            return cur_o + self._fewest_outcomes(cand, target - cur_c) >= best_o
-        return False
+        if self.bounds:
+            bound = min(bound, self._cap_bound(cand, room, top, goal))
+            if bound <= goal:
+                return True
+        if best_o == _NEVER or mode == "credits":
+            return False
+        # Credits can at most be matched: the outcomes decide.
+        need = target - cur_c if mode == "target" else best_c - cur_c
+        if mode == "lex" and bound > need:
+            return False
+        return cur_o + self._fewest_outcomes(cand, need) >= best_o
 
-    def _cap_bound(self, cand: list[int], room: list[int], total: int) -> int:
-        """Credits ``cand`` can add within the caps' room, relaxed two ways (the smaller)."""
-        capw = self.capw
-        tight = {}
-        uncapped = 0
-        for k in cand:
-            best_c, best_room = -1, 0
-            for c, _ in capw[k]:
-                if best_c < 0 or room[c] < best_room:
-                    best_c, best_room = c, room[c]
-            if best_c < 0:
-                uncapped += self.credits[k]
-            else:
-                tight[k] = best_c
-        assigned = uncapped
-        single = total
-        credits = self.credits
+    def _cap_bound(self, cand: list[int], room: list[int], top: dict[int, int], goal: int) -> int:
+        """Credits ``cand`` can add within the caps' room (stops once at most ``goal``): for
+        each cap, a fractional knapsack of its room over one item per clique (the clique's
+        most credits, its least weight), plus the most each clique can add outside the cap
+        and the cliques with no member in it."""
+        credits, clique = self.credits, self.clique
+        is_cand = set(cand)
+        single = base = sum(top.values())
+        self.work += len(cand) * len(room)
         for c, members in enumerate(self.by_ratio):
-            left_all = left_own = room[c]
-            fill_all = fill_own = 0
-            inside = 0
-            full_all = full_own = False
+            items: dict[int, list[int]] = {}
+            merged = False
             for k, w in members:
-                t = tight.get(k)
-                if t is None:
-                    continue  # not a candidate (or uncapped, which it cannot be here)
-                inside += credits[k]
-                if not full_all:
-                    if w <= left_all:
-                        fill_all += credits[k]
-                        left_all -= w
-                    else:
-                        fill_all += -(-credits[k] * left_all // w)
-                        full_all = True
-                if t == c and not full_own:
-                    if w <= left_own:
-                        fill_own += credits[k]
-                        left_own -= w
-                    else:
-                        fill_own += -(-credits[k] * left_own // w)
-                        full_own = True
-            assigned += fill_own
-            single = min(single, total - inside + fill_all)
-        return min(assigned, single)
+                if k not in is_cand:
+                    continue
+                item = items.get(clique[k])
+                if item is None:
+                    items[clique[k]] = [credits[k], w]
+                else:
+                    item[0] = max(item[0], credits[k])
+                    item[1] = min(item[1], w)
+                    merged = True
+            if not items:
+                continue
+            outside: dict[int, int] = {}
+            for k in self.outside[c]:
+                key = clique[k]
+                if key in items and k in is_cand and credits[k] > outside.get(key, 0):
+                    outside[key] = credits[k]
+            bound = base - sum(top[key] for key in items) + sum(outside.values())
+            pairs = [(ci, wi) for ci, wi in items.values()]
+            bound += _knapsack(_exact_order(pairs) if merged else pairs, room[c])
+            if bound < single:
+                single = bound
+                if single <= goal:
+                    break
+        return single
 
     def _fewest_outcomes(self, cand: list[int], need: int) -> int:
-        """A lower bound on the outcomes options of ``cand`` need to add ``need`` credits."""
+        """A lower bound on the outcomes options of ``cand`` need to add ``need`` credits:
+        one item per clique (its most credits, its fewest outcomes), fractional."""
         if need <= 0:
             return 0
+        clique, credits, outcomes = self.clique, self.credits, self.outcomes
         best: dict[int, tuple[int, int]] = {}
         for k in cand:
-            key = self.clique[k]
-            c, o = self.credits[k], self.outcomes[k]
+            key = clique[k]
+            c, o = credits[k], outcomes[k]
             old = best.get(key)
             best[key] = (c, o) if old is None else (max(old[0], c), min(old[1], o))
-        items = sorted(best.values(), key=lambda co: Fraction(-co[0], co[1]))
-        count = 0
-        for c, o in items:
-            if c >= need:
-                return count + -(-o * need // c)
-            need -= c
-            count += o
-        return 1 << 62  # the credits cannot be reached at all
+        return _cover(_exact_order(list(best.values())), need)
+
+
+def _cover(items: list[tuple[int, int]], need: int) -> int:
+    """The fewest outcomes (fractional, rounded up) ``items`` (credits, outcomes), by
+    decreasing credits per outcome, need to add ``need`` credits."""
+    count = 0
+    for c, o in items:
+        if c >= need:
+            return count + -(-o * need // c)
+        need -= c
+        count += o
+    return _NEVER  # the credits cannot be reached at all
+
+
+def _exact_order(items: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(credits, weight) items by decreasing credits per unit of weight, exactly: sorted by
+    float, checked pair by pair in integers, sorted by fractions if a float erred."""
+    ordered = sorted(items, key=lambda cw: -cw[0] / cw[1])
+    for (a, wa), (b, wb) in pairwise(ordered):
+        if a * wb < b * wa:
+            return sorted(items, key=lambda cw: -Fraction(cw[0], cw[1]))
+    return ordered
+
+
+def _knapsack(items: list[tuple[int, int]], room: int) -> int:
+    """The most credits (rounded up) a fractional knapsack of ``room`` takes from ``items``,
+    given by decreasing credits per unit of weight."""
+    fill = 0
+    for c, w in items:
+        if w <= room:
+            fill += c
+            room -= w
+        else:
+            return fill + -(-c * room // w)
+    return fill
+
+
+def _by_ratio(members: Sequence[tuple[int, int]], credits: Sequence[int]) -> list[tuple[int, int]]:
+    """(option, weight) pairs by decreasing credits per unit of weight, exactly (as
+    :func:`_exact_order`), ties by option."""
+    ordered = sorted(members, key=lambda kw: (-credits[kw[0]] / kw[1], kw[0]))
+    for (a, wa), (b, wb) in pairwise(ordered):
+        if credits[a] * wb < credits[b] * wa:
+            return sorted(members, key=lambda kw: (-Fraction(credits[kw[0]], kw[1]), kw[0]))
+    return ordered

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from functools import partial
 
 from creditbank.domain import Outcome, OutcomeKind
 from creditbank.engine.allocation import Cap, Problem, solve
@@ -27,7 +28,7 @@ from creditbank.engine.decision import (
     Unused,
     input_digest,
 )
-from creditbank.engine.limits import SCALE, CapInfo, build_caps
+from creditbank.engine.limits import SCALE, CapInfo, build_caps, outcome_profile
 from creditbank.engine.matching import Failure
 from creditbank.engine.reasons import SEVERITY, Reason
 from creditbank.engine.recognition import BankCredit, compute_recognitions
@@ -64,9 +65,18 @@ def compute_audit(
     earned_courses = {e.course for e in earned}
     earned_outcomes = {e.outcome for e in earned}
     transferable = [o for o in usable if o.id not in earned_outcomes]
-    candidates = build_options(rules, programme, transferable, bank, earned_courses, on)
-    options = candidates.options
     duplicates = duplicate_groups(rules, transferable)
+    candidates = build_options(
+        rules,
+        programme,
+        transferable,
+        bank,
+        earned_courses,
+        on,
+        duplicates,
+        partial(outcome_profile, rules, programme, catalogue),
+    )
+    options = candidates.options
     cap_rows = build_caps(rules, programme, options, by_id, catalogue)
     problem = Problem(
         keys=[_tie_break_key(o, duplicates) for o in options],

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from itertools import product
+from math import prod
 
 from creditbank.domain import Label, Outcome, OutcomeKind
 from creditbank.engine.graph import carry_credits, course_node, equivalence_graph
@@ -79,6 +81,15 @@ class Candidates:
     failures: dict[str, list[tuple[Failure, RuleRef]]] = field(default_factory=dict)
 
 
+Profile = Callable[[Outcome, tuple[Target, ...], RuleRef], Hashable]
+"""How the caps see one outcome of an option with these targets under this rule (outcomes
+with equal profiles weigh the same in every cap row): ``limits.outcome_profile``."""
+
+BUNDLES_FROM = 64
+"""An all-of rule whose combinations of outcomes number more than this is reduced to the
+combinations an allocation or an explanation can use (:func:`_bundle_combinations`)."""
+
+
 def build_options(
     rules: RuleSetAt,
     programme: schema.Programme,
@@ -86,8 +97,14 @@ def build_options(
     bank: dict[str, BankCredit],
     earned_courses: set[str],
     on: dt.date,
+    duplicates: dict[str, tuple[str, int]] | None = None,
+    profile: Profile | None = None,
 ) -> Candidates:
-    """Every option for ``outcomes`` (already screened) in ``programme`` on date ``on``."""
+    """Every option for ``outcomes`` (already screened) in ``programme`` on date ``on``.
+
+    With ``duplicates`` (``screening.duplicate_groups``) and ``profile``, an all-of rule with
+    many combinations offers only those that can matter (see :func:`_bundle_combinations`).
+    """
     courses = programme.course_map
     catalogue = rules.catalogue_of(programme)
     result = Candidates()
@@ -101,9 +118,13 @@ def build_options(
 
     transfers, slots, index = _transfer_index(rules, programme.id)
     nominees = _nominees(slots, index, outcomes)
+    # First every rule's eligible outcomes (bundles need to know them all), then the options,
+    # replaying the failures in rule order.
+    checked: list[tuple[int, list[list[Outcome]], list[tuple[str, Failure]]]] = []
     for position in sorted({r for r, _ in nominees}):
         rule, ref, rank, parts = transfers[position]
         eligible: list[list[Outcome]] = []
+        failures: list[tuple[str, Failure]] = []
         for part_index, part in enumerate(parts):
             fits = []
             for outcome in nominees.get((position, part_index), ()):
@@ -113,8 +134,9 @@ def build_options(
                 if failure is None:
                     fits.append(outcome)
                 else:
-                    fail(outcome.id, failure, ref)
+                    failures.append((outcome.id, failure))
             eligible.append(fits)
+        checked.append((position, eligible, failures))
         if rule.to.reject:
             reason = rule.to.reason or Label(en="rejected")
             for outcome in eligible[0]:
@@ -123,13 +145,43 @@ def build_options(
                 )
                 if outcome.id not in rejections or rejections[outcome.id][0] < rank:
                     rejections[outcome.id] = (rank, failure, ref)
+    in_bundles: dict[str, int] = defaultdict(int)
+    for position, eligible, _ in checked:
+        if len(eligible) > 1 and not transfers[position][0].to.reject:
+            for fits in eligible:
+                for outcome in fits:
+                    in_bundles[outcome.id] += 1
+    for position, eligible, failures in checked:
+        rule, ref, rank, parts = transfers[position]
+        for outcome_id, failure in failures:
+            fail(outcome_id, failure, ref)
+        if rule.to.reject:
             continue
         if len(parts) > 1 and not all(eligible):
             for fits in eligible:
                 for outcome in fits:
                     fail(outcome.id, Failure(Reason.BUNDLE_INCOMPLETE, {"rule": rule.id}), ref)
             continue
-        for combo in _combinations(eligible):
+        combos: list[tuple[Outcome, ...]] | None = None
+        if (
+            len(parts) > 1
+            and duplicates is not None
+            and profile is not None
+            and prod(len(fits) for fits in eligible) > BUNDLES_FROM
+            and (rule.to.courses or rule.to.credits is not None)
+            and all(
+                o.id in duplicates and in_bundles[o.id] == 1 and o.id not in rejections
+                for fits in eligible
+                for o in fits
+            )
+        ):
+            variants = _targets(rule, (), courses, catalogue, bank)
+            combos = _bundle_combinations(
+                eligible,
+                duplicates,
+                lambda o: tuple(profile(o, targets, ref) for targets in variants),  # noqa: B023
+            )
+        for combo in _combinations(eligible) if combos is None else combos:
             ids = tuple(sorted(o.id for o in combo))
             for targets in _targets(rule, combo, courses, catalogue, bank):
                 option = Option(
@@ -205,6 +257,48 @@ def _combinations(eligible: list[list[Outcome]]) -> list[tuple[Outcome, ...]]:
             seen.add(ids)
             combos.append(combo)
     return combos
+
+
+def _bundle_combinations(
+    eligible: list[list[Outcome]],
+    duplicates: dict[str, tuple[str, int]],
+    profile: Callable[[Outcome], Hashable],
+) -> list[tuple[Outcome, ...]]:
+    """The combinations of an all-of rule that an allocation or an explanation can use.
+
+    It is called only for a rule whose targets do not depend on the combination and whose
+    outcomes all repeat a course (each is in a duplicate group, of which at most one copy is
+    ever used), each in one part of this rule and of no other all-of rule, none rejected.
+    Outcomes of one part in the same duplicate group with the same profile (how the caps see
+    them) are interchangeable but for the tie-break, so for each choice of such a class per
+    part only the combination with the smallest tie-break key can be in an optimum (any
+    other, swapped for it, keeps every resource free and every cap's weight and gives the
+    smaller key); it has the same weights as the others and is free whenever one of them is,
+    so the caps it would exceed are the same too. Explanations name each outcome's first
+    combination (by key: the outcome with the smallest id of every other part), kept as well.
+    """
+    classes: list[list[list[Outcome]]] = []
+    for fits in eligible:
+        by_class: dict[tuple[str, Hashable], list[Outcome]] = {}
+        for outcome in fits:
+            by_class.setdefault((duplicates[outcome.id][0], profile(outcome)), []).append(outcome)
+        classes.append(list(by_class.values()))
+    picked: dict[tuple[str, ...], tuple[Outcome, ...]] = {}
+    for choice in product(*classes):
+        # The smallest key: the lowest copy rank reachable as the largest of the parts', then
+        # in each part the smallest id among the copies at or below it.
+        rank = max(min(duplicates[o.id][1] for o in members) for members in choice)
+        combo = tuple(
+            min((o for o in members if duplicates[o.id][1] <= rank), key=lambda o: o.id)
+            for members in choice
+        )
+        picked.setdefault(tuple(sorted(o.id for o in combo)), combo)
+    first = [min(fits, key=lambda o: o.id) for fits in eligible]
+    for part, fits in enumerate(eligible):
+        for outcome in fits:
+            combo = tuple(outcome if i == part else o for i, o in enumerate(first))
+            picked.setdefault(tuple(sorted(o.id for o in combo)), combo)
+    return list(picked.values())
 
 
 def _targets(

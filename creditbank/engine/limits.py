@@ -147,6 +147,40 @@ def _limit_rows(
     ]
 
 
+def outcome_profile(
+    rules: RuleSetAt,
+    programme: schema.Programme,
+    catalogue: dict[str, schema.Course],
+    outcome: Outcome,
+    targets: tuple[Target, ...],
+    rule: RuleRef,
+) -> tuple[tuple[bool, str | None], ...]:
+    """How the limits see ``outcome`` as a member of an option with ``targets`` granted under
+    ``rule``: for each limit and sub-limit in force, whether the outcome is in its scope and
+    the instance (per value, period) it falls in. Options whose outcomes have equal profiles
+    (and equal targets, rules and credits) weigh the same in every cap row of
+    :func:`build_caps`; categories and residency depend on the targets alone."""
+    profile: list[tuple[bool, str | None]] = []
+    for limit in rules.in_force("limits", programme.id):
+        bodies: list[tuple[schema.LimitBody, schema.LimitBody | None]] = [(limit, None)]
+        bodies += [(sub, limit) for sub in limit.sub_limits]
+        for body, parent in bodies:
+            scopes = [body.scope] + ([parent.scope] if parent is not None else [])
+            inside = all(not scope.rules or rule.id in scope.rules for scope in scopes)
+            mine = tuple(
+                t for t in targets if all(_target_in(scope, t, catalogue) for scope in scopes)
+            )
+            inside = inside and bool(mine)
+            inside = inside and all(
+                _outcome_in(scope, outcome, rules, catalogue, mine) for scope in scopes
+            )
+            label = None
+            if inside and (body.per is not None or body.period is not None):
+                label = next(iter(_groups(body, [outcome])), None)
+            profile.append((inside, label))
+    return tuple(profile)
+
+
 def _bound(
     body: schema.LimitBody, programme: schema.Programme, catalogue: dict[str, schema.Course]
 ) -> int:
