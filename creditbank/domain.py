@@ -41,14 +41,14 @@ def normal_ident(value: str) -> str:
 
     >>> normal_ident("Ｌ－０００１")
     'L-0001'
-    >>> normal_ident("L1\u202e")
+    >>> normal_ident("L1\\u202e")
     Traceback (most recent call last):
     ...
-    ValueError: holds an invisible formatting character (\u202e, zero-width or bidirectional) at character 3
+    ValueError: holds an invisible formatting character (\\u202e, zero-width or bidirectional) at character 3
     """
     if not value.isascii():
         value = unicodedata.normalize("NFKC", value)
-    if ident_ok(value):
+    if 0 < len(value) <= IDENT_MAX and value.isprintable() and " " not in value:
         return value
     if not value:
         raise ValueError("must not be empty")
@@ -66,11 +66,6 @@ def normal_ident(value: str) -> str:
     else:
         what = f"a character that cannot be shown ({printable(char)})"
     raise ValueError(f"holds {what} at character {position}")
-
-
-def ident_ok(value: str) -> bool:
-    """Whether ``value``, already normalised, is a valid identifier (see ``normal_ident``)."""
-    return 0 < len(value) <= IDENT_MAX and value.isprintable() and " " not in value
 
 
 Ident = Annotated[

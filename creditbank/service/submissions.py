@@ -24,7 +24,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from creditbank.domain import Ident, Outcome, OutcomeKind, OutcomeStatus, ident_ok
+from creditbank.domain import Ident, Outcome, OutcomeKind, OutcomeStatus
 from creditbank.errors import InputInvalid, NotFound
 from creditbank.ruleset.ruleset import canonical_json, sha256_text
 from creditbank.service.batch_files import BANK_FIELDS
@@ -160,7 +160,9 @@ def submit_batch(
         # Lock the accounts first: a concurrent sender of the same batch then waits here and
         # sees the first one's batch, committed, when it checks the key.
         accounts = _row_accounts(session, rows, id_hash_key, now)
-        heads = lock_heads(session, [a for a in accounts.learners if ident_ok(a)])
+        # only ids a database can be asked about: PostgreSQL refuses text with a NUL, and
+        # no driver sends a lone surrogate (neither is printable, nor in any valid id)
+        heads = lock_heads(session, [a for a in accounts.learners if a.isprintable()])
         replay = _replay(session, issuer_id, idempotency_key, digest)
         if replay is not None:
             return replay
@@ -323,7 +325,7 @@ def _store(
 ) -> BatchResult:
     external_ids = [r.get("external_id") for r in rows]
     taken = _stored_external_ids(
-        session, issuer_id, [e for e in external_ids if isinstance(e, str) and ident_ok(e)]
+        session, issuer_id, [e for e in external_ids if type(e) is str and e.isprintable()]
     )
     today = now.date()
     results: list[dict[str, Any]] = []
