@@ -133,13 +133,13 @@ def load_json(data: bytes | str, *, source: str = "") -> Any:
         raise InputInvalid([(where, exc.message)], source=source) from None
     except RecursionError:
         raise InputInvalid([_too_deep(text)], source=source) from None
+    if _deeper_than(value, MAX_DEPTH):  # first: the searches below walk the value recursively
+        raise InputInvalid([_too_deep(text)], source=source)
     if duplicates:
         obj, key = duplicates[0]
         where = f"{_path_to(value, obj)}.{printable(key)}"
         message = f"the field '{printable(key)}' is given twice in one object; give it once"
         raise InputInvalid([(where, message)], source=source)
-    if _deeper_than(value, MAX_DEPTH):
-        raise InputInvalid([_too_deep(text)], source=source)
     maybe_half = _SURROGATE_ESCAPE.search(text) or (
         not isinstance(data, bytes) and _SURROGATE.search(text)  # UTF-8 holds none
     )

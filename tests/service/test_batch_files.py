@@ -99,6 +99,9 @@ def test_a_field_given_twice_is_refused_naming_it() -> None:
     ]
     nested = b'{"rows": [{"title": {"zh": 1, "zh": 2}}]}'
     assert problems(parse_json, nested)[0][0] == "$.rows[0].title.zh"
+    # too deep as well: the depth is reported (checked first, before any walk of the document)
+    deep = b'[{"a": 1, "a": 2, "b": ' + b"[" * 900 + b"]" * 900 + b"}]"
+    assert problems(parse_json, deep)[0][1].startswith("arrays and objects nested deeper")
 
 
 @pytest.mark.parametrize("depth", [batch_files.MAX_DEPTH + 1, 100_000])
