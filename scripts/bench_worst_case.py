@@ -144,6 +144,37 @@ def mixed(n: int, seed: int = 1) -> tuple[str, list[Outcome]]:
     return MECHATRONICS, [rnd.choice(pools)[i] for i in range(n)]
 
 
+def policy_copies(n: int, seed: int = 1) -> tuple[str, list[Outcome]]:
+    """Copies of every outcome the pack's own mechatronics cases use (skill certificates on
+    ladders, college courses through equivalences, 1+X families, training, awards, enterprise
+    bundles, work experience), under new ids and dates moved by up to a year."""
+    from creditbank.service.rule_tests import case_files, read_cases
+
+    templates = [
+        outcome
+        for file in case_files(PACK)
+        for _, case in read_cases(file).cases
+        if case.programme == MECHATRONICS
+        for outcome in case.outcomes
+    ]
+    rnd = random.Random(seed)
+    outcomes = []
+    for i in range(n):
+        template = rnd.choice(templates)
+        day = template.date + dt.timedelta(days=rnd.randrange(-365, 366))
+        start = template.start_date
+        outcomes.append(
+            template.model_copy(
+                update={
+                    "id": f"copy{i:04d}",
+                    "date": min(day, ON),
+                    "start_date": min(start, min(day, ON)) if start else None,
+                }
+            )
+        )
+    return MECHATRONICS, outcomes
+
+
 SHAPES: dict[str, Shape] = {
     "awards": awards,
     "enterprise": enterprise,
@@ -151,8 +182,9 @@ SHAPES: dict[str, Shape] = {
     "training-mix": training_mix,
     "logistics-enterprise": logistics_enterprise,
     "mixed": mixed,
+    "policy-copies": policy_copies,
 }
-SIZES = (10, 20, 40, 60, 300, 2000)
+SIZES = (10, 20, 40, 60, 300, 1000)
 
 
 class _Timeout(Exception):

@@ -84,7 +84,7 @@ class Problem:
 Method = Literal["auto", "search", "milp"]
 """How components are solved: the search with the MILP past its budget, or one of them alone."""
 
-SEARCH_BUDGET = 400_000
+SEARCH_BUDGET = 50_000
 """Options the combinatorial search may scan per component before the MILP takes over."""
 
 
@@ -351,9 +351,10 @@ def _solve_component(
     ]
     credits = [problem.credits[i] for i in component]
     outcomes = [problem.outcome_counts[i] for i in component]
+    search = ComponentSearch(credits, outcomes, resources, cap_rows, chain_rows)
+    limit = None if method == "search" else budget
+    most: int | None = None
     if method != "milp":
-        search = ComponentSearch(credits, outcomes, resources, cap_rows, chain_rows)
-        limit = budget if method == "auto" else None
         try:
             if len(component) < TWINS_FROM:
                 return {component[k] for k in search.lexicographic(limit)}
@@ -361,6 +362,19 @@ def _solve_component(
             return {component[k] for k in search.best(most, limit)}
         except OutOfBudget:
             pass
-    from creditbank.engine.allocation_milp import solve_component
+    # Past the search's budget, the solver fixes what the search could not (the most credits,
+    # then the fewest outcomes); the search, knowing both, looks for the first allocation that
+    # has them; past its budget again, the solver finishes. (Imported here: most audits never
+    # need it, and numpy with HiGHS take a while to load.)
+    from creditbank.engine.allocation_milp import ComponentMILP
 
-    return {component[k] for k in solve_component(credits, outcomes, resources, cap_rows)}
+    solver = ComponentMILP(credits, outcomes, resources, cap_rows)
+    if method == "milp":
+        return {component[k] for k in solver.solve()}
+    if most is None:
+        most = solver.most_credits()
+    fewest = solver.fewest_outcomes(most)
+    try:
+        return {component[k] for k in search.best(most, budget, fewest)}
+    except OutOfBudget:
+        return {component[k] for k in solver.tie_break(most, fewest)}

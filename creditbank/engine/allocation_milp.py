@@ -19,7 +19,9 @@ integer arithmetic, and refused (RuntimeError) if it is not an integral, feasibl
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
+from fractions import Fraction
 
 import highspy
 import numpy as np
@@ -60,10 +62,18 @@ class _Model:
         cost: Sequence[float],
         extra: Sequence[tuple[Sequence[int], float, float]],
         fixed: dict[int, int],
-    ) -> list[int]:
+        start: Sequence[int] | None = None,
+        pick: Sequence[int] = (),
+    ) -> tuple[list[int], int | None]:
         """Maximise ``cost`` over the rows, the ``extra`` rows (coefficients on every option,
-        lower, upper) and the ``fixed`` options; the chosen options, checked."""
-        m = self.m
+        lower, upper) and the ``fixed`` options, from the feasible allocation ``start`` if
+        given; the chosen options, checked.
+
+        With ``pick`` (options in rank order), the objective is instead to choose the earliest
+        of them that any such allocation can hold: one more binary per option, ``y <= x``,
+        ``sum(y) <= 1``, maximising ``sum((len(pick) - position) * y)``; that option is
+        returned too (None if none can be chosen)."""
+        m, n = self.m, self.m + len(pick)
         starts, index, value = [0], [], []
         lower, upper = [], []
         for members, bound in self.rows:
@@ -81,20 +91,33 @@ class _Model:
             starts.append(len(index))
             lower.append(low)
             upper.append(high)
+        for position, k in enumerate(pick):
+            index += [m + position, k]
+            value += [1.0, -1.0]
+            starts.append(len(index))
+            lower.append(-_INF)
+            upper.append(0.0)
+        if pick:
+            index += range(m, n)
+            value += [1.0] * len(pick)
+            starts.append(len(index))
+            lower.append(-_INF)
+            upper.append(1.0)
+            cost = [0.0] * m + [float(len(pick) - position) for position in range(len(pick))]
         lp = highspy.HighsLp()
-        lp.num_col_ = m
+        lp.num_col_ = n
         lp.num_row_ = len(lower)
         lp.sense_ = highspy.ObjSense.kMaximize
         lp.col_cost_ = np.array(cost, dtype=np.double)
-        lp.col_lower_ = np.array([float(fixed.get(k, 0)) for k in range(m)], dtype=np.double)
-        lp.col_upper_ = np.array([float(fixed.get(k, 1)) for k in range(m)], dtype=np.double)
+        lp.col_lower_ = np.array([float(fixed.get(k, 0)) for k in range(n)], dtype=np.double)
+        lp.col_upper_ = np.array([float(fixed.get(k, 1)) for k in range(n)], dtype=np.double)
         lp.row_lower_ = np.array(lower, dtype=np.double)
         lp.row_upper_ = np.array(upper, dtype=np.double)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
         lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
         lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
         lp.a_matrix_.value_ = np.array(value, dtype=np.double)
-        lp.integrality_ = [highspy.HighsVarType.kInteger] * m
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * n
         solver = _Highs()
         for option, setting in (
             ("output_flag", False),
@@ -105,19 +128,29 @@ class _Model:
             solver.setOptionValue(option, setting)
         if solver.passModel(lp) != highspy.HighsStatus.kOk:
             raise RuntimeError("HiGHS refused the allocation model")
+        if start is not None:
+            solution = highspy.HighsSolution()
+            began = set(start)
+            solution.col_value = [1.0 if k in began else 0.0 for k in range(n)]
+            solver.setSolution(solution)
         solver.run()
         if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"HiGHS did not solve the allocation: {solver.getModelStatus()}")
         values = solver.getSolution().col_value
-        chosen = []
-        for k in range(m):
+        chosen, earliest = [], None
+        for k in range(n):
             v = values[k]
             if abs(v - round(v)) > 1e-6:
                 raise RuntimeError("HiGHS gave a fractional allocation")
             if round(v):
-                chosen.append(k)
+                if k < m:
+                    chosen.append(k)
+                elif earliest is None:
+                    earliest = pick[k - m]
         self.check(chosen, extra, fixed)
-        return chosen
+        if earliest is not None and earliest not in chosen:
+            raise RuntimeError("HiGHS picked an option it did not choose")
+        return chosen, earliest
 
     def check(
         self,
@@ -138,57 +171,123 @@ class _Model:
             raise RuntimeError("HiGHS moved a fixed option")
 
 
-def solve_component(
+class ComponentMILP:
+    """The three stages over one component (options in rank order), each callable alone so
+    that the search can take over again once the solver has fixed C* and O*."""
+
+    def __init__(
+        self,
+        credits: Sequence[int],
+        outcomes: Sequence[int],
+        resources: Sequence[Sequence[int]],
+        caps: Sequence[tuple[int, Sequence[tuple[int, int]]]],
+    ) -> None:
+        self.model = _Model(credits, outcomes, resources, caps)
+        self.credits, self.outcomes = list(credits), list(outcomes)
+        self.resources, self.caps = resources, caps
+
+    def most_credits(self) -> int:
+        """Stage 1: C*."""
+        return sum(self.credits[k] for k in self.model.solve(self.credits, [], {})[0])
+
+    def fewest_outcomes(self, most: int) -> int:
+        """Stage 2: O*, the fewest outcomes of an allocation with ``most`` credits."""
+        face = [(self.credits, float(most), _INF)]
+        chosen, _ = self.model.solve([-o for o in self.outcomes], face, {})
+        return sum(self.outcomes[k] for k in chosen)
+
+    def tie_break(self, most: int, fewest: int) -> list[int]:
+        """Stage 3: among allocations with ``most`` credits and ``fewest`` outcomes, the one
+        the tie-break prefers, decided in rank order block by block."""
+        model, m, resources, caps = self.model, self.model.m, self.resources, self.caps
+        face: list[tuple[Sequence[int], float, float]] = [
+            (self.credits, float(most), _INF),
+            (self.outcomes, -_INF, float(fewest)),
+        ]
+        users: dict[int, list[int]] = {}
+        for k, rs in enumerate(resources):
+            for r in rs:
+                users.setdefault(r, []).append(k)
+        weights: list[list[tuple[int, int]]] = [[] for _ in range(m)]
+        for c, (_, members) in enumerate(caps):
+            for k, w in members:
+                weights[k].append((c, w))
+        room = [bound for bound, _ in caps]
+        fixed = dict.fromkeys(
+            _off_the_face(self.credits, self.outcomes, resources, most, fewest), 0
+        )
+        current, _ = model.solve([0.0] * m, face, fixed)  # an allocation on the face, to start from
+        k = 0
+        while k < m:
+            block: list[int] = []
+            while k < m and len(block) < BLOCK:
+                if k not in fixed:
+                    if any(w > room[c] for c, w in weights[k]):
+                        fixed[k] = 0
+                    else:
+                        block.append(k)
+                k += 1
+            if not block:
+                break
+            cost = [0.0] * m
+            for position, j in enumerate(block):
+                cost[j] = float(1 << (len(block) - 1 - position))
+            current, _ = model.solve(cost, face, fixed, current)
+            picked = set(current)
+            for j in block:
+                fixed[j] = int(j in picked)
+                if j in picked:
+                    for c, w in weights[j]:
+                        room[c] -= w
+                    for r in resources[j]:
+                        for other in users[r]:
+                            if other != j:
+                                fixed.setdefault(other, 0)
+        result = sorted(k for k, v in fixed.items() if v)
+        model.check(result, face, {})
+        return result
+
+    def solve(self) -> list[int]:
+        """All three stages."""
+        most = self.most_credits()
+        return self.tie_break(most, self.fewest_outcomes(most))
+
+
+def _off_the_face(
     credits: Sequence[int],
     outcomes: Sequence[int],
     resources: Sequence[Sequence[int]],
-    caps: Sequence[tuple[int, Sequence[tuple[int, int]]]],
+    most: int,
+    fewest: int,
 ) -> list[int]:
-    """The tie-break's optimum of one component (options in rank order), in three stages."""
-    model = _Model(credits, outcomes, resources, caps)
-    m = model.m
-    first = model.solve(credits, [], {})
-    most = sum(credits[k] for k in first)
-    face: list[tuple[Sequence[int], float, float]] = [(credits, float(most), _INF)]
-    second = model.solve([-o for o in outcomes], face, {})
-    fewest = sum(outcomes[k] for k in second)
-    face.append((outcomes, -_INF, float(fewest)))
-    # Stage 3: decide the options in rank order.
-    users: dict[int, list[int]] = {}
-    for k, rs in enumerate(resources):
+    """Options no allocation with ``most`` credits and ``fewest`` outcomes can hold: with one
+    of them taken, even the best options of every clique (options sharing their most shared
+    resource: at most one counts), taken fractionally, need more outcomes to add the rest."""
+    users: dict[int, int] = {}
+    for rs in resources:
         for r in rs:
-            users.setdefault(r, []).append(k)
-    weights: list[list[tuple[int, int]]] = [[] for _ in range(m)]
-    for c, (_, members) in enumerate(caps):
-        for k, w in members:
-            weights[k].append((c, w))
-    room = [bound for bound, _ in caps]
-    fixed: dict[int, int] = {}
-    k = 0
-    while k < m:
-        block: list[int] = []
-        while k < m and len(block) < BLOCK:
-            if k not in fixed:
-                if any(w > room[c] for c, w in weights[k]):
-                    fixed[k] = 0
-                else:
-                    block.append(k)
-            k += 1
-        if not block:
-            break
-        cost = [0.0] * m
-        for position, j in enumerate(block):
-            cost[j] = float(1 << (len(block) - 1 - position))
-        picked = set(model.solve(cost, face, fixed))
-        for j in block:
-            fixed[j] = int(j in picked)
-            if j in picked:
-                for c, w in weights[j]:
-                    room[c] -= w
-                for r in resources[j]:
-                    for other in users[r]:
-                        if other != j:
-                            fixed.setdefault(other, 0)
-    result = sorted(k for k, v in fixed.items() if v)
-    model.check(result, face, {})
-    return result
+            users[r] = users.get(r, 0) + 1
+    best: dict[int, tuple[int, int]] = {}
+    for k, rs in enumerate(resources):
+        key = max(rs, key=lambda r: (users[r], -r)) if rs else -1 - k
+        c, o = credits[k], outcomes[k]
+        old = best.get(key)
+        best[key] = (c, o) if old is None else (max(old[0], c), min(old[1], o))
+    items = sorted(best.values(), key=lambda co: -Fraction(co[0], co[1]))
+    sums, counts = [0], [0]
+    for c, o in items:
+        sums.append(sums[-1] + c)
+        counts.append(counts[-1] + o)
+    off = []
+    for k in range(len(credits)):
+        need = most - credits[k]
+        if need <= 0:
+            continue
+        i = bisect_left(sums, need) - 1  # items[:i] fall short, items[i] completes
+        if i >= len(items):
+            off.append(k)
+            continue
+        c, o = items[i]
+        if outcomes[k] + counts[i] + -(-o * (need - sums[i]) // c) > fewest:
+            off.append(k)
+    return off

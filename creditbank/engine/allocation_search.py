@@ -89,25 +89,28 @@ class ComponentSearch:
         self.chains = chains
         self.work = 0
         self.budget: int | None = None
+        self.fewest: int | None = None
 
     # -- public ------------------------------------------------------------------------------
 
     def max_credits(self, budget: int | None) -> tuple[int, list[int]]:
         """The most credits any allocation reaches, with one allocation that reaches them."""
-        self.budget = budget
+        self.budget = None if budget is None else self.work + budget
         order = sorted(range(self.m), key=lambda k: (-self.credits[k], k))
         return self._search(order, lambda q, c: (-c, q), "credits", 0)
 
-    def best(self, target: int, budget: int | None) -> list[int]:
-        """The tie-break's allocation among those with ``target`` credits (options, ascending)."""
-        self.budget = budget
+    def best(self, target: int, budget: int | None, fewest: int | None = None) -> list[int]:
+        """The tie-break's allocation among those with ``target`` credits (options, ascending);
+        when ``fewest`` outcomes is known to be their least, the first met that has it."""
+        self.budget = None if budget is None else self.work + budget
+        self.fewest = fewest
         _, chosen = self._search(list(range(self.m)), lambda q, c: (q,), "target", target)
         return sorted(chosen)
 
     def lexicographic(self, budget: int | None) -> list[int]:
         """The tie-break's allocation in one search (for small components): the most credits,
         the fewest outcomes, the first met in rank order."""
-        self.budget = budget
+        self.budget = None if budget is None else self.work + budget
         _, chosen = self._search(list(range(self.m)), lambda q, c: (q,), "lex", 0)
         return sorted(chosen)
 
@@ -156,6 +159,9 @@ class ComponentSearch:
         best_o = _NEVER
         best: list[int] = []
         to_target = mode == "target"
+        known = to_target and self.fewest is not None
+        if known:
+            best_o = self.fewest + 1  # type: ignore[operator]
         # The first descent is the greedy solution; when it meets the root's bounds, it is the
         # answer (in the rank-order modes it is also the first the search would meet).
         for k in order:
@@ -173,12 +179,17 @@ class ComponentSearch:
                 cur_o += outcomes[k]
                 for c, w in capw[k]:
                     room[c] -= w
-                if cur_c > best_c and (not to_target or cur_c == target):
+                if to_target:
+                    if cur_c == target and cur_o < best_o:
+                        best_c, best_o, best = cur_c, cur_o, list(chosen)
+                elif cur_c > best_c:
                     best_c, best_o, best = cur_c, cur_o, list(chosen)
         if best_c < 0 and not to_target:
             best_c, best_o = 0, 0  # the empty allocation
+        if known and best:
+            return best_c, best  # the fewest outcomes, met first
         room = list(self.bounds)
-        if self._cut(order, 0, 0, room, 0, 0, mode, target, best_c, best_o):
+        if self._cut(order, 0, 0, room, 0, 0, mode, target, best_c, best_o) and best_c >= 0:
             return best_c, best
         used = chosen_mask = cur_c = cur_o = 0
         chosen = []
@@ -205,6 +216,8 @@ class ComponentSearch:
                 if cur_c == target:
                     if cur_o < best_o:
                         best_c, best_o, best = cur_c, cur_o, list(chosen)
+                        if known:
+                            return best_c, best  # the fewest outcomes, met first
                     continue  # more options add outcomes, never credits
             elif cur_c > best_c or (mode == "lex" and cur_c == best_c and cur_o < best_o):
                 best_c, best_o, best = cur_c, cur_o, list(chosen)
@@ -298,19 +311,27 @@ class ComponentSearch:
 
     def _cap_bound(self, cand: list[int], room: list[int], top: dict[int, int], goal: int) -> int:
         """Credits ``cand`` can add within the caps' room (stops once at most ``goal``): for
-        each cap, a fractional knapsack of its room over one item per clique (the clique's
-        most credits, its least weight), plus the most each clique can add outside the cap
-        and the cliques with no member in it."""
+        each cap, a fractional knapsack of its room (over its options, and over one item per
+        clique: the clique's most credits, its least weight; the smaller), plus the most each
+        clique can add outside the cap."""
         credits, clique = self.credits, self.clique
         is_cand = set(cand)
         single = base = sum(top.values())
-        self.work += len(cand) * len(room)
         for c, members in enumerate(self.by_ratio):
+            self.work += len(members)
             items: dict[int, list[int]] = {}
             merged = False
+            left, plain = room[c], 0  # the knapsack of the options themselves
             for k, w in members:
                 if k not in is_cand:
                     continue
+                if left:
+                    if w <= left:
+                        plain += credits[k]
+                        left -= w
+                    else:
+                        plain += -(-credits[k] * left // w)
+                        left = 0
                 item = items.get(clique[k])
                 if item is None:
                     items[clique[k]] = [credits[k], w]
@@ -326,8 +347,10 @@ class ComponentSearch:
                 if key in items and k in is_cand and credits[k] > outside.get(key, 0):
                     outside[key] = credits[k]
             bound = base - sum(top[key] for key in items) + sum(outside.values())
-            pairs = [(ci, wi) for ci, wi in items.values()]
-            bound += _knapsack(_exact_order(pairs) if merged else pairs, room[c])
+            if merged:
+                pairs = _exact_order([(ci, wi) for ci, wi in items.values()])
+                plain = min(plain, _knapsack(pairs, room[c]))
+            bound += plain
             if bound < single:
                 single = bound
                 if single <= goal:

@@ -40,11 +40,24 @@ from creditbank.ruleset.ruleset import RuleSet, RuleSetAt
 
 ZERO = Decimal(0)
 
+MAX_OUTCOMES = 1000
+"""The most outcomes one audit takes. The allocation is exact and its worst case is bounded in
+practice: every adversarial learner measured up to this size (scripts/bench_worst_case.py, and
+bench-workload learners of random outcomes) is audited in well under a second on one core;
+the slowest kind (random outcomes against the bench workload's many caps) passes a second
+near 2,000. Learner files and the store refuse more; :func:`compute_audit` checks it too."""
+
 
 def compute_audit(
     ruleset: RuleSet, outcomes: list[Outcome], programme_id: str, on: dt.date
 ) -> Decision:
-    """The sealed decision for ``outcomes`` against ``programme_id`` on application date ``on``."""
+    """The sealed decision for ``outcomes`` against ``programme_id`` on application date ``on``.
+
+    More than :data:`MAX_OUTCOMES` outcomes are refused (InputInvalid)."""
+    if len(outcomes) > MAX_OUTCOMES:
+        raise InputInvalid(
+            [("$.outcomes", f"{len(outcomes)} outcomes; an audit takes at most {MAX_OUTCOMES}")]
+        )
     ids = [o.id for o in outcomes]
     if len(set(ids)) != len(ids):
         dupes = sorted({i for i in ids if ids.count(i) > 1})

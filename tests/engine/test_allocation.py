@@ -177,6 +177,7 @@ def test_search_and_solver_equal_brute_force_on_adversarial_shapes(problem: Prob
     assert solve(problem, method="search") == expected
     assert solve(problem, method="milp") == expected
     assert solve(problem, budget=0) == expected  # the search gives up at once: the solver
+    assert solve(problem, budget=30) == expected  # the solver's C* and O*, then the search
 
 
 @settings(max_examples=60, deadline=None)

@@ -277,3 +277,12 @@ def test_what_if_is_the_same_call_with_another_date() -> None:
     p = out("t", "enterprise_training", hours=48, date="2024-06-01")
     assert audit(p).totals.transferred == Decimal(3)
     assert audit(p, on=dt.date(2024, 3, 1)).grants == ()
+
+
+def test_more_outcomes_than_an_audit_takes_are_refused_with_the_limit() -> None:
+    from creditbank.engine.audit import MAX_OUTCOMES
+
+    outcomes = [lathe(f"c{i:04d}", "junior") for i in range(MAX_OUTCOMES + 1)]
+    with pytest.raises(InputInvalid, match=f"at most {MAX_OUTCOMES}"):
+        audit(*outcomes)
+    assert audit(*outcomes[:MAX_OUTCOMES]).totals.transferred >= 0
