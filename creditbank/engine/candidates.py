@@ -25,7 +25,7 @@ from creditbank.engine.matching import (
     Failure,
     SelectorIndex,
     check_condition,
-    grade_at_least,
+    grade_failure,
     matches,
 )
 from creditbank.engine.reasons import Reason
@@ -356,16 +356,11 @@ def _articulation(
         for target, route in sorted(graph.routes_from_course(source, programme).items()):
             code = target.split(":", 1)[1]
             ref = route.chain[0]
-            if policy.min_grade and not grade_at_least(outcome.grade, policy.min_grade, rules):
-                result.failures.setdefault(outcome.id, []).append(
-                    (
-                        Failure(
-                            Reason.BELOW_GRADE,
-                            {"need": policy.min_grade, "have": outcome.grade or "-"},
-                        ),
-                        ref,
-                    )
-                )
+            failure = (
+                grade_failure(outcome.grade, policy.min_grade, rules) if policy.min_grade else None
+            )
+            if failure is not None:
+                result.failures.setdefault(outcome.id, []).append((failure, ref))
                 continue
             if policy.min_overlap and (route.min_overlap or 1) < policy.min_overlap:
                 cond = schema.Condition(min_overlap=policy.min_overlap)

@@ -7,7 +7,8 @@ A missing parameter renders as "?", so a new reason never crashes a report.
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from creditbank.domain import Lang
 from creditbank.engine.decision import Earned, Grant, Unused
@@ -49,6 +50,10 @@ _UNUSED: dict[Reason, dict[Lang, str]] = {
     Reason.INSUFFICIENT_OVERLAP: {
         Lang.EN: "{outcome} matches only {have} of the course content; {need} is required.",
         Lang.ZH: "{outcome}与课程内容的重合度为{have}，低于要求的{need}。",
+    },
+    Reason.GRADE_NOT_ON_SCALE: {
+        Lang.EN: "{outcome} has grade {have}, which is not on the scale of the {need} the rule requires ({scales.en}), so the two cannot be compared.",
+        Lang.ZH: "{outcome}的成绩{have}不在规则要求的{need}所属的成绩等级中（{scales.zh}），无法比较。",
     },
     Reason.CONDITIONS_NOT_MET: {
         Lang.EN: "{outcome} does not meet a condition of the rule ({need}).",
@@ -110,8 +115,21 @@ class _Lenient(dict[str, str]):
         return "?"
 
 
+class _Flat(string.Formatter):
+    """Field names are whole keys: ``{why.en}`` is the parameter "why.en" (the default
+    formatter reads it as the attribute ``en`` of "why", and failed)."""
+
+    def get_field(self, field_name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
+        return kwargs[field_name], field_name
+
+
 def _fill(template: str, values: Mapping[str, str]) -> str:
-    return string.Formatter().vformat(template, (), _Lenient(values))
+    """``template`` with its fields from ``values`` ("?" for a missing one).
+
+    >>> _fill("{outcome}: {why.en} {gone}", {"outcome": "o1", "why.en": "a licence"})
+    'o1: a licence ?'
+    """
+    return _Flat().vformat(template, (), _Lenient(values))
 
 
 def explain_unused(item: Unused, lang: Lang | str = Lang.EN) -> str:

@@ -106,12 +106,52 @@ def rung_at_least(outcome: Outcome, minimum: str, rules: RuleSetAt) -> bool:
 
 def grade_at_least(grade: str | None, minimum: str, rules: RuleSetAt) -> bool:
     """Whether ``grade`` is ``minimum`` or better on a scale that has both."""
-    if grade is None:
-        return False
-    for scale in rules.grade_scales:
-        if grade in scale.grades and minimum in scale.grades:
-            return scale.grades.index(grade) >= scale.grades.index(minimum)
-    return False
+    return grade_failure(grade, minimum, rules) is None
+
+
+def grade_failure(grade: str | None, minimum: str, rules: RuleSetAt) -> Failure | None:
+    """None if ``grade`` is ``minimum`` or better on a scale that has both; else why not: below
+    it, or (a grade given, but on no scale of the minimum's) not comparable at all, naming the
+    scales the minimum belongs to.
+
+    >>> from creditbank.ruleset.loader import load_ruleset_from_sources
+    >>> import datetime as dt
+    >>> rules = load_ruleset_from_sources({"s.yaml": '''
+    ... pack: {id: p, name: {en: P}, framework: f}
+    ... frameworks: [{id: f, name: {en: F}, levels: [{level: 1, name: {en: one}}]}]
+    ... grade_scales: [{id: letters, name: {zh: 字母制, en: Letters}, grades: [F, D, C, B, A]}]
+    ... '''}).at(dt.date(2025, 1, 1))
+    >>> grade_failure("B", "C", rules) is None
+    True
+    >>> grade_failure("D", "C", rules).reason.value
+    'below_grade'
+    >>> failure = grade_failure("良好", "C", rules)
+    >>> failure.reason.value, failure.params["scales.en"]
+    ('grade_not_on_scale', 'Letters (F, D, C, B, A)')
+    """
+    if grade is not None:
+        for scale in rules.grade_scales:
+            if grade in scale.grades and minimum in scale.grades:
+                if scale.grades.index(grade) >= scale.grades.index(minimum):
+                    return None
+                break
+        else:
+            scales = [s for s in rules.grade_scales if minimum in s.grades]
+            return Failure(
+                Reason.GRADE_NOT_ON_SCALE,
+                {
+                    "need": minimum,
+                    "have": grade,
+                    **{
+                        f"scales.{lang}": "; ".join(
+                            f"{s.name.text(lang)} ({', '.join(s.grades)})" for s in scales
+                        )
+                        or "-"
+                        for lang in ("zh", "en")
+                    },
+                },
+            )
+    return Failure(Reason.BELOW_GRADE, {"need": minimum, "have": grade or "-"})
 
 
 def years_after(day: dt.date, years: Decimal) -> dt.date:
@@ -175,8 +215,10 @@ def _leaf(
     on: dt.date,
     overlap: Decimal | None,
 ) -> Failure | None:
-    if cond.min_grade is not None and not grade_at_least(outcome.grade, cond.min_grade, rules):
-        return Failure(Reason.BELOW_GRADE, {"need": cond.min_grade, "have": outcome.grade or "-"})
+    if cond.min_grade is not None:
+        failure = grade_failure(outcome.grade, cond.min_grade, rules)
+        if failure is not None:
+            return failure
     if cond.min_score is not None and (outcome.score is None or outcome.score < cond.min_score):
         have = str(outcome.score) if outcome.score is not None else "-"
         return Failure(Reason.BELOW_GRADE, {"need": str(cond.min_score), "have": have})

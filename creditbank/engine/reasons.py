@@ -17,6 +17,7 @@ class Reason(StrEnum):
     BELOW_RUNG = "below_rung"
     BELOW_HOURS = "below_hours"
     INSUFFICIENT_OVERLAP = "insufficient_overlap"
+    GRADE_NOT_ON_SCALE = "grade_not_on_scale"
     CONDITIONS_NOT_MET = "conditions_not_met"
     SUBSUMED = "subsumed"
     DUPLICATE = "duplicate"

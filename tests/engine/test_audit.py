@@ -88,6 +88,37 @@ def test_below_grade_is_refused_with_the_grade_in_the_explanation() -> None:
     assert "grade D" in sentence and "C" in sentence
 
 
+def test_a_grade_on_no_scale_of_the_minimum_is_not_called_below_it() -> None:
+    # The pack's only scale is letters (F to A); "良好" (good, on the five-level scale) cannot
+    # be compared with the rule's C: the learner is told so, not that it is below C.
+    p1 = out("p1", "academic_course", code="P1", grade="良好", credits=4)
+    p2 = out("p2", "academic_course", code="P2", grade="A", credits=3)
+    d = audit(p1, p2)
+    assert reasons(d)["p1"] == "grade_not_on_scale"
+    unused = next(u for u in d.unused if u.outcome == "p1")
+    assert unused.params["have"] == "良好" and unused.params["need"] == "C"
+    assert explain_unused(unused, "en") == (
+        "p1 has grade 良好, which is not on the scale of the C the rule requires "
+        "(Letters (F, D, C, B, A)), so the two cannot be compared."
+    )
+    assert explain_unused(unused, "zh") == (
+        "p1的成绩良好不在规则要求的C所属的成绩等级中（Letters (F, D, C, B, A)），无法比较。"
+    )
+    assert "below" not in explain_unused(unused, "en")
+    # A grade on the scale but lower is still "below"; a missing grade too.
+    d = audit(p2, out("p1", "academic_course", code="P1", credits=4))
+    assert reasons(d)["p1"] == "below_grade"
+
+
+def test_reasons_with_sentences_in_both_languages_are_explained() -> None:
+    # Parameters such as "why.en" are whole keys, not attributes (they used to crash).
+    rejected = Unused(
+        outcome="x1", reason=Reason.REJECTED, params={"why.en": "a licence", "why.zh": "许可证"}
+    )
+    assert explain_unused(rejected, "en") == "x1 is not accepted by this programme: a licence."
+    assert explain_unused(rejected, "zh") == "x1不被本专业接受：许可证。"
+
+
 def test_an_issuer_outside_its_accreditation_is_refused() -> None:
     d = audit(out("t", "enterprise_training", hours=32, date="2025-03-01"))
     assert reasons(d) == {"t": "issuer_not_accredited"}
