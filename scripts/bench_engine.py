@@ -3,6 +3,10 @@
 Seeded workload: about 2,000 rules over 20 programmes of 40 courses; learners with 30
 outcomes each, audited against one 40-course programme. Prints medians and ratios; run it
 alone on a quiet machine:  .venv/bin/python scripts/bench_engine.py [--audits 2000]
+
+The worst case (adversarial learners of up to the most outcomes an audit takes) has its own
+benchmark: scripts/bench_worst_case.py. tests/engine/test_golden.py keeps the digests of this
+workload's decisions.
 """
 
 from __future__ import annotations

@@ -18,35 +18,44 @@ on that integer.
 The method, exact:
 
 1. Options too heavy for a cap on their own are dropped; so are caps their options cannot
-   exceed (most caps, for a given learner).
-2. Symmetry: resources that are interchangeable (twins: swapping two maps the options of one
-   onto those of the other with equal credits, outcomes, cap weights and other resources,
-   each ranking before its counterpart) form chains. The optimum uses a chain as a prefix,
-   each member on a pattern no earlier than the one before (else swapping gives a smaller
-   key), so the search never takes an option that breaks this, and a chain keeps only as many
-   members as could ever be used at once (one, when every pattern needs the same course; the
-   room of a cap over all of them): fifty copies of one certificate cost what a few do.
-3. The options split into independent components (linked by a shared resource or a binding
-   cap); the objective adds up across components, so each is solved alone.
-4. A component of one option is taken. Larger ones go to the search in
-   ``allocation_search.py``: an iterative depth-first branch and bound, first for the most
-   credits C*, then, in rank order, for the allocation with C* credits and the fewest outcomes
-   that the search meets first, which is the tie-break's choice. Every term is bounded: credits
-   by the options still possible, one option per clique of options sharing a resource, shares
-   of resources, and fractional knapsacks of the caps (each cap alone with everything outside
-   it, and every option under its tightest cap); outcomes by the fewest that could still add
-   the missing credits.
-5. A component the search cannot close within its budget (``SEARCH_BUDGET`` options scanned)
-   goes to HiGHS (``allocation_milp.py``): the same three terms as three integer programmes
-   (mip_rel_gap=0, one thread), every answer re-checked against every resource and cap in
-   exact integer arithmetic.
+   exceed (most caps, for a given learner). The options split into independent components
+   (linked by a shared resource or a binding cap); the objective adds up across components,
+   so each is solved alone. A component of one option is taken.
+2. Symmetry, in components of ``TWINS_FROM`` options or more: resources that are
+   interchangeable (twins: swapping two maps the options of one onto those of the other with
+   equal credits, outcomes, cap weights and other resources, each ranking before its
+   counterpart) form chains. The optimum uses a chain as a prefix, each member on a pattern no
+   earlier than the one before (else swapping gives a smaller key), so the search never takes
+   an option that breaks this, and a chain keeps only as many members as could ever be used at
+   once (one, when every pattern needs the same course; the room of a cap over all of them):
+   two thousand copies of a certificate cost what a few do. What is left splits again.
+3. The search (``allocation_search.py``): a small component in one rank-order search (most
+   credits, fewest outcomes, first met); a larger one first for the most credits C*, then in
+   rank order for the allocation with C* and the fewest outcomes met first. Every term of the
+   tie-break is bounded (credits by cliques of options sharing a resource and by the caps'
+   knapsacks; outcomes by the fewest that could add the missing credits).
+4. Past the search's budget (``SEARCH_BUDGET`` options read per stage, some 15 ms), HiGHS
+   (``allocation_milp.py``) finds what the search could not, C* and then the fewest outcomes
+   O*, as integer programmes with small integer objectives (mip_rel_gap=0, one thread, the
+   model passed in one call); the search, knowing both, looks for the first allocation in rank
+   order that has them and stops there; past its budget again, HiGHS decides the tie-break in
+   blocks of sixteen options weighted 2^15 ... 2^0. Every answer of the solver is rounded and
+   re-checked against every resource and cap in exact integer arithmetic.
 
-Complexity. Steps 1 to 3 are linear in the option-resource and option-cap incidences (twins:
-one signature per resource, hashed). The search is exponential in a component's size in the
-worst case, but bounded by its budget (about 0.2 s of Python); the integer programme is then
-exponential only in what HiGHS's presolve, cuts and branching leave, in practice milliseconds
-on these packing rows. Nothing recurses, so no input size meets Python's recursion limit.
-There is no time limit and no approximation: the answer is always the unique optimum.
+All-of rules whose parts come in many copies are reduced before the allocation sees them
+(``candidates._bundle_combinations``): only the combinations an optimum or an explanation can
+use are offered.
+
+Complexity and what is bounded. Steps 1 and 2 are linear in the option-resource and
+option-cap incidences (twins: one hashed signature per resource). The search is exponential in
+a component's size in the worst case but stops at its budget, so its time is bounded (about
+three budgets per component). The integer programme is exponential in the worst case too,
+but only in what HiGHS's presolve, cuts and branching leave of packing rows: milliseconds per
+solve on every learner measured, at most some thirty solves. Nothing recurses, so no input
+meets Python's recursion limit. There is no time limit and no approximation: the answer is
+always the unique optimum. An audit takes at most ``audit.MAX_OUTCOMES`` outcomes; every
+adversarial learner of that size measured (scripts/bench_worst_case.py) is audited in well
+under a second.
 """
 
 from __future__ import annotations

@@ -2,19 +2,23 @@
 
 Only components the combinatorial search (``allocation_search.py``) cannot close within its
 budget come here. The tie-break is not folded into one objective (its coefficients would run
-past what a floating-point solver resolves exactly); it is solved lexicographically, every
-stage with small integer coefficients:
+past what a floating-point solver resolves exactly); :class:`ComponentMILP` solves it
+lexicographically, every stage with small integer coefficients, each stage callable alone
+(the search takes over again once C* and O* are known):
 
 1. the most credits C*;
 2. with credits at least C*, the fewest outcomes O*;
 3. with both fixed, the options in rank order, sixteen undecided ones at a time, weighted
-   2^15 ... 2^0: each block's best is the tie-break's choice for it given the blocks before
-   (an option sharing a resource with a chosen one, or too heavy for a cap's room, is decided
-   without the solver).
+   2^15 ... 2^0 (whose sums a double holds exactly, far above the solver's tolerances): each
+   block's best is the tie-break's choice for it given the blocks before. An option sharing a
+   resource with a chosen one, too heavy for a cap's room, or that a clique bound shows cannot
+   be in an allocation with C* and O* is decided without the solver; each solve starts from
+   the last allocation found.
 
 Every call passes the whole model at once (``passModel``), with ``mip_rel_gap=0``, one thread
-and no output; every answer is rounded, re-checked against every resource and cap in exact
-integer arithmetic, and refused (RuntimeError) if it is not an integral, feasible solution.
+and no output (the plain ``_Highs`` class: ``highspy.Highs`` prints a banner); every answer is
+rounded, re-checked against every resource and cap and the stage's face in exact integer
+arithmetic, and refused (RuntimeError) if it is not an integral, feasible solution.
 """
 
 from __future__ import annotations

@@ -1,33 +1,40 @@
 """The combinatorial search of one allocation component: exact, iterative, within a work budget.
 
 A component arrives with its options in tie-break order (rank 0 first), its binding caps and
-the symmetry chains that hold in it (see ``allocation.py``). Two depth-first searches, each an
-explicit stack (no recursion, so no depth limit):
+the symmetry chains that hold in it (see ``allocation.py``). Each search is depth-first with
+an explicit stack (no recursion, so no depth limit), "take" tried before "skip"; its first
+descent is the greedy solution, and when the root's bounds show that one optimal the search
+ends there.
 
-1. *Credits*: options in decreasing credits (then rank), "take" before "skip"; a branch is cut
-   when its upper bound on credits cannot beat the best found. The first descent is the
-   greedy solution.
-2. *Tie-break*: options in rank order, "take" before "skip", looking only for allocations with
-   the maximum credits C*; among them the fewest outcomes, and among those the first one the
-   search meets. In this order the search meets allocations in decreasing lexicographic order
-   of their membership vectors, which is exactly the documented tie-break (the allocation
-   holding the smaller key at the first difference wins), so the first allocation found with
-   the fewest outcomes is the answer. A branch is cut when it cannot reach C* credits, or when
-   even its lower bound on outcomes cannot beat the best found (an equal count found later
-   loses the tie).
+- :meth:`ComponentSearch.max_credits`: options in decreasing credits (then rank); a branch is
+  cut when its upper bound on credits cannot beat the best found.
+- :meth:`ComponentSearch.best`: options in rank order, only allocations with the maximum
+  credits C*; among them the fewest outcomes, and among those the first the search meets. In
+  this order the search meets allocations in decreasing lexicographic order of their
+  membership vectors, which is the documented tie-break (the allocation holding the smaller
+  key at the first difference wins; one allocation never meets another that extends it with
+  equal outcomes, as every option uses one), so the first found with the fewest outcomes is
+  the answer. A branch is cut when it cannot reach C*, or when its lower bound on outcomes
+  cannot beat the best found (an equal count met later loses the tie). Given the fewest
+  outcomes O* (from the integer programme), it stops at the first allocation with C* and O*.
+- :meth:`ComponentSearch.lexicographic`: both in one search, for small components: rank
+  order, most credits then fewest outcomes, first met; the outcome bound cuts only a branch
+  that can at most match the best credits.
 
-Bounds on credits (the smallest applies): the credits of every option still possible; each
-resource's best share of an option's credits (options sharing a resource exclude each other);
-every option assigned to its tightest cap, each cap filled as a fractional knapsack; and, for
-each cap alone, its fractional knapsack plus the credits outside it (this one sees a category
-maximum that binds together with per-issuer limits inside it). The bound on outcomes: the
-fewest outcomes whose options could add the missing credits (options sharing their most
-shared resource taken as one, fractional). Symmetry: a chain of interchangeable resources
-(twins) is used as a prefix, in order, each member on a pattern no earlier than the one
-before it; an option that would break this is never taken.
+Bounds. Credits (the smallest applies): one option per clique (options sharing the resource
+most of them use exclude each other: the clique's best counts); and, for each binding cap,
+the fractional knapsack of its room (over its options, and over one item per clique with the
+clique's most credits and least weight: the smaller) plus the most each clique can add
+outside the cap. The per-cap bound sees a category maximum that binds together with
+per-issuer limits inside it, and a count cap over options that exclude each other. Outcomes:
+the fewest whose options could add the missing credits, one item per clique (its most
+credits, its fewest outcomes), fractional. Knapsacks are filled in exact ratio order (floats
+checked pair by pair in integers). Symmetry: a chain of interchangeable resources (twins) is
+used as a prefix, in order, each member on a pattern no earlier than the one before it; an
+option that would break this is never taken.
 
-Work is counted in options scanned; past ``budget`` the search gives up with
-:class:`OutOfBudget` and the caller solves the component another way.
+Work is counted in options read (candidates scanned, cap members visited); past ``budget``
+the search gives up with :class:`OutOfBudget` and the caller solves the component another way.
 """
 
 from __future__ import annotations
