@@ -15,12 +15,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from creditbank.domain import Ident, Outcome
+from creditbank.engine import audit
 from creditbank.errors import InputInvalid
 from creditbank.service.batch_files import load_json
 from creditbank.text import printable
 
-MAX_OUTCOMES = 2000
-"""Outcomes in one learner file."""
+MAX_OUTCOMES = audit.MAX_OUTCOMES
+"""Outcomes in one learner file: as many as one audit takes."""
 MAX_FILE_BYTES = 2000 * MAX_OUTCOMES
 """A learner file's size: 2 kB an outcome is room for every field of the largest one."""
 
