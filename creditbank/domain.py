@@ -180,6 +180,8 @@ class Outcome(BaseModel):
     """A learner's learning outcome as the engine sees it; only the kind's attributes are set.
 
     ``date`` is when it was obtained (for a period, its end); ``start_date`` is optional.
+    Decimals have at most 12 digits, 6 after the point: no figure an outcome carries needs
+    more, and a value such as ``1e-999999999`` is refused where it is given.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -192,11 +194,11 @@ class Outcome(BaseModel):
     status: OutcomeStatus = OutcomeStatus.VERIFIED
     title: str | None = Field(default=None, max_length=300)
     code: str | None = Field(default=None, max_length=60)
-    credits: Decimal | None = Field(default=None, ge=0, le=300)
+    credits: Decimal | None = Field(default=None, ge=0, le=300, max_digits=12, decimal_places=6)
     grade: str | None = Field(default=None, max_length=20)
-    score: Decimal | None = Field(default=None, ge=0, le=100)
+    score: Decimal | None = Field(default=None, ge=0, le=100, max_digits=12, decimal_places=6)
     level: int | None = Field(default=None, ge=1, le=12)
-    hours: Decimal | None = Field(default=None, gt=0, le=10000)
+    hours: Decimal | None = Field(default=None, gt=0, le=10000, max_digits=12, decimal_places=6)
     occupation: str | None = Field(default=None, max_length=60)
     rung: str | None = Field(default=None, max_length=60)
     certificate_number: str | None = Field(default=None, max_length=80)
@@ -206,7 +208,7 @@ class Outcome(BaseModel):
     delivery: Delivery | None = None
     tier: str | None = Field(default=None, max_length=40)
     rank: int | None = Field(default=None, ge=1, le=1000)
-    years: Decimal | None = Field(default=None, ge=0, le=60)
+    years: Decimal | None = Field(default=None, ge=0, le=60, max_digits=12, decimal_places=6)
     exam_based: bool = True
     requires_degree: bool = False
 

@@ -64,6 +64,22 @@ def test_a_date_given_as_a_number_is_refused(tmp_path: Path, date: object) -> No
     assert "YYYY-MM-DD" in found[0][1]
 
 
+@pytest.mark.parametrize(
+    ("hours", "message"),
+    [
+        ("1e-999999999", "no more than 12 digits in total"),
+        ("1" + "0" * 3 + "." + "1" * 40, "no more than 12 digits in total"),
+        ("16.0000001", "no more than 6 decimal places"),
+    ],
+)
+def test_a_decimal_with_absurd_precision_is_refused(
+    tmp_path: Path, hours: str, message: str
+) -> None:
+    found = problems(write(tmp_path, json.dumps(learner(hours=hours))))
+    assert [where for where, _ in found] == ["$.outcomes[0].hours"]
+    assert message in found[0][1]
+
+
 def test_a_date_with_a_time_of_day_is_refused(tmp_path: Path) -> None:
     found = problems(write(tmp_path, json.dumps(learner(date="2025-01-20T00:00:00"))))
     assert found == [
