@@ -26,6 +26,7 @@ from creditbank.errors import CreditBankError, Finding
 from creditbank.ruleset import schema
 from creditbank.ruleset.loader import check_rules, rule_files
 from creditbank.ruleset.ruleset import RuleSet
+from creditbank.service.batch_files import load_json
 from creditbank.service.learner_file import parse_learner, read_learner
 from creditbank.service.rule_tests import case_files, read_cases, run_case
 from creditbank.text import printable
@@ -214,10 +215,10 @@ def equivalence_from(
         if course is not None:
             answers = counts_as_for_course(at, programme, course)
         else:
-            data = json.loads(outcome or "{}")
+            data = load_json(outcome or "{}", source="--outcome")
             item = parse_learner({"learner": "query", "outcomes": [data]}, source="--outcome")
             answers = counts_as_for_outcome(at, programme, item.outcomes[0])
-    except (CreditBankError, json.JSONDecodeError) as exc:
+    except CreditBankError as exc:
         raise _fail(str(exc)) from None
     _answers_out(answers, as_json)
 

@@ -74,6 +74,16 @@ def test_rules_test_reports_a_case_file_it_cannot_read_and_one_too_large(pack: P
     assert "1 passed, 3 failed" in result.output
 
 
+def test_an_outcome_given_on_the_command_line_is_read_strictly(pack: Path) -> None:
+    base = ["equivalence", "from", "--programme", "mech", "--rules", str(pack), "--outcome"]
+    twice = runner.invoke(app, [*base, '{"id": "c", "id": "d"}'])
+    assert twice.exit_code == 1
+    assert "--outcome: $.id: the field 'id' is given twice" in twice.output
+    deep = runner.invoke(app, [*base, "[" * 5000 + "]" * 5000])
+    assert deep.exit_code == 1
+    assert "nested deeper than 20 levels" in deep.output
+
+
 def test_check_of_a_missing_folder_names_it_once(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
     result = runner.invoke(app, ["rules", "check", str(missing)])

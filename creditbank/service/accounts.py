@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from creditbank.errors import NotFound
+from creditbank.service.learners import learner_key
 from creditbank.store.tables import Learner, LedgerEntry, OutcomeRow
 
 
@@ -27,6 +28,7 @@ class Statement:
 
 def statement(session: Session, learner_id: str) -> Statement:
     """Read-only view of one account; bank credits are the recognitions not revoked."""
+    learner_id = learner_key(learner_id)
     if session.get(Learner, learner_id) is None:
         raise NotFound("learner", learner_id)
     rows = list(

@@ -25,7 +25,7 @@ from creditbank.engine.audit import compute_audit
 from creditbank.engine.decision import Decision, digest_of, input_digest
 from creditbank.errors import NotFound
 from creditbank.service.errors import Conflict
-from creditbank.service.learners import lock_learner
+from creditbank.service.learners import learner_key, lock_learner
 from creditbank.service.outcomes import require_vouched, to_engine_outcome
 from creditbank.service.rulesets import ruleset_of, version_for_programme
 from creditbank.store.ledger import EntryKind, NewEntry, append
@@ -60,6 +60,7 @@ def audit_learner(
 ) -> tuple[int, Decision]:
     """Audit and store: the decision's id and the decision. The version is the one in
     force on ``on`` of the rule set that defines ``programme``, unless ``version_id``."""
+    learner_id = learner_key(learner_id)
     for _attempt in range(ATTEMPTS):
         with session_scope(engine, read_only=True) as session:
             inputs = _read_inputs(session, learner_id, programme, on, version_id)

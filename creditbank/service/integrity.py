@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from creditbank.errors import CreditBankError, NotFound, RuleSetInvalid
 from creditbank.ruleset.loader import load_ruleset_from_sources
 from creditbank.service.audits import stored_decision_problems
+from creditbank.service.learners import learner_key
 from creditbank.store import checkpoints
 from creditbank.store.integrity import (
     AccountsCheck,
@@ -70,6 +71,7 @@ def verify_bank(
     """Check everything (or one account) in one read-only snapshot; ``progress`` is called
     with the number of accounts just checked."""
     report = IntegrityReport()
+    learner_id = None if learner_id is None else learner_key(learner_id)
     with session_scope(engine, read_only=True) as session:
         if learner_id is not None and session.get(Learner, learner_id) is None:
             raise NotFound("learner", learner_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -62,8 +63,10 @@ class IdHashKeys:
         >>> ring = IdHashKeys.parse("0123456789abcdef")
         >>> ring.hash(" 11010519491231002x ") == ring.hash("11010519491231002X")
         True
+        >>> ring.hash("１１０１０５１９４９１２３１００２Ｘ") == ring.hash("11010519491231002X")
+        True
         """
-        return self.wrap(national_id.strip().upper())
+        return self.wrap(unicodedata.normalize("NFKC", national_id).strip().upper())
 
     def fingerprint(self) -> str:
         """What the bank stores to recognise this ring (a hash of a fixed text that is no
@@ -159,10 +162,7 @@ def register_learner(
     """Open an account (idempotent for the same id and national ID). The id is kept in its
     normal form (``domain.normal_ident``: ``Ｌ１`` opens ``L1``); one that cannot be an id is
     refused."""
-    try:
-        learner_id = normal_ident(learner_id)
-    except ValueError as exc:
-        raise InputInvalid([("learner", str(exc))]) from None
+    learner_id = learner_key(learner_id)
 
     def work(session: Session) -> Learner:
         digest = checked_keys(session, id_hash_key, now).hash(national_id) if national_id else None
@@ -191,6 +191,15 @@ def register_learner(
         return learner
 
     return transaction(engine, work)
+
+
+def learner_key(learner_id: str) -> str:
+    """A learner id as the bank keeps it (``domain.normal_ident``), so that every way in
+    (``Ｌ１`` typed on a Chinese keyboard, say) finds the account ``L1``."""
+    try:
+        return normal_ident(learner_id)
+    except ValueError as exc:
+        raise InputInvalid([("learner", str(exc))]) from None
 
 
 def lock_learner(session: Session, learner_id: str) -> Learner | None:

@@ -18,7 +18,7 @@ from creditbank.engine.matching import Failure
 from creditbank.engine.recognition import BankCredit, compute_recognitions
 from creditbank.errors import CreditBankError, NotFound
 from creditbank.service.errors import Conflict
-from creditbank.service.learners import lock_learner
+from creditbank.service.learners import learner_key, lock_learner
 from creditbank.service.rulesets import ruleset_of, version_in_force
 from creditbank.store.integrity import unvouched_outcomes
 from creditbank.store.ledger import EntryKind, NewEntry, append
@@ -141,6 +141,7 @@ def recognise(
 ) -> list[dict[str, Any]]:
     """Recognise the learner's verified outcomes under the version of ``pack_id`` in force
     on ``on`` (the pack may be left out when only one is in force)."""
+    learner_id = learner_key(learner_id)
 
     def work(session: Session) -> list[dict[str, Any]]:
         learner = lock_learner(session, learner_id)

@@ -274,3 +274,16 @@ def test_a_published_version_cannot_be_published_again(bank: Bank) -> None:
             actor="p",
             now=NOW,
         )
+
+
+def test_a_learner_id_typed_in_full_width_finds_the_account(bank: Bank) -> None:
+    submit(bank, [training("L1", "r1")])
+    with session_scope(bank.engine, read_only=True) as s:
+        assert accounts.statement(s, "Ｌ１").learner_id == "L1"
+        with pytest.raises(InputInvalid, match="learner"):
+            accounts.statement(s, "L1\u202e")
+    outcomes.change_status(bank.engine, outcome_id=1, action="verify", actor="r", now=NOW)
+    _id, decision = audits.audit_learner(
+        bank.engine, learner_id="Ｌ１", programme="mech", on=dt.date(2024, 1, 1), actor="r", now=NOW
+    )
+    assert decision.totals.transferred == 3

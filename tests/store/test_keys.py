@@ -134,3 +134,8 @@ def test_the_checkpoint_key_file_is_private_and_never_overwritten(tmp_path: Path
         signing_keys.private_key(settings)
     with pytest.raises(CreditBankError, match="CREDITBANK_CHECKPOINT_KEY"):
         signing_keys.private_key(Settings(checkpoint_key=None))  # type: ignore[call-arg]
+
+
+def test_a_number_typed_in_full_width_digits_finds_the_same_account(bank: Bank) -> None:
+    register(bank, "N1")
+    assert owner(bank, "１１０１０５１９４９１２３１００２１", KEY) == "N1"
