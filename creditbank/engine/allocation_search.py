@@ -97,6 +97,8 @@ class ComponentSearch:
         self.work = 0
         self.budget: int | None = None
         self.fewest: int | None = None
+        self.floor = 0
+        """Credits some allocation is known to reach (the lex search cuts below them)."""
 
     # -- public ------------------------------------------------------------------------------
 
@@ -193,6 +195,11 @@ class ComponentSearch:
                     best_c, best_o, best = cur_c, cur_o, list(chosen)
         if best_c < 0 and not to_target:
             best_c, best_o = 0, 0  # the empty allocation
+        self.floor = 0
+        if mode == "lex":
+            # The greedy by credits is no tie-break answer, but the optimum has at least its
+            # credits: branches that cannot reach them are cut.
+            self.floor = self._greedy_credits(req)
         if known and best:
             return best_c, best  # the fewest outcomes, met first
         room = list(self.bounds)
@@ -258,6 +265,24 @@ class ComponentSearch:
             raise AssertionError("no allocation reaches the maximum credits")  # pragma: no cover
         return best_c, best
 
+    def _greedy_credits(self, req: list[list[int]]) -> int:
+        """The credits of the greedy allocation by decreasing credits."""
+        credits, rmask, capw = self.credits, self.rmask, self.capw
+        room = list(self.bounds)
+        used = chosen_mask = total = 0
+        for k in sorted(range(self.m), key=lambda k: -credits[k]):
+            if (
+                not rmask[k] & used
+                and all(w <= room[c] for c, w in capw[k])
+                and all(chosen_mask & mask for mask in req[k])
+            ):
+                used |= rmask[k]
+                chosen_mask |= 1 << k
+                total += credits[k]
+                for c, w in capw[k]:
+                    room[c] -= w
+        return total
+
     def _cut(
         self,
         order: list[int],
@@ -300,7 +325,7 @@ class ComponentSearch:
         elif mode == "target":
             goal = target - 1 - cur_c
         else:
-            goal = best_c - 1 - cur_c
+            goal = max(best_c, self.floor) - 1 - cur_c
         bound = sum(top.values())
         if bound <= goal:
             return True

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from itertools import combinations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from creditbank.engine import allocation
 from creditbank.engine.allocation import Cap, Problem, feasible, objective, solve
 
 
@@ -178,6 +180,17 @@ def test_search_and_solver_equal_brute_force_on_adversarial_shapes(problem: Prob
     assert solve(problem, method="milp") == expected
     assert solve(problem, budget=0) == expected  # the search gives up at once: the solver
     assert solve(problem, budget=30) == expected  # the solver's C* and O*, then the search
+
+
+@settings(max_examples=200, deadline=None)
+@given(adversarial_problems())
+def test_twins_and_two_stages_equal_brute_force_in_small_components(problem: Problem) -> None:
+    # Small components are searched in one stage without twins; force the path larger ones
+    # take (twin chains, truncation, credits then tie-break) onto brute-force sizes.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(allocation, "TWINS_FROM", 2)
+        assert solve(problem, method="search") == brute_force(problem)
+        assert solve(problem, budget=30) == brute_force(problem)
 
 
 @settings(max_examples=60, deadline=None)
