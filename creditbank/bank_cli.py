@@ -153,12 +153,13 @@ def ledger_checkpoint(
     engine = _engine()
     try:
         key = signing_keys.private_key(settings)
+        trusted = signing_keys.public_key(settings)
     except CreditBankError as exc:
         raise _fail(exc) from None
     while True:
         try:
             checkpoint = integrity.write_checkpoint(
-                engine, key=key, now=_now(), log=settings.checkpoint_log
+                engine, key=key, now=_now(), log=settings.checkpoint_log, trusted=trusted
             )
         except CreditBankError as exc:
             raise _fail(exc) from None

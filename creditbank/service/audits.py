@@ -28,6 +28,7 @@ from creditbank.service.errors import Conflict
 from creditbank.service.learners import learner_key, lock_learner
 from creditbank.service.outcomes import require_vouched, to_engine_outcome
 from creditbank.service.rulesets import ruleset_of, version_for_programme
+from creditbank.store.integrity import Transfer, transfer_of
 from creditbank.store.ledger import EntryKind, NewEntry, append
 from creditbank.store.session import session_scope, transaction
 from creditbank.store.tables import DecisionRow, Learner, LedgerEntry, OutcomeRow, RuleSetVersion
@@ -153,35 +154,34 @@ def _store(
     return row.id, decision
 
 
-def stored_decision_problems(row: DecisionRow, recorded_digest: str | None) -> list[str]:
+def stored_decision_problems(
+    row: DecisionRow, recorded: Transfer | None, version_digest: str | None
+) -> list[str]:
     """What is wrong with a stored decision without re-running it: its canonical text
     against its digest, its inputs against its input digest, its columns against its text,
-    and its digest against the one its ledger transfer entry recorded (``None``: none did)."""
+    its rule-set digest against its version's (``version_digest``), and all of it against
+    what its ledger transfer entry recorded (``None``: no entry did). Values written around
+    the bank that cannot even be read are reported as such, never raised."""
     problems = []
-    if digest_of(row.canonical) != row.digest or not row.canonical.endswith(
-        f'"digest":"{row.digest}"}}'
-    ):
+    canonical = row.canonical if isinstance(row.canonical, str) else ""
+    if digest_of(canonical) != row.digest or not canonical.endswith(f'"digest":"{row.digest}"}}'):
         problems.append(
             "its canonical text does not hash to its digest (the text or the digest was changed)"
         )
-    if recorded_digest is None:
-        problems.append("no transfer entry in the ledger records it (stored around the ledger)")
-    elif recorded_digest != row.digest:
-        problems.append(
-            f"its digest {row.digest[:16]} is not the {recorded_digest[:16]} its ledger "
-            "transfer entry recorded (the decision was replaced)"
-        )
-    try:
-        outcomes = [Outcome.model_validate(o) for o in row.inputs]
-    except ValidationError:
+    problems += _recorded_problems(row, recorded)
+    if version_digest is not None and version_digest != row.ruleset_digest:
+        problems.append("its rule-set digest is not its version's (the version was changed)")
+    outcomes = _stored_inputs(row)
+    if outcomes is None:
         problems.append("its stored inputs are not valid outcomes (they were changed)")
-    else:
-        if input_digest(row.programme, row.application_date, outcomes) != row.input_digest:
-            problems.append("its stored inputs do not match its input digest (they were changed)")
+    elif input_digest(row.programme, row.application_date, outcomes) != row.input_digest:
+        problems.append("its stored inputs do not match its input digest (they were changed)")
     try:
-        text = json.loads(row.canonical)
+        text = json.loads(canonical)
     except ValueError:
-        return [*problems, "its canonical text is not JSON"]
+        text = None
+    if not isinstance(text, dict):
+        return [*problems, "its canonical text is not a JSON object"]
     columns = {
         "programme": row.programme,
         "application_date": row.application_date.isoformat(),
@@ -191,6 +191,41 @@ def stored_decision_problems(row: DecisionRow, recorded_digest: str | None) -> l
     if differing := sorted(k for k, v in columns.items() if text.get(k) != v):
         problems.append(f"its {', '.join(differing)} disagree with its canonical text")
     return problems
+
+
+_NO_TRANSFER = "no transfer entry in the ledger records it (stored around the ledger)"
+
+
+def _recorded_problems(row: DecisionRow, recorded: Transfer | None) -> list[str]:
+    if recorded is None:
+        return [_NO_TRANSFER]
+    problems = []
+    if not recorded.intact:
+        problems.append("its transfer entry does not match its hash (the entry was changed)")
+    if recorded.learner_id != row.learner_id:
+        problems.append(
+            f"its transfer entry is on {recorded.learner_id}'s chain (the decision was moved)"
+        )
+    if recorded.ruleset_version_id != row.ruleset_version_id:
+        problems.append(
+            f"its transfer entry names rule-set version {recorded.ruleset_version_id}, the "
+            f"decision {row.ruleset_version_id} (it was changed)"
+        )
+    if recorded.digest != row.digest:
+        problems.append(
+            f"its digest {row.digest[:16]} is not the {recorded.digest[:16]} its ledger "
+            "transfer entry recorded (the decision was replaced)"
+        )
+    return problems
+
+
+def _stored_inputs(row: DecisionRow) -> list[Outcome] | None:
+    if not isinstance(row.inputs, list):
+        return None
+    try:
+        return [Outcome.model_validate(o) for o in row.inputs]
+    except ValidationError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -205,22 +240,24 @@ class Rerun:
 
 
 def rerun_decision(session: Session, decision_id: int) -> Rerun:
-    """Check a stored decision (``stored_decision_problems``) and recompute it from its
-    stored inputs and rule-set version."""
+    """Check a stored decision (``stored_decision_problems``, against its one transfer entry,
+    itself checked against its hash) and recompute it from its stored inputs and version."""
     row = session.get(DecisionRow, decision_id)
     if row is None:
         raise NotFound("decision", str(decision_id))
-    recorded = session.scalar(
-        select(LedgerEntry.payload).where(
+    entries = session.scalars(
+        select(LedgerEntry).where(
             LedgerEntry.decision_id == decision_id, LedgerEntry.kind == EntryKind.TRANSFER.value
         )
-    )
-    problems = stored_decision_problems(row, None if recorded is None else recorded.get("digest"))
+    ).all()
     version = session.get(RuleSetVersion, row.ruleset_version_id)
     assert version is not None  # a foreign key guarantees it
-    try:
-        outcomes = [Outcome.model_validate(o) for o in row.inputs]
-    except ValidationError:
+    recorded = transfer_of(entries[0]) if len(entries) == 1 else None
+    problems = stored_decision_problems(row, recorded, version.digest)
+    if len(entries) > 1:
+        problems[problems.index(_NO_TRANSFER)] = f"{len(entries)} transfer entries record it"
+    outcomes = _stored_inputs(row)
+    if outcomes is None:
         return Rerun(row.digest, "", tuple(problems))
     again = compute_audit(ruleset_of(version), outcomes, row.programme, row.application_date)
     return Rerun(row.digest, again.digest, tuple(problems))

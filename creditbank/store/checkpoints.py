@@ -11,6 +11,10 @@ account-id order), and the digest of the previous checkpoint's statement (so che
 form a chain of their own). The private key stays outside the database; whoever checks needs
 only the public key.
 
+Each statement also names ``recorded``, the same digest over the rows stored for that
+checkpoint alone; with the chain of statements, the newest signature then vouches for every
+row of every checkpoint, so no older checkpoint's heads can be changed and built on.
+
 Root: SHA-256 of the lines ``["<account id>",<seq>,"<hash>"]\\n`` (JSON), one per account with
 at least one entry, ordered by account id as code points (SQLite's binary order; PostgreSQL
 is asked for the "C" collation).
@@ -135,6 +139,8 @@ def append(
     """Record the moved heads and sign the statement over every account's current head (the
     caller has checked the moved accounts' chains)."""
     number = previous.id + 1 if previous else 1
+    previous_digest = sha256_text(previous.statement) if previous else GENESIS
+    moved = sorted(moved)  # code-point order, as the digest of the rows wants
     heads = session.execute(
         select(Learner.id, Learner.ledger_seq, Learner.ledger_head)
         .where(Learner.ledger_seq > 0)
@@ -149,7 +155,8 @@ def append(
             "at": moment.isoformat(),
             "accounts": accounts,
             "root": root,
-            "previous": sha256_text(previous.statement) if previous else GENESIS,
+            "recorded": root_of(moved)[0],
+            "previous": previous_digest,
         }
     )
     checkpoint = Checkpoint(
@@ -157,7 +164,7 @@ def append(
         at=moment,
         accounts=accounts,
         root=root,
-        previous=sha256_text(previous.statement) if previous else GENESIS,
+        previous=previous_digest,
         statement=statement,
         public_key=public_key_hex(key.public_key()),
         signature=key.sign(statement.encode()).hex(),
@@ -173,10 +180,23 @@ def append(
     return checkpoint
 
 
+def _recorded(session: Session, checkpoint_id: int) -> str:
+    """The digest of the heads stored for one checkpoint (its own rows, not the ones it
+    inherits), as its statement's ``recorded`` names them."""
+    rows = session.execute(
+        select(CheckpointHead.learner_id, CheckpointHead.seq, CheckpointHead.hash)
+        .where(CheckpointHead.checkpoint_id == checkpoint_id)
+        .order_by(_in_code_point_order(session, CheckpointHead.learner_id))
+    ).yield_per(5000)
+    return root_of((i, seq, h) for i, seq, h in rows)[0]
+
+
 def problems(session: Session, key: Ed25519PublicKey) -> list[str]:
     """What is wrong with the stored checkpoints, checked with the public ``key``: the newest
     must be signed by it and its root must match the heads stored for it; every statement
-    must match its row and name its predecessor's digest."""
+    must match its row, name its predecessor's digest (so the newest signature vouches for
+    every older statement) and the digest of the heads stored for it (so no older
+    checkpoint's rows can be changed and then built on)."""
     found: list[str] = []
     previous_digest = GENESIS
     newest: Checkpoint | None = None
@@ -186,7 +206,9 @@ def problems(session: Session, key: Ed25519PublicKey) -> list[str]:
         newest = checkpoint
         if checkpoint.id != number:
             found.append(f"checkpoint {number} is missing (the next one is {checkpoint.id})")
-        found.extend(_statement_problems(checkpoint, previous_digest))
+        found.extend(
+            _statement_problems(checkpoint, previous_digest, _recorded(session, checkpoint.id))
+        )
         previous_digest = sha256_text(checkpoint.statement)
     if newest is None:
         return found
@@ -216,22 +238,32 @@ def signature_problems(
     return []
 
 
-def _statement_problems(checkpoint: Checkpoint, previous_digest: str) -> list[str]:
+def _statement_problems(
+    checkpoint: Checkpoint, previous_digest: str, recorded: str
+) -> list[str]:
     try:
-        said: dict[str, Any] = json.loads(checkpoint.statement)
+        said = json.loads(checkpoint.statement)
     except ValueError:
-        return [f"checkpoint {checkpoint.id}: its statement is not JSON"]
+        said = None
+    if not isinstance(said, dict):
+        return [f"checkpoint {checkpoint.id}: its statement is not a JSON object"]
     expected = {
         "kind": STATEMENT_KIND,
         "checkpoint": checkpoint.id,
         "at": utc(checkpoint.at).isoformat(),
         "accounts": checkpoint.accounts,
         "root": checkpoint.root,
+        "recorded": recorded,
         "previous": previous_digest,
     }
     if checkpoint.previous != previous_digest:
         said = {**said, "previous (column)": checkpoint.previous}
         expected["previous (column)"] = previous_digest
+    if said.get("recorded") != recorded:
+        return [
+            f"checkpoint {checkpoint.id}: the account heads stored for it do not match its "
+            "statement (they were changed)"
+        ]
     if said != expected:
         wrong = sorted(k for k in expected.keys() | said.keys() if said.get(k) != expected.get(k))
         return [

@@ -26,7 +26,7 @@ from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from creditbank.store import checkpoints
-from creditbank.store.ledger import GENESIS, EntryKind, entry_hash, outcome_digest
+from creditbank.store.ledger import GENESIS, EntryKind, entry_hash, outcome_digest, utc
 from creditbank.store.tables import Learner, LedgerEntry, OutcomeRow
 
 CHUNK = 500
@@ -43,6 +43,8 @@ _OUTCOME_COLUMNS = select(
     cast(OutcomeRow.attributes, Text).label("attributes"),  # the exact text the deposit hashed
     OutcomeRow.status,
     OutcomeRow.status_reason,
+    OutcomeRow.batch_id,
+    OutcomeRow.created_at,
 )
 
 
@@ -68,6 +70,16 @@ class Moved:
     seq: int
 
 
+@dataclass(frozen=True)
+class Transfer:
+    """What a transfer entry recorded of its decision, and whether the entry is intact."""
+
+    learner_id: str
+    digest: str
+    ruleset_version_id: int | None
+    intact: bool = True
+
+
 @dataclass
 class AccountsCheck:
     """What checking some accounts found."""
@@ -76,8 +88,24 @@ class AccountsCheck:
     outcomes: int = 0
     problems: list[Problem] = field(default_factory=list)
     moved: list[Moved] = field(default_factory=list)
-    transfers: dict[int, str] = field(default_factory=dict)
-    """Decision id -> the decision digest its transfer entry recorded."""
+    transfers: dict[int, Transfer] = field(default_factory=dict)
+    """Decision id -> what its transfer entry recorded."""
+
+    def add(self, other: AccountsCheck) -> None:
+        self.entries += other.entries
+        self.outcomes += other.outcomes
+        self.problems += other.problems
+        self.moved += other.moved
+        self.transfers.update(other.transfers)
+
+
+def transfer_of(entry: LedgerEntry) -> Transfer:
+    return Transfer(
+        entry.learner_id,
+        str(entry.payload.get("digest", "")) if isinstance(entry.payload, dict) else "",
+        entry.ruleset_version_id,
+        entry.hash == entry_hash_of(entry),
+    )
 
 
 def account_chunks(session: Session, learner_id: str | None = None) -> Iterator[list[str]]:
@@ -133,7 +161,7 @@ def check_accounts(
             found.problems.append(Problem(learner_id, "account", "it does not exist (removed)"))
             continue
         found.transfers.update(
-            (e.decision_id, str(e.payload.get("digest", "")))
+            (e.decision_id, transfer_of(e))
             for e in chain
             if e.kind == EntryKind.TRANSFER and e.decision_id is not None
         )
@@ -158,7 +186,7 @@ def _check_chain(
             problem = f"sequence jumps from {seq} to {entry.seq} (an entry is missing)"
         elif entry.prev_hash != prev:
             problem = "it does not point to the previous entry's hash"
-        elif entry.hash != _hash_of(entry):
+        elif entry.hash != entry_hash_of(entry):
             problem = "its content does not match its hash (it was changed)"
         if problem:
             problems.append(Problem(learner_id, f"entry {entry.seq} (row {entry.id})", problem))
@@ -217,7 +245,7 @@ def unvouched_outcomes(session: Session, learner_id: str, outcome_ids: list[int]
     deposits, state = _lifecycle(entries)
     found: dict[int, str] = {}
     for entry in entries:
-        if entry.outcome_id is not None and entry.hash != _hash_of(entry):
+        if entry.outcome_id is not None and entry.hash != entry_hash_of(entry):
             found[entry.outcome_id] = "an entry about it does not match its hash (it was changed)"
     for row in rows:
         if row.id not in found and row.learner_id != learner_id:
@@ -251,7 +279,7 @@ def _lifecycle(
     return deposits, state
 
 
-def _hash_of(entry: LedgerEntry) -> str:
+def entry_hash_of(entry: LedgerEntry) -> str:
     return entry_hash(
         entry.prev_hash,
         entry.learner_id,
@@ -273,7 +301,10 @@ def _outcome_problem(
         return "it has no deposit entry on its account's chain (inserted around the ledger)"
     if len(deposits) > 1:
         return f"it has {len(deposits)} deposit entries (seq {', '.join(str(d.seq) for d in deposits)})"
-    content = deposits[0].payload.get("content")
+    deposit = deposits[0]
+    if deposit.payload.get("batch") != row.batch_id or utc(deposit.at) != utc(row.created_at):
+        return "its batch or time differs from its deposit's (they were changed)"
+    content = deposit.payload.get("content")
     stored = outcome_digest(
         row.learner_id,
         row.issuer_id,
@@ -282,9 +313,12 @@ def _outcome_problem(
         row.obtained_on.isoformat(),
         row.attributes,
     )
-    if content is None:
-        return "its deposit does not record its content (written before content digests)"
-    if content != stored:
+    if content is None:  # a deposit written before content digests (migration 0003)
+        legacy = (row.external_id, row.kind, row.obtained_on.isoformat())
+        recorded = tuple(deposit.payload.get(k) for k in ("external_id", "kind", "date"))
+        if recorded != legacy:
+            return "its external id, kind or date differs from what its deposit recorded"
+    elif content != stored:
         return (
             "it differs from what its deposit recorded (its learner, issuer, external id, "
             "kind, date or attributes were changed)"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from creditbank.store.checkpoints import public_key_hex
 from creditbank.store.integrity import Moved
 from creditbank.store.session import session_scope
 from creditbank.store.tables import DecisionRow, Learner, LedgerEntry, RuleSetVersion
+from tests.engine.small_rules import FRAME, RULES
 from tests.store.conftest import NOW, Bank, submit, verified
 
 KEY = Ed25519PrivateKey.generate()
@@ -433,3 +435,127 @@ def test_no_checkpoint_is_written_over_a_ledger_that_does_not_verify(used: Bank)
     with session_scope(used.engine) as s:
         assert s.scalar(text("SELECT count(*) FROM checkpoints")) == 0
         assert s.get(Learner, "L2") is not None
+
+
+def test_heads_changed_in_an_older_checkpoint_are_never_built_on(used: Bank) -> None:
+    """Before, the next checkpoint signed over them and the change became permanent."""
+    integrity.write_checkpoint(used.engine, key=KEY, now=NOW)
+    inflate_recognition(used)
+    with session_scope(used.engine) as s:
+        head = s.get(Learner, "L1")
+        assert head is not None
+        forged_head = head.ledger_head
+    as_admin(used, "UPDATE checkpoint_heads SET hash = :h WHERE learner_id = 'L1'", h=forged_head)
+    submit(used, [training("r9", learner="L2")], key="later")  # another account moves
+    with pytest.raises(CreditBankError, match="no checkpoint was written"):
+        integrity.write_checkpoint(used.engine, key=KEY, now=NOW)
+    problems = [
+        str(p) for p in integrity.verify_bank(used.engine, public_key=KEY.public_key()).problems
+    ]
+    assert problems == [
+        "checkpoints: checkpoint 1: the account heads stored for it do not match its statement "
+        "(they were changed)",
+        "checkpoints: checkpoint 1: the account heads stored for it do not match its signed "
+        "root (they were changed)",
+    ]
+
+
+def test_a_checkpoint_key_takes_over_by_signing_once_with_the_old_key_trusted(used: Bank) -> None:
+    integrity.write_checkpoint(used.engine, key=KEY, now=NOW)
+    submit(used, [training("r9", learner="L2")], key="later")
+    new = Ed25519PrivateKey.generate()
+    with pytest.raises(CreditBankError, match="signature does not verify"):
+        integrity.write_checkpoint(used.engine, key=new, now=NOW)  # nothing vouches for 1
+    assert integrity.write_checkpoint(used.engine, key=new, now=NOW, trusted=KEY.public_key())
+    assert integrity.verify_bank(used.engine, public_key=new.public_key()).problems == []
+
+
+def test_a_decision_moved_to_another_account_or_version_is_found(used: Bank) -> None:
+    as_admin(used, "UPDATE decisions SET learner_id = 'L2'")
+    assert verified(used.engine)[1] == [
+        "L2 decision 1: its transfer entry is on L1's chain (the decision was moved)"
+    ]
+
+
+def test_a_decision_pointed_at_another_version_is_found(used: Bank, tmp_path: Path) -> None:
+    root = tmp_path / "other"
+    root.mkdir()
+    (root / "frame.yaml").write_text(FRAME.replace("total_credits: 20", "total_credits: 30"))
+    (root / "rules.yaml").write_text(RULES)
+    other = rulesets.load_draft(used.engine, root=root, actor="p", now=NOW)
+    as_admin(used, "UPDATE decisions SET ruleset_version_id = :v", v=other.id)
+    expected = [
+        f"its transfer entry names rule-set version {used.version_id}, the decision {other.id} "
+        "(it was changed)",
+        "its rule-set digest is not its version's (the version was changed)",
+    ]
+    assert verified(used.engine)[1] == [f"L1 decision 1: {p}" for p in expected]
+    with session_scope(used.engine) as s:
+        assert audits.rerun_decision(s, 1).problems == tuple(expected)
+
+
+def test_rerun_checks_the_transfer_entry_against_its_hash(used: Bank) -> None:
+    with session_scope(used.engine) as s:
+        row = s.scalars(select(DecisionRow)).one()
+        entry = s.scalars(select(LedgerEntry).where(LedgerEntry.kind == "transfer")).one()
+        payload = {**entry.payload, "digest": "0" * 64}
+    set_json(used, "ledger", "payload", canonical_json(payload), entry.id)
+    with session_scope(used.engine) as s:
+        rerun = audits.rerun_decision(s, row.id)
+    assert rerun.problems[0] == "its transfer entry does not match its hash (the entry was changed)"
+    assert not rerun.reproduced
+
+
+@pytest.mark.parametrize(
+    ("statement", "subject"),
+    [
+        (
+            "UPDATE ledger SET payload = 'not json' WHERE seq = 1 AND learner_id = 'L1'",
+            "L1 account",
+        ),
+        ("UPDATE outcomes SET obtained_on = 'garbage' WHERE id = 1", "L1 account"),
+        ("UPDATE decisions SET inputs = 'null'", "L1 decision 1"),
+        ("UPDATE decisions SET canonical = '[1]'", "L1 decision 1"),
+        ("UPDATE ruleset_versions SET sources = '[1]'", "rule-set version 1"),
+    ],
+)
+def test_values_that_cannot_be_read_are_reported_not_raised(
+    used: Bank, statement: str, subject: str
+) -> None:
+    if used.engine.dialect.name == "postgresql" and any(
+        value in statement for value in ("'not json'", "'garbage'")
+    ):
+        pytest.skip("PostgreSQL's column types refuse such a value")
+    as_admin(used, statement)
+    problems = verified(used.engine)[1]
+    assert problems, statement
+    assert problems[0].startswith(subject), problems
+
+
+def test_a_checkpoint_statement_that_is_not_an_object_is_reported(used: Bank) -> None:
+    integrity.write_checkpoint(used.engine, key=KEY, now=NOW)
+    as_admin(used, "UPDATE checkpoints SET statement = '[1]'")
+    problems = [
+        str(p) for p in integrity.verify_bank(used.engine, public_key=KEY.public_key()).problems
+    ]
+    assert "checkpoints: checkpoint 1: its statement is not a JSON object" in problems
+
+
+def test_two_checkpoints_written_at_once_are_both_answered(used: Bank) -> None:
+    results: list[Any] = []
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            results.append(integrity.write_checkpoint(used.engine, key=KEY, now=NOW))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert sorted(c.id for c in results if c is not None) == [1]
+    assert results.count(None) == 3
