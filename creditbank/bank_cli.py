@@ -39,6 +39,8 @@ keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 outcomes_app = typer.Typer(help="Outcome lifecycle.", no_args_is_help=True)
 decisions_app = typer.Typer(help="Stored decisions.", no_args_is_help=True)
 Actor = Annotated[str, typer.Option("--actor", help="who does this (recorded in the ledger)")]
+RowId = Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="the bank's number of it")]
+"""A stored row's id: the columns are 32-bit integers on PostgreSQL."""
 
 
 def _engine() -> Engine:
@@ -187,7 +189,7 @@ def versions_load(path: Path, actor: Actor = "cli") -> None:
 
 @versions_app.command("publish")
 def versions_publish(
-    version: int,
+    version: RowId,
     effective_from: Annotated[str, typer.Option("--from", help="YYYY-MM-DD")],
     actor: Actor = "cli",
 ) -> None:
@@ -206,7 +208,7 @@ def versions_publish(
 
 
 @versions_app.command("retire")
-def versions_retire(version: int) -> None:
+def versions_retire(version: RowId) -> None:
     """Take a published version out of force; past decisions keep naming it."""
     try:
         row = rulesets.retire(_engine(), version_id=version)
@@ -239,7 +241,9 @@ def learners_add(
 ) -> None:
     """Open a learning account."""
     if national_id == "-":
-        national_id = _secret_from_stdin("national ID number") or None
+        national_id = _secret_from_stdin("national ID number")
+        if not national_id:
+            raise _fail(ValueError("--national-id -: no number was given on standard input"))
     try:
         learners.register_learner(
             _engine(),
@@ -309,7 +313,7 @@ def keys_create(
 
 @outcomes_app.command("set")
 def outcomes_set(
-    outcome_id: int,
+    outcome_id: RowId,
     action: Annotated[str, typer.Argument(help="verify, reject or revoke")],
     reason: Annotated[str | None, typer.Option(help="required to reject or revoke")] = None,
     actor: Actor = "cli",
@@ -327,7 +331,7 @@ def outcomes_set(
 
 
 @decisions_app.command("rerun")
-def decisions_rerun(decision_id: int) -> None:
+def decisions_rerun(decision_id: RowId) -> None:
     """Check a stored decision against its digest and the ledger, and recompute it from its
     stored inputs; exit 1 if anything differs."""
     with session_scope(_engine(), read_only=True) as session:

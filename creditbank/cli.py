@@ -93,7 +93,7 @@ def _load(path: Path | None) -> RuleSet:
     report = check_rules(root)
     if report.ruleset is None:
         for finding in report.errors:
-            typer.secho(str(_under(root, finding)), err=True, fg=typer.colors.RED)
+            typer.secho(printable(str(_under(root, finding))), err=True, fg=typer.colors.RED)
         raise _fail(
             f"{root}: {len(report.errors)} error(s) in the rules (--rules or "
             "CREDITBANK_RULES_PATH names the rule set)"
@@ -113,7 +113,7 @@ def rules_check(
         report = check_rules(root)
         for finding in report.findings:
             color = typer.colors.RED if finding.severity == "error" else typer.colors.YELLOW
-            typer.secho(str(_under(root, finding)), fg=color)
+            typer.secho(printable(str(_under(root, finding))), fg=color)
         summary = f"{root}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
         if report.ruleset is not None:
             counts = ", ".join(
@@ -155,7 +155,7 @@ def rules_test(
         for file in case_files(root):
             cases = read_cases(file, file.as_posix())
             for problem in cases.problems:
-                typer.secho(f"ERROR {problem}", fg=typer.colors.RED)
+                typer.secho(f"ERROR {printable(problem)}", fg=typer.colors.RED)
                 failed += 1
             for location, case in cases.cases:
                 result = run_case(ruleset, location, case)
@@ -163,9 +163,9 @@ def rules_test(
                     passed += 1
                     continue
                 failed += 1
-                typer.secho(f"FAIL {location}: {case.name}", fg=typer.colors.RED)
+                typer.secho(printable(f"FAIL {location}: {case.name}"), fg=typer.colors.RED)
                 for failure in result.failures:
-                    typer.echo(f"    {failure}")
+                    typer.echo(f"    {printable(failure)}")
     typer.echo(f"{passed} passed, {failed} failed")
     if failed or not passed:
         raise typer.Exit(1)

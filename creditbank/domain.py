@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from creditbank.text import printable
+from creditbank.text import INVISIBLE, printable
 
 Credits = Decimal
 IDENT_MAX = 120
@@ -48,7 +48,8 @@ def normal_ident(value: str) -> str:
     """
     if not value.isascii():
         value = unicodedata.normalize("NFKC", value)
-    if 0 < len(value) <= IDENT_MAX and value.isprintable() and " " not in value:
+    hidden = None if value.isascii() else INVISIBLE.search(value)
+    if 0 < len(value) <= IDENT_MAX and value.isprintable() and " " not in value and not hidden:
         return value
     if not value:
         raise ValueError("must not be empty")
@@ -56,13 +57,19 @@ def normal_ident(value: str) -> str:
         raise ValueError(
             f"has {len(value)} characters (after Unicode NFKC normalisation); at most {IDENT_MAX}"
         )
-    position, char = next((i, c) for i, c in enumerate(value, 1) if c == " " or not c.isprintable())
+    position, char = next(
+        (i, c)
+        for i, c in enumerate(value, 1)
+        if c == " " or not c.isprintable() or INVISIBLE.match(c)
+    )
     if char.isspace():
         what = "a space" if char == " " else f"white space ({printable(char)})"
     elif unicodedata.category(char) == "Cc":
         what = f"a control character ({printable(char)})"
     elif unicodedata.category(char) == "Cf":
         what = f"an invisible formatting character ({printable(char)}, zero-width or bidirectional)"
+    elif INVISIBLE.match(char):
+        what = f"an invisible character ({printable(char)}, which shows as nothing)"
     else:
         what = f"a character that cannot be shown ({printable(char)})"
     raise ValueError(f"holds {what} at character {position}")

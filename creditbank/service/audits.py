@@ -21,7 +21,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from creditbank.domain import Outcome
-from creditbank.engine.audit import compute_audit
+from creditbank.engine.audit import MAX_OUTCOMES, compute_audit
 from creditbank.engine.decision import Decision, digest_of, input_digest
 from creditbank.errors import NotFound
 from creditbank.service.errors import Conflict
@@ -105,6 +105,12 @@ def _read_inputs(
             .order_by(OutcomeRow.id)
         )
     )
+    if len(rows) > MAX_OUTCOMES:
+        raise Conflict(
+            f"learner '{learner_id}' has {len(rows)} verified or recognised outcomes; an audit "
+            f"takes at most {MAX_OUTCOMES} (the bound that keeps every audit under a second)",
+            code="audit.too_many_outcomes",
+        )
     require_vouched(session, learner_id, [r.id for r in rows])
     return _Inputs(learner.ledger_seq, version, [to_engine_outcome(r) for r in rows])
 

@@ -38,19 +38,19 @@ class IdHashKeys:
     keys: tuple[bytes, ...]
 
     @classmethod
-    def parse(cls, text: str | None) -> IdHashKeys:
-        """The ring from ``CREDITBANK_ID_HASH_KEY`` (keys separated by spaces)."""
+    def parse(cls, text: str | None, source: str = "CREDITBANK_ID_HASH_KEY") -> IdHashKeys:
+        """The ring from ``source`` (keys separated by spaces)."""
         keys = (text or "").split()
         if not keys:
             raise CreditBankError(
-                "no key to hash national ID numbers with: set CREDITBANK_ID_HASH_KEY to a "
+                f"no key to hash national ID numbers with: set {source} to a "
                 f"secret of at least {MIN_KEY_LENGTH} characters ({NEW_KEY_HINT})",
                 code="config.id_hash_key",
             )
         for number, key in enumerate(keys, 1):
             if len(key) < MIN_KEY_LENGTH:
                 raise CreditBankError(
-                    f"key {number} of CREDITBANK_ID_HASH_KEY has {len(key)} characters; a key "
+                    f"key {number} of {source} has {len(key)} characters; a key "
                     f"needs at least {MIN_KEY_LENGTH} (a short key can be guessed; "
                     f"{NEW_KEY_HINT})",
                     code="config.id_hash_key",
@@ -90,7 +90,9 @@ def checked_keys(session: Session, key: str | None, now: dt.datetime) -> IdHashK
     (the first ring the bank hashes with is remembered by its fingerprint). Another ring
     would silently open second accounts for the same people: it is refused."""
     keys = IdHashKeys.parse(key)
-    stored = session.get(KeyFingerprint, ID_HASH_PURPOSE)
+    # a share lock: a rotation (which takes it exclusively) waits for hashes made with the
+    # ring in use to commit, and then wraps them too
+    stored = session.get(KeyFingerprint, ID_HASH_PURPOSE, with_for_update={"read": True})
     if stored is None:
         try:
             with session.begin_nested():
@@ -121,11 +123,12 @@ def rehash(
     """Rotate to ``new_key``: every stored national-ID hash is wrapped under it, and the
     ring ``key`` + ``new_key`` becomes the bank's, in one transaction. Returns how many hashes
     were re-keyed, and the new ring (which CREDITBANK_ID_HASH_KEY must hold from now on)."""
-    added = IdHashKeys.parse(new_key)
+    added = IdHashKeys.parse(new_key, source="the new key")
     if len(added.keys) != 1:
         raise InputInvalid([("new key", "give one key (no spaces)")])
 
     def work(session: Session) -> tuple[int, IdHashKeys]:
+        session.get(KeyFingerprint, ID_HASH_PURPOSE, with_for_update=True)
         keys = checked_keys(session, key, now)
         if added.keys[0] in keys.keys:
             raise InputInvalid([("new key", "it is already in the key ring; give a new one")])

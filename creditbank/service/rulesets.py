@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from creditbank.errors import NotFound
+from creditbank.errors import CreditBankError, NotFound, RuleSetInvalid
 from creditbank.ruleset.loader import load_ruleset_from_sources, read_sources
 from creditbank.ruleset.ruleset import RuleSet
 from creditbank.service.errors import Conflict
@@ -24,10 +24,22 @@ _LOADED: dict[str, RuleSet] = {}
 
 
 def ruleset_of(version: RuleSetVersion) -> RuleSet:
-    """The checked RuleSet of a stored version (parsed once per process)."""
+    """The checked RuleSet of a stored version (parsed once per process); refused if its
+    stored sources no longer have its digest (changed around the database's guard), so that
+    no audit or recognition runs on rules nobody published."""
     ruleset = _LOADED.get(version.digest)
     if ruleset is None:
-        ruleset = _LOADED[version.digest] = load_ruleset_from_sources(version.sources)
+        try:
+            ruleset = load_ruleset_from_sources(version.sources)
+        except (RuleSetInvalid, TypeError, AttributeError, ValueError):
+            ruleset = None
+        if ruleset is None or ruleset.digest != version.digest:
+            raise CreditBankError(
+                f"rule-set version {version.id}'s stored sources do not have its digest "
+                "(they were changed); nothing was done (`creditbank ledger verify` reports it)",
+                code="ruleset.mismatch",
+            )
+        _LOADED[version.digest] = ruleset
     return ruleset
 
 

@@ -32,6 +32,7 @@ from creditbank.service.errors import BatchInvalid, Conflict, row_place
 from creditbank.service.learners import hash_national_id, learners_by_national_id
 from creditbank.store import bulk
 from creditbank.store.ledger import (
+    ACTOR_MAX,
     EntryKind,
     Head,
     NewEntry,
@@ -147,6 +148,8 @@ def submit_batch(
     if not idempotency_key or len(idempotency_key) > 200 or not idempotency_key.isprintable():
         message = "give a key of 1 to 200 characters, without control or invisible ones"
         raise InputInvalid([("idempotency_key", message)])
+    if not 0 < len(submitter) <= ACTOR_MAX:
+        raise InputInvalid([("submitter", f"give who submits in 1 to {ACTOR_MAX} characters")])
     if len(rows) > MAX_ROWS:
         raise InputInvalid([("rows", f"{len(rows)} rows; send at most {MAX_ROWS} per batch")])
     if not rows:

@@ -238,9 +238,7 @@ def signature_problems(
     return []
 
 
-def _statement_problems(
-    checkpoint: Checkpoint, previous_digest: str, recorded: str
-) -> list[str]:
+def _statement_problems(checkpoint: Checkpoint, previous_digest: str, recorded: str) -> list[str]:
     try:
         said = json.loads(checkpoint.statement)
     except ValueError:

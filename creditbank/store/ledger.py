@@ -21,11 +21,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from creditbank.errors import InputInvalid
 from creditbank.ruleset.ruleset import canonical_json, sha256_text
 from creditbank.store import bulk
 from creditbank.store.tables import Learner, LedgerEntry
 
 GENESIS = "0" * 64
+ACTOR_MAX = 200
+"""The ``actor`` column's width, checked here so that SQLite (which does not enforce it) and
+PostgreSQL answer alike."""
 COLUMNS = (
     "learner_id",
     "seq",
@@ -221,6 +225,8 @@ def append_many(
     ``entries`` may be a generator: a batch makes each entry as it is written, so that tens
     of thousands of them are never held at once. Giving each account's entries together
     fills the (account, seq) index in order."""
+    if not 0 < len(actor) <= ACTOR_MAX:
+        raise InputInvalid([("actor", f"give who does this in 1 to {ACTOR_MAX} characters")])
     moment = utc(at)
     at_text = moment.isoformat()
     at_value = bulk.driver_value(session, LedgerEntry.at, moment)

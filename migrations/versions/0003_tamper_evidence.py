@@ -1,7 +1,7 @@
 """outcomes guarded like the ledger; signed checkpoints; fingerprints of the bank's keys
 
 An outcome's row can no longer be deleted, and an update may only move its status along the
-lifecycle (and set the reason): its learner, issuer, external id, kind, date and attributes
+lifecycle, setting its reason as it moves: its learner, issuer, external id, kind, date and attributes
 never change once stored (each deposit's hash covers them). Checkpoints and the heads they
 record are append-only. ``key_fingerprints`` remembers which key national ID numbers are
 hashed with, so that a bank started with another key refuses to run.
@@ -111,8 +111,9 @@ def downgrade() -> None:
 
 
 def _edited(postgresql: bool) -> str:
-    """SQL true when an update changes a frozen column, or the status other than along the
-    lifecycle."""
+    """SQL true when an update changes a frozen column, the status other than along the
+    lifecycle, or the reason without the status."""
     frozen = guards.changed(postgresql, FROZEN_COLUMNS, frozenset({"attributes"}))
+    reason = guards.changed(postgresql, ("status_reason",), frozenset())
     moves = " OR ".join(f"(OLD.status = '{a}' AND NEW.status = '{b}')" for a, b in MOVES)
-    return f"{frozen} OR NOT (OLD.status = NEW.status OR {moves})"
+    return f"{frozen} OR NOT ((OLD.status = NEW.status AND NOT ({reason})) OR {moves})"

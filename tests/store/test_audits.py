@@ -161,3 +161,16 @@ def test_a_programme_defined_by_two_packs_in_force_is_refused(bank: Bank, tmp_pa
     with pytest.raises(Conflict, match="defined by 2 rule sets") as refused:
         audit(bank)
     assert refused.value.code == "programme.ambiguous"
+
+
+def test_an_account_with_more_outcomes_than_an_audit_takes_is_told_so(
+    bank: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    submit(bank, [training("r1"), training("r2"), training("r3")])
+    for outcome_id in (1, 2, 3):
+        verify(bank, outcome_id)
+    monkeypatch.setattr(audits, "MAX_OUTCOMES", 2)
+    with pytest.raises(
+        Conflict, match="has 3 verified or recognised outcomes; an audit takes at most 2"
+    ):
+        audit(bank)

@@ -150,3 +150,16 @@ def test_a_national_id_is_read_from_standard_input(database: Path) -> None:
     )
     assert again.exit_code == 1  # the bank's ring is now two keys: the old one alone is refused
     assert "learners rehash" in again.output
+
+
+def test_inputs_the_database_would_choke_on_are_refused_with_a_message(database: Path) -> None:
+    ok("db", "upgrade")
+    empty = runner.invoke(app, ["learners", "add", "L1", "--national-id", "-"], input="")
+    assert empty.exit_code == 1
+    assert "no number was given on standard input" in empty.output
+    huge = runner.invoke(app, ["decisions", "rerun", "99999999999999999999"])
+    assert huge.exit_code == 2  # typer's usage error, naming the range
+    assert "2147483647" in huge.output
+    ok("learners", "add", "L1")
+    long_actor = runner.invoke(app, ["outcomes", "set", "1", "verify", "--actor", "a" * 201])
+    assert long_actor.exit_code == 1

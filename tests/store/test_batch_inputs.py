@@ -80,6 +80,12 @@ def test_identifiers_are_stored_in_their_normal_form(bank: Bank) -> None:
         ("external_id", "", "must not be empty"),
         ("learner", "L\u20601", "holds an invisible formatting character (\\u2060, "),
         ("learner", "L1\ufeff", "holds an invisible formatting character (\\ufeff, "),
+        # look like 'j1' though Python calls them printable: a variation selector, the
+        # combining grapheme joiner, a Hangul filler, the blank braille pattern
+        ("external_id", "j1\ufe0f", "holds an invisible character (\\ufe0f, which shows as"),
+        ("external_id", "j1\u034f", "holds an invisible character (\\u034f, which shows as"),
+        ("external_id", "j1\u3164", "holds an invisible character (\\u1160, which shows as"),
+        ("learner", "\u2800L1", "holds an invisible character (\\u2800, which shows as"),
         # 31 characters, 124 after normalisation: over the column's 120 on either database
         ("external_id", "㍿" * 31, "has 124 characters (after Unicode NFKC normalisation)"),
         ("learner", "x" * 121, "has 121 characters (after Unicode NFKC normalisation)"),

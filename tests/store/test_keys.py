@@ -43,8 +43,11 @@ def owner(bank: Bank, number: str, key: str) -> str | None:
         return learners.learners_by_national_id(s, [number], key, NOW).get(number)
 
 
-def test_there_is_no_built_in_key_and_hashing_without_one_is_refused(bank: Bank) -> None:
-    assert Settings(_env_file=None).id_hash_key is None  # type: ignore[call-arg]
+def test_there_is_no_built_in_key_and_hashing_without_one_is_refused(
+    bank: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CREDITBANK_ID_HASH_KEY", raising=False)
+    assert Settings().id_hash_key is None
     with pytest.raises(CreditBankError, match="set CREDITBANK_ID_HASH_KEY") as refused:
         register(bank, "N1", key=None)
     assert refused.value.code == "config.id_hash_key"

@@ -106,6 +106,7 @@ def set_json(bank: Bank, table: str, column: str, value: str, row_id: int) -> No
         "UPDATE outcomes SET obtained_on = '2020-01-01' WHERE id = 1",
         "UPDATE outcomes SET status = 'recognised' WHERE id = 3",  # submitted: not along the lifecycle
         "UPDATE outcomes SET status = 'submitted' WHERE id = 2",  # back from recognised
+        "UPDATE outcomes SET status_reason = 'forged' WHERE id = 1",  # a reason, no move
         "DELETE FROM outcomes WHERE id = 3",
     ],
 )
@@ -559,3 +560,18 @@ def test_two_checkpoints_written_at_once_are_both_answered(used: Bank) -> None:
     assert errors == []
     assert sorted(c.id for c in results if c is not None) == [1]
     assert results.count(None) == 3
+
+
+def test_audits_refuse_rules_whose_stored_sources_were_changed(
+    used: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with session_scope(used.engine) as s:
+        version = s.get(RuleSetVersion, used.version_id)
+        assert version is not None
+        sources = dict(version.sources)
+    sources["rules.yaml"] = sources["rules.yaml"].replace("max_credits: 3", "max_credits: 30")
+    set_json(used, "ruleset_versions", "sources", json.dumps(sources), used.version_id)
+    monkeypatch.setattr(rulesets, "_LOADED", {})  # a fresh process: nothing parsed yet
+    with pytest.raises(CreditBankError, match="stored sources do not have its digest") as refused:
+        audit(used)
+    assert refused.value.code == "ruleset.mismatch"
