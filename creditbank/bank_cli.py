@@ -245,7 +245,7 @@ def learners_add(
         if not national_id:
             raise _fail(ValueError("--national-id -: no number was given on standard input"))
     try:
-        learners.register_learner(
+        learner = learners.register_learner(
             _engine(),
             learner_id=learner_id,
             now=_now(),
@@ -255,7 +255,7 @@ def learners_add(
         )
     except CreditBankError as exc:
         raise _fail(exc) from None
-    typer.echo(f"learner {printable(learner_id)} ready")
+    typer.echo(f"learner {printable(learner.id)} ready")  # the id as the bank keeps it
 
 
 @learners_app.command("rehash")
@@ -404,7 +404,9 @@ def show_statement(
         text = json.dumps(result.__dict__, default=str, ensure_ascii=False, indent=2)
         typer.echo(printable(text, keep_newlines=True))
         return
-    typer.secho(f"learner {printable(learner_id)}: {result.total_credits} bank credits", bold=True)
+    typer.secho(
+        f"learner {printable(result.learner_id)}: {result.total_credits} bank credits", bold=True
+    )
     for o in result.outcomes:
         credits = f"{o['credits']} credits" if o["credits"] else ""
         line = (

@@ -80,11 +80,6 @@ class IdHashKeys:
         return text
 
 
-def hash_national_id(national_id: str, key: str | None) -> str:
-    """The stored form of ``national_id`` under the key ring ``key``."""
-    return IdHashKeys.parse(key).hash(national_id)
-
-
 def checked_keys(session: Session, key: str | None, now: dt.datetime) -> IdHashKeys:
     """The key ring, once it is known to be the one the bank's stored hashes were made with
     (the first ring the bank hashes with is remembered by its fingerprint). Another ring

@@ -29,7 +29,7 @@ from creditbank.errors import InputInvalid, NotFound
 from creditbank.ruleset.ruleset import canonical_json, sha256_text
 from creditbank.service.batch_files import BANK_FIELDS
 from creditbank.service.errors import BatchInvalid, Conflict, row_place
-from creditbank.service.learners import hash_national_id, learners_by_national_id
+from creditbank.service.learners import IdHashKeys, learners_by_national_id
 from creditbank.store import bulk
 from creditbank.store.ledger import (
     ACTOR_MAX,
@@ -237,10 +237,9 @@ def _content_digest(rows: list[dict[str, Any]], keep_valid: bool, id_hash_key: s
     ID numbers replaced by their keyed hashes (the digest is stored; a plain hash of a
     number could be found by trying every number)."""
     if any(_gives_national_id(r) for r in rows):
+        keys = IdHashKeys.parse(id_hash_key)  # once, not per row
         rows = [
-            {**r, "national_id": hash_national_id(str(r["national_id"]), id_hash_key)}
-            if _gives_national_id(r)
-            else r
+            {**r, "national_id": keys.hash(str(r["national_id"]))} if _gives_national_id(r) else r
             for r in rows
         ]
     return sha256_text(canonical_json({"rows": rows, "keep_valid": keep_valid}))

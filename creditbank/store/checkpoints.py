@@ -26,7 +26,9 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
+from itertools import groupby
 from json.encoder import encode_basestring
+from operator import itemgetter
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -180,15 +182,24 @@ def append(
     return checkpoint
 
 
-def _recorded(session: Session, checkpoint_id: int) -> str:
-    """The digest of the heads stored for one checkpoint (its own rows, not the ones it
-    inherits), as its statement's ``recorded`` names them."""
+def _recorded_digests(session: Session) -> dict[int, str]:
+    """For each checkpoint, the digest of the heads stored for it (its own rows, not the ones
+    it inherits), as its statement's ``recorded`` names them: one pass over the rows."""
     rows = session.execute(
-        select(CheckpointHead.learner_id, CheckpointHead.seq, CheckpointHead.hash)
-        .where(CheckpointHead.checkpoint_id == checkpoint_id)
-        .order_by(_in_code_point_order(session, CheckpointHead.learner_id))
+        select(
+            CheckpointHead.checkpoint_id,
+            CheckpointHead.learner_id,
+            CheckpointHead.seq,
+            CheckpointHead.hash,
+        ).order_by(
+            CheckpointHead.checkpoint_id,
+            _in_code_point_order(session, CheckpointHead.learner_id),
+        )
     ).yield_per(5000)
-    return root_of((i, seq, h) for i, seq, h in rows)[0]
+    return {
+        number: root_of((i, seq, h) for _n, i, seq, h in group)[0]
+        for number, group in groupby(rows, key=itemgetter(0))
+    }
 
 
 def problems(session: Session, key: Ed25519PublicKey) -> list[str]:
@@ -200,6 +211,8 @@ def problems(session: Session, key: Ed25519PublicKey) -> list[str]:
     found: list[str] = []
     previous_digest = GENESIS
     newest: Checkpoint | None = None
+    recorded = _recorded_digests(session)
+    nothing = root_of([])[0]
     for number, checkpoint in enumerate(
         session.scalars(select(Checkpoint).order_by(Checkpoint.id)), 1
     ):
@@ -207,7 +220,7 @@ def problems(session: Session, key: Ed25519PublicKey) -> list[str]:
         if checkpoint.id != number:
             found.append(f"checkpoint {number} is missing (the next one is {checkpoint.id})")
         found.extend(
-            _statement_problems(checkpoint, previous_digest, _recorded(session, checkpoint.id))
+            _statement_problems(checkpoint, previous_digest, recorded.get(checkpoint.id, nothing))
         )
         previous_digest = sha256_text(checkpoint.statement)
     if newest is None:

@@ -163,3 +163,9 @@ def test_inputs_the_database_would_choke_on_are_refused_with_a_message(database:
     ok("learners", "add", "L1")
     long_actor = runner.invoke(app, ["outcomes", "set", "1", "verify", "--actor", "a" * 201])
     assert long_actor.exit_code == 1
+
+
+def test_the_commands_name_a_learner_as_the_bank_keeps_it(database: Path) -> None:
+    ok("db", "upgrade")
+    assert "learner W-001 ready" in ok("learners", "add", "Ｗ－００１")
+    assert "learner W-001: 0 bank credits" in ok("statement", "Ｗ－００１")
