@@ -282,7 +282,9 @@ def _print_decision(decision: Decision, outcomes: list[Outcome], lang: Lang) -> 
     )
     _section("未使用" if zh else "Not used", [explain_unused(u, lang) for u in decision.unused])
     rows = []
-    for group in (*decision.requirements, *decision.categories, *decision.source_minimums):
+    residency = (decision.residency,) if decision.residency is not None else ()
+    groups = (*decision.requirements, *decision.categories, *decision.source_minimums, *residency)
+    for group in groups:
         mark = "✔" if group.met else "✘"
         need = f" / {group.required_credits}" if group.required_credits is not None else ""
         missing = (

@@ -32,7 +32,7 @@ from creditbank.engine.limits import SCALE, CapInfo, build_caps, outcome_profile
 from creditbank.engine.matching import Failure
 from creditbank.engine.reasons import SEVERITY, Reason
 from creditbank.engine.recognition import BankCredit, compute_recognitions
-from creditbank.engine.screening import duplicate_groups, screen
+from creditbank.engine.screening import copies_not_kept, duplicate_groups, screen
 from creditbank.engine.trace import RuleRef
 from creditbank.errors import InputInvalid, NotFound
 from creditbank.ruleset import schema
@@ -79,6 +79,10 @@ def compute_audit(
     earned_outcomes = {e.outcome for e in earned}
     transferable = [o for o in usable if o.id not in earned_outcomes]
     duplicates = duplicate_groups(rules, transferable)
+    if rules.ruleset.pack.duplicates.keep != schema.Keep.OPTIMAL:
+        refused |= copies_not_kept(duplicates)
+        transferable = [o for o in transferable if o.id not in refused]
+        duplicates = {}
     candidates = build_options(
         rules,
         programme,
@@ -142,6 +146,7 @@ def compute_audit(
         requirements=tuple(_requirements(rules, programme, grants, earned)),
         categories=tuple(_categories(programme, grants, earned)),
         source_minimums=tuple(_source_minimums(programme, grants, earned, by_id)),
+        residency=_residency(programme, grants, earned, by_id),
         limits=tuple(limits),
         statuses=tuple(
             s.id
@@ -455,6 +460,40 @@ def _source_minimums(
             )
         )
     return statuses
+
+
+def _residency(
+    programme: schema.Programme,
+    grants: list[Grant],
+    earned: list[Earned],
+    by_id: dict[str, Outcome],
+) -> GroupStatus | None:
+    """Credits earned in the programme itself against ``residency.min_credits``; with
+    ``last``, only those dated after every transferred outcome count (the last credits of the
+    degree must be earned in the programme). The cap row of :func:`limits.build_caps` keeps
+    transfers within the total less this minimum."""
+    residency = programme.residency
+    if residency is None:
+        return None
+    counted = earned
+    if residency.last and grants:
+        latest = max(by_id[o].date for g in grants for o in g.outcomes)
+        counted = [e for e in earned if by_id[e.outcome].date > latest]
+    credits = sum((e.credits for e in counted), start=ZERO)
+    return GroupStatus(
+        id=f"{programme.id}.residency",
+        name=_RESIDENCY_LAST if residency.last else _RESIDENCY,
+        met=credits >= residency.min_credits,
+        credits=credits,
+        required_credits=residency.min_credits,
+        missing_credits=max(ZERO, residency.min_credits - credits),
+    )
+
+
+_RESIDENCY = schema.Label(zh="在本专业修读的学分", en="Credits earned in the programme")
+_RESIDENCY_LAST = schema.Label(
+    zh="最后修读的学分须在本专业取得", en="The last credits earned in the programme"
+)
 
 
 def _by_kind(grants: list[Grant], by_id: dict[str, Outcome]) -> dict[str, Decimal]:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from itertools import product
+from itertools import combinations, product
 from math import prod
 
 from creditbank.domain import Label, Outcome, OutcomeKind
@@ -175,7 +175,7 @@ def build_options(
                 for o in fits
             )
         ):
-            variants = _targets(rule, (), courses, catalogue, bank)
+            variants = _grantable(rule, _targets(rule, (), courses, catalogue, bank))
             combos = _bundle_combinations(
                 eligible,
                 duplicates,
@@ -183,7 +183,7 @@ def build_options(
             )
         for combo in _combinations(eligible) if combos is None else combos:
             ids = tuple(sorted(o.id for o in combo))
-            for targets in _targets(rule, combo, courses, catalogue, bank):
+            for targets in _grantable(rule, _targets(rule, combo, courses, catalogue, bank)):
                 option = Option(
                     _key(targets, rule.id, ids), ids, targets, (ref,), rule.id, rule.grade_mark
                 )
@@ -325,6 +325,21 @@ def _targets(
     else:
         return []
     return [(Target("category", cat, cat, credits),) for cat in to.category or ()]
+
+
+def _grantable(
+    rule: schema.Transfer, variants: list[tuple[Target, ...]]
+) -> list[tuple[Target, ...]]:
+    """The ways a rule may grant: each variant whole, or under ``grant: each`` every
+    non-empty subset of its courses (the allocation picks one, so each course stands alone)."""
+    if rule.grant != schema.GrantMode.EACH:
+        return variants
+    return [
+        subset
+        for targets in variants
+        for size in range(len(targets), 0, -1)
+        for subset in combinations(targets, size)
+    ]
 
 
 FIELD, ITEM = "\x1f", "\x1e"

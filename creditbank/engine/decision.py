@@ -121,6 +121,7 @@ class Decision:
     requirements: tuple[GroupStatus, ...]
     categories: tuple[GroupStatus, ...]
     source_minimums: tuple[GroupStatus, ...]
+    residency: GroupStatus | None
     limits: tuple[LimitStatus, ...]
     statuses: tuple[str, ...]
     totals: Totals

@@ -142,7 +142,10 @@ def _limit_rows(
     bound = _bound(body, programme, catalogue)
     unit = "count" if body.max_count is not None else "credits"
     return [
-        (Cap(f"{limit_id}[{group}]", bound, weights), CapInfo(limit_id, group, unit, ref))
+        (
+            Cap(f"{limit_id}[{group}]", 0 if group.endswith(OUTSIDE_WINDOWS) else bound, weights),
+            CapInfo(limit_id, group, unit, ref),
+        )
         for group, weights in sorted(instances.items())
     ]
 
@@ -204,34 +207,45 @@ def _groups(body: schema.LimitBody, members: list[Outcome]) -> dict[str, list[Ou
         if body.per is not None:
             parts.append(f"{body.per.value}={getattr(outcome, body.per.value) or '-'}")
         if body.period is not None:
-            period = period_of(body.period, outcome.date)
-            if period is None:
-                continue
-            parts.append(period)
+            parts.append(period_of(body.period, outcome.date))
         groups[" ".join(parts)].append(outcome)
     return groups
 
 
-def period_of(period: schema.Period, day: dt.date) -> str | None:
-    """The period a date falls in: '2024', '2024-09-01' (a semester's start), a window's name.
+OUTSIDE_WINDOWS = "outside every window"
+"""The instance of a windowed limit that outcomes dated in none of its windows fall in: its
+bound is zero, so they cannot count under the limit, and the decision says so."""
+
+
+def period_of(period: schema.Period, day: dt.date) -> str:
+    """The period a date falls in: a calendar year, a year or semester by its first day, a
+    window by its name (or dates), or :data:`OUTSIDE_WINDOWS`.
 
     >>> period_of(schema.Period(unit="semester"), dt.date(2025, 1, 10))
-    'semester 2024-09-01'
+    'semester from 2024-09-01'
+    >>> period_of(schema.Period(unit="year", year_starts="09-01"), dt.date(2025, 8, 31))
+    'year from 2024-09-01'
     """
     if period.windows is not None:
-        for index, window in enumerate(period.windows):
+        for window in period.windows:
             if window.from_ <= day <= window.to:
-                label = window.name.text("en") if window.name else f"window {index + 1}"
-                return f"{label} {window.from_.isoformat()}"
-        return None
+                return window.label()
+        return OUTSIDE_WINDOWS
     if period.unit == schema.PeriodUnit.YEAR:
-        return f"year {day.year}"
-    starts = sorted(period.semester_starts)
-    candidates = [
-        dt.date(year, int(s[:2]), int(s[3:])) for year in (day.year - 1, day.year) for s in starts
+        if period.year_starts is None:
+            return f"year {day.year}"
+        return f"year from {_last_start(day, (period.year_starts,)).isoformat()}"
+    return f"semester from {_last_start(day, period.semester_starts).isoformat()}"
+
+
+def _last_start(day: dt.date, month_days: tuple[str, ...]) -> dt.date:
+    """The latest of the yearly ``month_days`` (MM-DD) on or before ``day``."""
+    starts = [
+        dt.date(year, int(md[:2]), int(md[3:]))
+        for year in (day.year - 1, day.year)
+        for md in month_days
     ]
-    start = max(c for c in candidates if c <= day)
-    return f"semester {start.isoformat()}"
+    return max(start for start in starts if start <= day)
 
 
 def _rule_in(scope: schema.LimitScope, option: Option) -> bool:

@@ -145,8 +145,10 @@ def _family_subsumed(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, Fai
 
 
 def duplicate_groups(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, tuple[str, int]]:
-    """Outcome id -> (its duplicate group, its rank in the group: 0 is the copy to prefer, by
-    most credits, best score, best grade, earliest date), for groups of two or more."""
+    """Outcome id -> (its duplicate group, its rank in the group: 0 is the copy to keep), for
+    groups of two or more. The order is the pack's ``duplicates.keep``: the earliest copy
+    first (``first``), or the best grade or score first (``best_grade``), or for ``optimal``
+    the copy the tie-break prefers (most credits, best score, best grade, earliest date)."""
     policy = rules.ruleset.pack.duplicates
     parent: dict[str, str] = {o.id: o.id for o in outcomes}
 
@@ -177,15 +179,31 @@ def duplicate_groups(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, tup
     for group in groups.values():
         if len(group) > 1:
             name = min(o.id for o in group)
-            ordered = sorted(group, key=lambda o: _keep_rank(o, rules))
+            ordered = sorted(group, key=lambda o: _keep_rank(o, rules, policy.keep))
             ranked.update((o.id, (name, rank)) for rank, o in enumerate(ordered))
     return ranked
 
 
-def _keep_rank(outcome: Outcome, rules: RuleSetAt) -> tuple[object, ...]:
+def copies_not_kept(duplicates: dict[str, tuple[str, int]]) -> dict[str, Failure]:
+    """Under ``keep: first`` or ``best_grade``, every copy but the kept one (rank 0) of each
+    group, refused as a duplicate of it (``duplicates`` from :func:`duplicate_groups`)."""
+    kept = {group: outcome_id for outcome_id, (group, rank) in duplicates.items() if rank == 0}
+    return {
+        outcome_id: Failure(Reason.DUPLICATE, {"of": kept[group]})
+        for outcome_id, (group, rank) in duplicates.items()
+        if rank
+    }
+
+
+def _keep_rank(outcome: Outcome, rules: RuleSetAt, keep: schema.Keep) -> tuple[object, ...]:
+    if keep == schema.Keep.FIRST:
+        return (outcome.date, outcome.id)
     grade_index = -1
     for scale in rules.grade_scales:
         if outcome.grade in scale.grades:
             grade_index = scale.grades.index(outcome.grade)
             break
-    return (-(outcome.credits or 0), -(outcome.score or -1), -grade_index, outcome.date, outcome.id)
+    credits, score = -(outcome.credits or 0), -(outcome.score or -1)
+    if keep == schema.Keep.BEST_GRADE:
+        return (-grade_index, score, credits, outcome.date, outcome.id)
+    return (credits, score, -grade_index, outcome.date, outcome.id)

@@ -18,6 +18,7 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from functools import cached_property
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -522,6 +523,18 @@ class TransferTarget(Strict):
         return self
 
 
+class GrantMode(StrEnum):
+    """How a rule with several target courses grants them."""
+
+    WHOLE = "whole"  # all the courses or none
+    EACH = "each"  # any of them on its own, so a cap may take part of the rule
+
+
+MAX_EACH_COURSES = 6
+"""The most courses a ``grant: each`` rule may list: the allocation weighs every non-empty
+subset of them (63 for six)."""
+
+
 class Transfer(Dated):
     """Outcome(s) to course(s) or category credits of a programme, under conditions."""
 
@@ -532,6 +545,21 @@ class Transfer(Dated):
     overlap: Share | None = Field(default=None, description="declared content overlap")
     priority: int = 0
     grade_mark: Label = Label(zh="免考", en="exempt")
+    grant: GrantMode = Field(
+        default=GrantMode.WHOLE,
+        description="several courses: all or none (whole), or each on its own (each)",
+    )
+
+    @model_validator(mode="after")
+    def _each_needs_courses(self) -> Transfer:
+        if self.grant == GrantMode.EACH:
+            count = len(self.to.courses or ())
+            if not 2 <= count <= MAX_EACH_COURSES:
+                raise ValueError(
+                    f"'grant: each' needs 'to: courses' with 2 to {MAX_EACH_COURSES} courses"
+                    f" (found {count})"
+                )
+        return self
 
     def specificity(self) -> int:
         """How many constraints select the outcomes; ties on priority fall back to it."""
@@ -570,26 +598,74 @@ class PeriodUnit(StrEnum):
     SEMESTER = "semester"
 
 
+def _check_month_day(value: str) -> str:
+    """A month-day that every year has (so no 02-29)."""
+    try:
+        dt.date(2023, int(value[:2]), int(value[3:]))
+    except ValueError as exc:
+        raise ValueError(f"'{value}' is not a month-day every year has (MM-DD)") from exc
+    return value
+
+
+MonthDay = Annotated[str, Field(pattern=r"^\d\d-\d\d$"), AfterValidator(_check_month_day)]
+
+
 class Window(Strict):
     name: Label | None = None
     from_: dt.date = Field(alias="from")
     to: dt.date
 
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.to < self.from_:
+            raise ValueError(f"'to' ({self.to}) is before 'from' ({self.from_})")
+        return self
+
+    def label(self) -> str:
+        """How a decision names the window: its English (else Chinese) name, else its dates."""
+        if self.name is not None:
+            return self.name.text("en")
+        return f"{self.from_.isoformat()}..{self.to.isoformat()}"
+
 
 class Period(Strict):
-    """Calendar years, semesters starting on given month-days, or explicit windows.
+    """Years (calendar, or starting on ``year_starts``), semesters starting on given
+    month-days, or explicit windows.
 
-    An outcome falls in the period of its ``date`` (its end date) (type 17).
+    An outcome falls in the period of its ``date`` (its end date) (type 17); one that falls
+    in no window of a windowed limit cannot count under that limit.
     """
 
     unit: PeriodUnit | None = None
-    semester_starts: tuple[Annotated[str, Field(pattern=r"^\d\d-\d\d$")], ...] = ("02-15", "09-01")
-    windows: tuple[Window, ...] | None = None
+    year_starts: MonthDay | None = Field(
+        default=None, description="the month-day a year starts (academic years); default 01-01"
+    )
+    semester_starts: tuple[MonthDay, ...] = Field(default=("02-15", "09-01"), min_length=1)
+    windows: tuple[Window, ...] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _one_way(self) -> Period:
         _exactly_one(self, ("unit", "windows"), "a period")
+        if self.year_starts is not None and self.unit != PeriodUnit.YEAR:
+            raise ValueError("'year_starts' goes with 'unit: year'")
+        if "semester_starts" in self.model_fields_set and self.unit != PeriodUnit.SEMESTER:
+            raise ValueError("'semester_starts' goes with 'unit: semester'")
+        if self.windows is not None:
+            _distinct_windows(self.windows)
         return self
+
+
+def _distinct_windows(windows: tuple[Window, ...]) -> None:
+    """Windows may not overlap (an outcome would fall in two) nor share a name (two periods
+    would be reported as one)."""
+    ordered = sorted(windows, key=lambda w: w.from_)
+    for before, after in pairwise(ordered):
+        if after.from_ <= before.to:
+            raise ValueError(f"windows {before.label()} and {after.label()} overlap")
+    labels = [w.label() for w in windows]
+    twice = sorted({label for label in labels if labels.count(label) > 1})
+    if twice:
+        raise ValueError(f"two windows are both named {twice[0]}")
 
 
 class Per(StrEnum):
@@ -668,11 +744,20 @@ class Substitute(Dated):
     courses: OneOrMany = Field(min_length=2)
 
 
+class Keep(StrEnum):
+    """Which copy of a repeated course counts."""
+
+    FIRST = "first"  # the earliest (then the smallest id): what was recognised first stands
+    BEST_GRADE = "best_grade"  # the best grade or score (then most credits, earliest)
+    OPTIMAL = "optimal"  # whichever copy gives the most credit under the caps
+
+
 class Duplicates(Strict):
     """How the same course taken twice is recognised once (type 20)."""
 
     match_on: tuple[Literal["code", "title"], ...] = ("code", "title")
     abbreviations: dict[str, str] = Field(default_factory=dict)
+    keep: Keep = Keep.OPTIMAL
 
 
 # --- the pack and the file -----------------------------------------------------------------
