@@ -69,10 +69,23 @@ from creditbank.engine.allocation_search import ComponentSearch, OutOfBudget
 
 @dataclass(frozen=True)
 class Cap:
-    """A linear limit: the weights of chosen member options add up to at most ``bound``."""
+    """A linear limit: the weights of chosen member options add up to at most ``bound``.
+
+    A ``chronological`` cap is filled in date order before the optimum is sought (see
+    :func:`_chronological`)."""
 
     id: str
     bound: int
+    weights: dict[int, int] = field(hash=False)
+    chronological: bool = False
+
+
+@dataclass(frozen=True)
+class Floor:
+    """A programme minimum: met when the weights of the chosen options reach ``need``."""
+
+    id: str
+    need: int
     weights: dict[int, int] = field(hash=False)
 
 
@@ -80,7 +93,9 @@ class Cap:
 class Problem:
     """Options with integer credits (hundredths), outcome counts, resources and caps.
 
-    ``keys`` give the tie-break order; ``resources[i]`` are what option ``i`` uses up.
+    ``keys`` give the tie-break order; ``resources[i]`` are what option ``i`` uses up;
+    ``floors`` are the minimums an allocation should meet; ``dates[i]`` (an ordinal) orders
+    options under chronological caps (needed only when a cap is chronological).
     """
 
     keys: Sequence[str]
@@ -88,6 +103,8 @@ class Problem:
     outcome_counts: Sequence[int]
     resources: Sequence[frozenset[str]]
     caps: Sequence[Cap]
+    floors: Sequence[Floor] = ()
+    dates: Sequence[int] = ()
 
 
 Method = Literal["auto", "search", "milp"]
@@ -119,8 +136,26 @@ def solve(
     rank = [0] * n
     for position, i in enumerate(order):
         rank[i] = position
-    alive = _fitting(problem)
-    caps = _binding(problem.caps, alive)
+    taken, passed, caps_left = _chronological(problem, rank)
+    used = set().union(*(problem.resources[i] for i in taken))
+    alive = {i for i in _fitting(caps_left, n) - taken - passed if not problem.resources[i] & used}
+    caps = _binding(caps_left, alive)
+    chosen = taken | _solve_alive(problem, alive, caps, rank, method, budget)
+    if problem.floors:
+        chosen = _meet_floors(problem, chosen, alive, caps, rank)
+    return frozenset(chosen)
+
+
+def _solve_alive(
+    problem: Problem,
+    alive: set[int],
+    caps: list[Cap],
+    rank: Sequence[int],
+    method: Method,
+    budget: int,
+) -> set[int]:
+    """The tie-break's optimum over the options ``alive`` under ``caps`` (floors aside),
+    component by component."""
     chosen: set[int] = set()
     for component in _components(sorted(alive, key=rank.__getitem__), problem.resources, caps):
         if len(component) == 1:
@@ -148,7 +183,145 @@ def solve(
                 method,
                 budget,
             )
-    return frozenset(chosen)
+    return chosen
+
+
+def _chronological(problem: Problem, rank: Sequence[int]) -> tuple[set[int], set[int], list[Cap]]:
+    """Chronological caps filled in date order: the options taken (they stand), those passed
+    over, and every cap with the room the taken ones leave.
+
+    The options in a chronological cap's scope are read in date order (then most credits,
+    fewest outcomes, tie-break rank); each is taken if its resources are free and it fits
+    every cap's room left, and what is taken is never undone. An option outbid by an option
+    outside every chronological cap (sharing an outcome or a course, with at least as many
+    credits) is not read in date order but left to the optimum, within the room left."""
+    chronological = [cap for cap in problem.caps if cap.chronological]
+    if not chronological:
+        return set(), set(), list(problem.caps)
+    members = {i for cap in chronological for i, w in cap.weights.items() if w}
+    users: dict[str, list[int]] = {}
+    for i, resources in enumerate(problem.resources):
+        for resource in resources:
+            users.setdefault(resource, []).append(i)
+    outbid = {
+        i
+        for i in members
+        if any(
+            j not in members and problem.credits[j] >= problem.credits[i]
+            for resource in problem.resources[i]
+            for j in users[resource]
+        )
+    }
+    weights: dict[int, list[tuple[int, int]]] = {}
+    for c, cap in enumerate(problem.caps):
+        for i, w in cap.weights.items():
+            weights.setdefault(i, []).append((c, w))
+    room = [cap.bound for cap in problem.caps]
+    used: set[str] = set()
+    taken: set[int] = set()
+    for i in sorted(
+        members - outbid,
+        key=lambda i: (problem.dates[i], -problem.credits[i], problem.outcome_counts[i], rank[i]),
+    ):
+        if problem.resources[i] & used or any(w > room[c] for c, w in weights.get(i, ())):
+            continue
+        taken.add(i)
+        used |= problem.resources[i]
+        for c, w in weights.get(i, ()):
+            room[c] -= w
+    caps = [
+        Cap(cap.id, room[c], {i: w for i, w in cap.weights.items() if i not in taken})
+        for c, cap in enumerate(problem.caps)
+    ]
+    return taken, members - outbid - taken, caps
+
+
+def _meet_floors(
+    problem: Problem, chosen: set[int], alive: set[int], caps: list[Cap], rank: Sequence[int]
+) -> set[int]:
+    """Among allocations with the credits of ``chosen`` (the optimum without floors), the one
+    that meets the most floors, then uses the fewest outcomes, then ranks first.
+
+    ``chosen`` is that allocation already when every floor it misses is out of reach (even
+    the heaviest option of each resource group together fall short). Otherwise the options
+    linked to a floor (through a resource or a cap) are solved again by HiGHS, with one more
+    binary per floor; the rest of ``chosen`` stands (the floors do not see it)."""
+    reach = _floor_reach(problem, alive | chosen)
+    missed = [
+        f
+        for f, floor in enumerate(problem.floors)
+        if _load(floor.weights, chosen) < floor.need <= reach[f]
+    ]
+    if not missed:
+        return chosen
+    touched = {i for floor in problem.floors for i in floor.weights if i in alive}
+    part: list[int] = []
+    for component in _components(sorted(alive, key=rank.__getitem__), problem.resources, caps):
+        if touched.intersection(component):
+            part.extend(component)
+    part.sort(key=rank.__getitem__)
+    inside = set(part)
+    fixed = chosen - inside
+    local = {i: k for k, i in enumerate(part)}
+    numbers: dict[str, int] = {}
+    resources = [
+        [numbers.setdefault(r, len(numbers)) for r in sorted(problem.resources[i])] for i in part
+    ]
+    cap_rows = [
+        (cap.bound, [(local[i], w) for i, w in cap.weights.items() if i in inside])
+        for cap in caps
+        if inside.intersection(cap.weights)
+    ]
+    floor_rows = []
+    always = 0
+    for floor in problem.floors:
+        need = floor.need - _load(floor.weights, fixed)
+        if need <= 0:
+            always += 1
+        else:
+            floor_rows.append(
+                (need, [(local[i], w) for i, w in floor.weights.items() if i in inside])
+            )
+    from creditbank.engine.allocation_milp import ComponentMILP
+
+    credits = [problem.credits[i] for i in part]
+    solver = ComponentMILP(
+        credits, [problem.outcome_counts[i] for i in part], resources, cap_rows, floor_rows
+    )
+    most = sum(problem.credits[i] for i in chosen & inside)
+    met = solver.most_met(most)
+    if met <= _met(problem, chosen) - always:
+        return chosen  # ``chosen`` meets as many: it is already the best of those that do
+    fewest = solver.fewest_outcomes(most, met)
+    return fixed | {part[k] for k in solver.tie_break(most, fewest, met)}
+
+
+def _load(weights: dict[int, int], chosen: set[int] | frozenset[int]) -> int:
+    return sum(w for i, w in weights.items() if i in chosen)
+
+
+def _met(problem: Problem, chosen: set[int] | frozenset[int]) -> int:
+    """How many floors ``chosen`` meets."""
+    return sum(_load(floor.weights, chosen) >= floor.need for floor in problem.floors)
+
+
+def _floor_reach(problem: Problem, options: set[int]) -> list[int]:
+    """For each floor, a bound on what any allocation of ``options`` can add to it: options
+    sharing a resource exclude each other, so each group of options sharing its most shared
+    resource adds at most its heaviest option's weight."""
+    users: dict[str, int] = {}
+    for i in options:
+        for r in problem.resources[i]:
+            users[r] = users.get(r, 0) + 1
+    group = {i: max(problem.resources[i], key=lambda r: (users[r], r)) for i in options}
+    reach = []
+    for floor in problem.floors:
+        heaviest: dict[str, int] = {}
+        for i, w in floor.weights.items():
+            if i in options and w > heaviest.get(group[i], 0):
+                heaviest[group[i]] = w
+        reach.append(sum(heaviest.values()))
+    return reach
 
 
 TWINS_FROM = 12
@@ -161,10 +334,19 @@ def _within(chain: _Chain, part: set[int], members: set[int]) -> bool:
     return bool(options) and all(i in part for i in options)
 
 
-def objective(problem: Problem, chosen: frozenset[int]) -> int:
-    """The folded objective of a choice (for tests that compare against brute force)."""
-    values = _values(problem)
-    return sum(values[i] for i in chosen)
+def preference(problem: Problem, chosen: frozenset[int]) -> tuple[int, int, int, int]:
+    """How the tie-break ranks a choice (greater is better): credits, floors met, fewer
+    outcomes, then the set with the earlier option at the first difference (for tests that
+    compare against brute force)."""
+    n = len(problem.keys)
+    order = sorted(range(n), key=lambda i: problem.keys[i])
+    rank = {index: position for position, index in enumerate(order)}
+    return (
+        sum(problem.credits[i] for i in chosen),
+        _met(problem, chosen),
+        -sum(problem.outcome_counts[i] for i in chosen),
+        sum(1 << (n - 1 - rank[i]) for i in chosen),
+    )
 
 
 def feasible(problem: Problem, chosen: frozenset[int]) -> bool:
@@ -177,27 +359,10 @@ def feasible(problem: Problem, chosen: frozenset[int]) -> bool:
     return all(sum(cap.weights.get(i, 0) for i in chosen) <= cap.bound for cap in problem.caps)
 
 
-def _k1(problem: Problem) -> int:
-    """Weight of one hundredth of a credit in the folded objective."""
-    return (1 << len(problem.keys)) * (sum(problem.outcome_counts) + 1)
-
-
-def _values(problem: Problem) -> list[int]:
-    n = len(problem.keys)
-    order = sorted(range(n), key=lambda i: problem.keys[i])
-    rank = {index: position for position, index in enumerate(order)}
-    k2 = 1 << n
-    k1 = _k1(problem)
-    return [
-        problem.credits[i] * k1 - problem.outcome_counts[i] * k2 + (1 << (n - 1 - rank[i]))
-        for i in range(n)
-    ]
-
-
-def _fitting(problem: Problem) -> set[int]:
+def _fitting(caps: Sequence[Cap], n: int) -> set[int]:
     """Options that fit every cap on their own (the others can never be chosen)."""
-    alive = set(range(len(problem.keys)))
-    for cap in problem.caps:
+    alive = set(range(n))
+    for cap in caps:
         alive -= {i for i, w in cap.weights.items() if w > cap.bound}
     return alive
 

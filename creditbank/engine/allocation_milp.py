@@ -37,17 +37,25 @@ BLOCK = 16
 _INF = highspy.kHighsInf
 
 
+Rows = Sequence[tuple[int, Sequence[tuple[int, int]]]]
+"""Caps (bound, [(option, weight)]) or floors (need, [(option, weight)])."""
+
+
 class _Model:
-    """The packing rows (one per shared resource, one per cap) of a component."""
+    """The packing rows (one per shared resource, one per cap) of a component, and one binary
+    per floor (``y``, after the options' columns) that may be 1 only when the floor is met."""
 
     def __init__(
         self,
         credits: Sequence[int],
         outcomes: Sequence[int],
         resources: Sequence[Sequence[int]],
-        caps: Sequence[tuple[int, Sequence[tuple[int, int]]]],
+        caps: Rows,
+        floors: Rows = (),
     ) -> None:
         self.m = len(credits)
+        self.floors = floors
+        self.width = self.m + len(floors)
         self.credits = list(credits)
         self.outcomes = list(outcomes)
         self.resources = resources
@@ -77,7 +85,8 @@ class _Model:
         of them that any such allocation can hold: one more binary per option, ``y <= x``,
         ``sum(y) <= 1``, maximising ``sum((len(pick) - position) * y)``; that option is
         returned too (None if none can be chosen)."""
-        m, n = self.m, self.m + len(pick)
+        m, width = self.m, self.width
+        n = width + len(pick)
         starts, index, value = [0], [], []
         lower, upper = [], []
         for members, bound in self.rows:
@@ -87,6 +96,15 @@ class _Model:
             starts.append(len(index))
             lower.append(-_INF)
             upper.append(float(bound))
+        for f, (need, terms) in enumerate(self.floors):
+            for k, w in terms:
+                index.append(k)
+                value.append(float(w))
+            index.append(m + f)
+            value.append(-float(need))
+            starts.append(len(index))
+            lower.append(0.0)
+            upper.append(_INF)
         for coefficients, low, high in extra:
             for k, w in enumerate(coefficients):
                 if w:
@@ -96,18 +114,19 @@ class _Model:
             lower.append(low)
             upper.append(high)
         for position, k in enumerate(pick):
-            index += [m + position, k]
+            index += [width + position, k]
             value += [1.0, -1.0]
             starts.append(len(index))
             lower.append(-_INF)
             upper.append(0.0)
         if pick:
-            index += range(m, n)
+            index += range(width, n)
             value += [1.0] * len(pick)
             starts.append(len(index))
             lower.append(-_INF)
             upper.append(1.0)
-            cost = [0.0] * m + [float(len(pick) - position) for position in range(len(pick))]
+            cost = [0.0] * width + [float(len(pick) - position) for position in range(len(pick))]
+        cost = [*cost, *[0.0] * (n - len(cost))]
         lp = highspy.HighsLp()
         lp.num_col_ = n
         lp.num_row_ = len(lower)
@@ -134,8 +153,8 @@ class _Model:
             raise RuntimeError("HiGHS refused the allocation model")
         if start is not None:
             solution = highspy.HighsSolution()
-            began = set(start)
-            solution.col_value = [1.0 if k in began else 0.0 for k in range(n)]
+            on = {*start, *(self.m + f for f in self.met(start))}
+            solution.col_value = [1.0 if k in on else 0.0 for k in range(n)]
             solver.setSolution(solution)
         solver.run()
         if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -149,12 +168,21 @@ class _Model:
             if round(v):
                 if k < m:
                     chosen.append(k)
-                elif earliest is None:
-                    earliest = pick[k - m]
+                elif k >= width and earliest is None:
+                    earliest = pick[k - width]
         self.check(chosen, extra, fixed)
         if earliest is not None and earliest not in chosen:
             raise RuntimeError("HiGHS picked an option it did not choose")
         return chosen, earliest
+
+    def met(self, chosen: Sequence[int]) -> list[int]:
+        """The floors ``chosen`` meets, by index."""
+        picked = set(chosen)
+        return [
+            f
+            for f, (need, members) in enumerate(self.floors)
+            if sum(w for k, w in members if k in picked) >= need
+        ]
 
     def check(
         self,
@@ -167,8 +195,9 @@ class _Model:
         for members, bound in self.rows:
             if sum(w for k, w in members if k in picked) > bound:
                 raise RuntimeError("HiGHS gave an allocation that breaks a resource or a cap")
+        met = [self.m + f for f in self.met(chosen)]
         for coefficients, low, high in extra:
-            total = sum(coefficients[k] for k in chosen)
+            total = sum(coefficients[k] for k in (*chosen, *met) if k < len(coefficients))
             if total < low or total > high:
                 raise RuntimeError("HiGHS gave an allocation off the optimal face")
         if any((k in picked) != bool(v) for k, v in fixed.items()):
@@ -176,38 +205,53 @@ class _Model:
 
 
 class ComponentMILP:
-    """The three stages over one component (options in rank order), each callable alone so
-    that the search can take over again once the solver has fixed C* and O*."""
+    """The stages over one component (options in rank order), each callable alone so that
+    the search can take over again once the solver has fixed C* and O*. With ``floors``
+    (programme minimums), a stage between the two maximises the floors met, M*."""
 
     def __init__(
         self,
         credits: Sequence[int],
         outcomes: Sequence[int],
         resources: Sequence[Sequence[int]],
-        caps: Sequence[tuple[int, Sequence[tuple[int, int]]]],
+        caps: Rows,
+        floors: Rows = (),
     ) -> None:
-        self.model = _Model(credits, outcomes, resources, caps)
+        self.model = _Model(credits, outcomes, resources, caps, floors)
         self.credits, self.outcomes = list(credits), list(outcomes)
         self.resources, self.caps = resources, caps
+
+    def _face(self, most: int, met: int) -> list[tuple[Sequence[int], float, float]]:
+        """Rows keeping an allocation at ``most`` credits and ``met`` floors met."""
+        face: list[tuple[Sequence[int], float, float]] = [(self.credits, float(most), _INF)]
+        if met:
+            width = self.model.width
+            face.append(([0] * self.model.m + [1] * (width - self.model.m), float(met), _INF))
+        return face
 
     def most_credits(self) -> int:
         """Stage 1: C*."""
         return sum(self.credits[k] for k in self.model.solve(self.credits, [], {})[0])
 
-    def fewest_outcomes(self, most: int) -> int:
-        """Stage 2: O*, the fewest outcomes of an allocation with ``most`` credits."""
-        face = [(self.credits, float(most), _INF)]
-        chosen, _ = self.model.solve([-o for o in self.outcomes], face, {})
+    def most_met(self, most: int) -> int:
+        """Stage 1b: M*, the most floors met by an allocation with ``most`` credits."""
+        model = self.model
+        cost = [0] * model.m + [1] * (model.width - model.m)
+        chosen, _ = model.solve(cost, self._face(most, 0), {})
+        return len(model.met(chosen))
+
+    def fewest_outcomes(self, most: int, met: int = 0) -> int:
+        """Stage 2: O*, the fewest outcomes of an allocation with ``most`` credits (and
+        ``met`` floors met)."""
+        chosen, _ = self.model.solve([-o for o in self.outcomes], self._face(most, met), {})
         return sum(self.outcomes[k] for k in chosen)
 
-    def tie_break(self, most: int, fewest: int) -> list[int]:
-        """Stage 3: among allocations with ``most`` credits and ``fewest`` outcomes, the one
-        the tie-break prefers, decided in rank order block by block."""
+    def tie_break(self, most: int, fewest: int, met: int = 0) -> list[int]:
+        """Stage 3: among allocations with ``most`` credits, ``met`` floors met and
+        ``fewest`` outcomes, the one the tie-break prefers, decided in rank order block by
+        block."""
         model, m, resources, caps = self.model, self.model.m, self.resources, self.caps
-        face: list[tuple[Sequence[int], float, float]] = [
-            (self.credits, float(most), _INF),
-            (self.outcomes, -_INF, float(fewest)),
-        ]
+        face = [*self._face(most, met), (self.outcomes, -_INF, float(fewest))]
         users: dict[int, list[int]] = {}
         for k, rs in enumerate(resources):
             for r in rs:

@@ -30,6 +30,7 @@ from creditbank.engine.decision import (
 )
 from creditbank.engine.limits import SCALE, CapInfo, build_caps, outcome_profile
 from creditbank.engine.matching import Failure
+from creditbank.engine.minimums import build_floors, counts_toward_source
 from creditbank.engine.reasons import SEVERITY, Reason
 from creditbank.engine.recognition import BankCredit, compute_recognitions
 from creditbank.engine.screening import copies_not_kept, duplicate_groups, screen
@@ -104,6 +105,8 @@ def compute_audit(
             for o in options
         ],
         caps=[cap for cap, _ in cap_rows],
+        floors=build_floors(rules, programme, options, earned, by_id),
+        dates=[max(by_id[x].date for x in o.outcomes).toordinal() for o in options],
     )
     chosen = sorted(solve(problem), key=lambda i: options[i].key)
     loads = [sum(cap.weights.get(i, 0) for i in chosen) for cap in problem.caps]
@@ -445,7 +448,8 @@ def _source_minimums(
     statuses = []
     for minimum in programme.source_minimums:
         credits = sum(
-            (g.credits for g in grants if by_id[g.outcomes[0]].kind in minimum.kinds), start=ZERO
+            (g.credits for g in grants if counts_toward_source(minimum, by_id[g.outcomes[0]])),
+            start=ZERO,
         )
         if minimum.count_in_programme:
             credits += sum((e.credits for e in earned), start=ZERO)

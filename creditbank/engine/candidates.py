@@ -106,6 +106,7 @@ def build_options(
     many combinations offers only those that can matter (see :func:`_bundle_combinations`).
     """
     courses = programme.course_map
+    places = {category.id: position for position, category in enumerate(programme.categories)}
     catalogue = rules.catalogue_of(programme)
     result = Candidates()
     offers: dict[tuple[tuple[str, ...], str], list[tuple[tuple[int, int], str, Option]]] = (
@@ -185,7 +186,12 @@ def build_options(
             ids = tuple(sorted(o.id for o in combo))
             for targets in _grantable(rule, _targets(rule, combo, courses, catalogue, bank)):
                 option = Option(
-                    _key(targets, rule.id, ids), ids, targets, (ref,), rule.id, rule.grade_mark
+                    _key(targets, rule.id, ids, places),
+                    ids,
+                    targets,
+                    (ref,),
+                    rule.id,
+                    rule.grade_mark,
                 )
                 for target in targets:
                     offers[(ids, f"{target.kind}:{target.id}")].append((rank, rule.id, option))
@@ -346,9 +352,16 @@ FIELD, ITEM = "\x1f", "\x1e"
 """Separators below every printable character, so keys sort like the tuples they join."""
 
 
-def _key(targets: tuple[Target, ...], rule_id: str, ids: tuple[str, ...]) -> str:
-    """The option's identity and tie-break order: (targets, rule id, outcome ids)."""
-    what = ITEM.join(f"{t.kind}:{t.id}" for t in targets)
+def _key(
+    targets: tuple[Target, ...], rule_id: str, ids: tuple[str, ...], places: dict[str, int]
+) -> str:
+    """The option's identity and tie-break order: (targets, rule id, outcome ids). A category
+    is placed by its position in the programme (``places``), not its id, so renaming a
+    category never changes which grants are preferred."""
+    what = ITEM.join(
+        f"category:{places[t.id]:04d}" if t.kind == "category" else f"{t.kind}:{t.id}"
+        for t in targets
+    )
     return FIELD.join((what, rule_id, ITEM.join(ids)))
 
 
@@ -395,7 +408,12 @@ def _articulation(
             targets = (Target("course", code, courses[code].category, credits),)
             rule_id = "+".join(r.id for r in route.chain)
             option = Option(
-                _key(targets, rule_id, ids), ids, targets, route.chain, rule_id, ARTICULATION_MARK
+                _key(targets, rule_id, ids, {}),
+                ids,
+                targets,
+                route.chain,
+                rule_id,
+                ARTICULATION_MARK,
             )
             offers[(ids, f"course:{code}")].append((_ARTICULATION_RANK, rule_id, option))
 

@@ -141,9 +141,16 @@ def _limit_rows(
             instances[group][i] = instances[group].get(i, 0) + weight
     bound = _bound(body, programme, catalogue)
     unit = "count" if body.max_count is not None else "credits"
+    fill = body.fill or (parent.fill if parent is not None else None) or rules.ruleset.pack.fill
+    in_order = fill == schema.Fill.CHRONOLOGICAL
     return [
         (
-            Cap(f"{limit_id}[{group}]", 0 if group.endswith(OUTSIDE_WINDOWS) else bound, weights),
+            Cap(
+                f"{limit_id}[{group}]",
+                0 if group.endswith(OUTSIDE_WINDOWS) else bound,
+                weights,
+                chronological=in_order,
+            ),
             CapInfo(limit_id, group, unit, ref),
         )
         for group, weights in sorted(instances.items())

@@ -679,6 +679,13 @@ class Per(StrEnum):
     KIND = "kind"
 
 
+class Fill(StrEnum):
+    """How a limit is filled when it cannot take every grant in its scope."""
+
+    OPTIMAL = "optimal"  # the grants that give the most credit overall
+    CHRONOLOGICAL = "chronological"  # in date order: what was recognised first stands
+
+
 class LimitBody(Strict):
     """The measure of a cap: credits, a share, or a count; optionally per value or period."""
 
@@ -695,6 +702,9 @@ class LimitBody(Strict):
     max_count: Annotated[int, Field(ge=0)] | None = None
     per: Per | None = None
     period: Period | None = None
+    fill: Fill | None = Field(
+        default=None, description="optimal or chronological; default: the parent's, the pack's"
+    )
 
     @model_validator(mode="after")
     def _one_measure(self) -> LimitBody:
@@ -772,6 +782,7 @@ class Pack(Strict):
     description: Label | None = None
     accreditation_required_for: IssuerTypes = ()
     duplicates: Duplicates = Duplicates()
+    fill: Fill = Field(default=Fill.OPTIMAL, description="how limits are filled by default")
 
 
 class RuleFile(Strict):

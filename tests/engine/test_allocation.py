@@ -9,11 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from creditbank.engine import allocation
-from creditbank.engine.allocation import Cap, Problem, feasible, objective, solve
+from creditbank.engine.allocation import Cap, Floor, Problem, feasible, preference, solve
 
 
 @st.composite
-def problems(draw: st.DrawFn) -> Problem:
+def problems(draw: st.DrawFn, floors: bool = False, chronological: bool = False) -> Problem:
+    """Random options over a few outcomes and courses, with caps; with ``floors``, programme
+    minimums over them; with ``chronological``, caps filled in date order."""
     n = draw(st.integers(1, 9))
     outcomes = [f"o:{i}" for i in range(draw(st.integers(1, 6)))]
     courses = [f"c:{i}" for i in range(draw(st.integers(1, 5)))]
@@ -30,21 +32,63 @@ def problems(draw: st.DrawFn) -> Problem:
         by_count = draw(st.booleans())
         weights = {i: counts[i] if by_count else credits[i] for i in members}
         bound = draw(st.integers(0, sum(weights.values())))
-        caps.append(Cap(f"cap{c}", bound, weights))
+        in_order = chronological and draw(st.booleans())
+        caps.append(Cap(f"cap{c}", bound, weights, chronological=in_order))
+    minimums = []
+    for f in range(draw(st.integers(0, 3)) if floors else 0):
+        members = draw(st.lists(st.integers(0, n - 1), min_size=1, unique=True))
+        weights = {i: credits[i] if draw(st.booleans()) else 1 for i in members}
+        minimums.append(Floor(f"min{f}", draw(st.integers(1, sum(weights.values()))), weights))
     keys = [f"k{draw(st.integers(0, 99)):02d}-{i}" for i in range(n)]
-    return Problem(keys, credits, counts, resources, caps)
+    dates = [draw(st.integers(0, 3)) for _ in range(n)] if chronological else []
+    return Problem(keys, credits, counts, resources, caps, minimums, dates)
 
 
 def brute_force(problem: Problem) -> frozenset[int]:
+    """The best feasible choice by :func:`preference`, among those that keep what the
+    chronological caps took (:func:`in_date_order`) and nothing they passed over."""
+    taken, passed = in_date_order(problem)
     n = len(problem.keys)
-    best: frozenset[int] = frozenset()
-    best_value = objective(problem, best)
-    for size in range(1, n + 1):
+    best: frozenset[int] | None = None
+    for size in range(n + 1):
         for combo in combinations(range(n), size):
             chosen = frozenset(combo)
-            if feasible(problem, chosen) and objective(problem, chosen) > best_value:
-                best, best_value = chosen, objective(problem, chosen)
+            if not taken <= chosen or chosen & passed or not feasible(problem, chosen):
+                continue
+            if best is None or preference(problem, chosen) > preference(problem, best):
+                best = chosen
+    assert best is not None
     return best
+
+
+def in_date_order(problem: Problem) -> tuple[frozenset[int], frozenset[int]]:
+    """What chronological caps take and pass over, written out plainly: their members in
+    date order (then most credits, fewest outcomes, key), each taken when it clashes with
+    nothing taken and fits every cap with what is taken; a member that an option outside
+    every chronological cap, sharing a resource, matches or beats in credits is left out."""
+    members = {i for cap in problem.caps if cap.chronological for i, w in cap.weights.items() if w}
+    outbid = {
+        i
+        for i in members
+        for j in range(len(problem.keys))
+        if j not in members
+        and problem.resources[i] & problem.resources[j]
+        and problem.credits[j] >= problem.credits[i]
+    }
+    order = sorted(
+        members - outbid,
+        key=lambda i: (
+            problem.dates[i],
+            -problem.credits[i],
+            problem.outcome_counts[i],
+            problem.keys[i],
+        ),
+    )
+    taken: frozenset[int] = frozenset()
+    for i in order:
+        if feasible(problem, taken | {i}):
+            taken |= {i}
+    return taken, frozenset(members - outbid - taken)
 
 
 @settings(max_examples=300, deadline=None)
@@ -53,6 +97,51 @@ def test_solver_equals_brute_force_caps_and_bundles_included(problem: Problem) -
     chosen = solve(problem)
     assert feasible(problem, chosen)
     assert chosen == brute_force(problem)
+
+
+@settings(max_examples=300, deadline=None)
+@given(problems(floors=True))
+def test_among_the_most_credits_the_most_minimums_are_met(problem: Problem) -> None:
+    chosen = solve(problem)
+    assert feasible(problem, chosen)
+    assert chosen == brute_force(problem)
+
+
+@settings(max_examples=300, deadline=None)
+@given(problems(floors=True, chronological=True))
+def test_chronological_caps_are_filled_in_date_order_and_the_rest_is_optimal(
+    problem: Problem,
+) -> None:
+    chosen = solve(problem)
+    assert feasible(problem, chosen)
+    assert chosen == brute_force(problem)
+
+
+@settings(max_examples=200, deadline=None)
+@given(problems(chronological=True), st.sampled_from([50, 300, 600]), st.data())
+def test_an_outcome_dated_after_all_others_never_lowers_the_credits(
+    problem: Problem, credits: int, data: st.DataObject
+) -> None:
+    n = len(problem.keys)
+    later = max(problem.dates, default=0) + 1
+    caps = [
+        Cap(cap.id, cap.bound, {**cap.weights, n: credits}, cap.chronological)
+        if data.draw(st.booleans())
+        else cap
+        for cap in problem.caps
+    ]
+    course = data.draw(st.sampled_from([[], ["c:0"], ["c:new"]]))
+    grown = Problem(
+        [*problem.keys, "k-new"],
+        [*problem.credits, credits],
+        [*problem.outcome_counts, 1],
+        [*problem.resources, frozenset({"o:new", *course})],
+        caps,
+        (),
+        [*problem.dates, later],
+    )
+    before = preference(problem, solve(problem))[0]
+    assert preference(grown, solve(grown))[0] >= before
 
 
 def test_most_credits_beat_the_first_candidate() -> None:

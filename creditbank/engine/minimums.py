@@ -1,0 +1,136 @@
+"""Programme minimums as the allocation sees them: floors over options.
+
+Among allocations with the most credits, the allocation prefers the one meeting the most
+minimums (``allocation.Floor``). Each minimum the learner has not already met by courses
+earned in the programme becomes a floor: what each option adds toward it, and what is still
+needed, in hundredths of a credit or in courses. Minimums are told apart by position, never
+by id, so renaming a category or a requirement changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from creditbank.domain import Outcome
+from creditbank.engine.allocation import Floor
+from creditbank.engine.candidates import Option, Target
+from creditbank.engine.decision import Earned
+from creditbank.engine.limits import hundredths
+from creditbank.ruleset import schema
+from creditbank.ruleset.ruleset import RuleSetAt
+
+ZERO = Decimal(0)
+
+
+def build_floors(
+    rules: RuleSetAt,
+    programme: schema.Programme,
+    options: list[Option],
+    earned: list[Earned],
+    outcomes: dict[str, Outcome],
+) -> list[Floor]:
+    """A floor per category minimum, requirement and source minimum not yet met by earned
+    courses, over ``options``."""
+    floors = [
+        *_category_floors(programme, options, earned),
+        *_requirement_floors(rules, programme, options, earned),
+        *_source_floors(programme, options, earned, outcomes),
+    ]
+    return [floor for floor in floors if floor.need > 0 and floor.weights]
+
+
+def counts_toward_source(minimum: schema.SourceMinimum, outcome: Outcome) -> bool:
+    """Whether a grant whose first outcome is ``outcome`` counts toward ``minimum``."""
+    return outcome.kind in minimum.kinds
+
+
+def _floor(name: str, need: int, weights: Iterable[tuple[int, int]]) -> Floor:
+    return Floor(name, need, {i: w for i, w in weights if w})
+
+
+def _credit_floor(name: str, need: Decimal, weights: Iterable[tuple[int, Decimal]]) -> Floor:
+    """A floor in credits, counted in hundredths as the caps are."""
+    return _floor(name, hundredths(need), ((i, hundredths(w)) for i, w in weights))
+
+
+def _credits(targets: Iterable[Target]) -> Decimal:
+    return sum((t.credits for t in targets), start=ZERO)
+
+
+def _category_floors(
+    programme: schema.Programme, options: list[Option], earned: list[Earned]
+) -> list[Floor]:
+    floors = []
+    for position, category in enumerate(programme.categories):
+        have = sum((e.credits for e in earned if e.category == category.id), start=ZERO)
+        weights = (
+            (i, _credits(t for t in o.targets if t.category == category.id))
+            for i, o in enumerate(options)
+        )
+        floors.append(_credit_floor(f"category#{position}", category.min_credits - have, weights))
+    return floors
+
+
+def _requirement_floors(
+    rules: RuleSetAt, programme: schema.Programme, options: list[Option], earned: list[Earned]
+) -> list[Floor]:
+    """A requirement of listed courses counts the courses granted (a substitute for a listed
+    course counts as it); one with ``credits`` counts the credits of those courses, or of
+    every grant when it lists none. Grants count only toward exemptable requirements."""
+    substitutes = [set(s.courses) for s in rules.in_force("substitutes", programme.id)]
+    done = {e.course: e.credits for e in earned}
+    floors = []
+    for position, req in enumerate(programme.requirements):
+        if not req.exemptable:
+            continue
+        name = f"requirement#{position}"
+        listed = set(req.courses)
+        for group in substitutes:
+            if listed & group:
+                listed |= group
+        if req.credits is None:
+            need = sum(
+                1
+                for code in req.courses
+                if not any(c in done for c in {code} | _partners(code, substitutes))
+            )
+            courses = (
+                (i, sum(1 for t in o.targets if t.kind == "course" and t.id in listed))
+                for i, o in enumerate(options)
+            )
+            floors.append(_floor(name, need, courses))
+        elif req.courses:
+            have = sum((v for c, v in done.items() if c in listed), start=ZERO)
+            credits = (
+                (i, _credits(t for t in o.targets if t.kind == "course" and t.id in listed))
+                for i, o in enumerate(options)
+            )
+            floors.append(_credit_floor(name, req.credits - have, credits))
+        else:
+            have = sum(done.values(), start=ZERO)
+            every = ((i, o.credits) for i, o in enumerate(options))
+            floors.append(_credit_floor(name, req.credits - have, every))
+    return floors
+
+
+def _partners(code: str, substitutes: list[set[str]]) -> set[str]:
+    return {c for group in substitutes if code in group for c in group}
+
+
+def _source_floors(
+    programme: schema.Programme,
+    options: list[Option],
+    earned: list[Earned],
+    outcomes: dict[str, Outcome],
+) -> list[Floor]:
+    floors = []
+    for position, minimum in enumerate(programme.source_minimums):
+        have = sum((e.credits for e in earned), start=ZERO) if minimum.count_in_programme else ZERO
+        weights = (
+            (i, o.credits)
+            for i, o in enumerate(options)
+            if counts_toward_source(minimum, outcomes[o.outcomes[0]])
+        )
+        floors.append(_credit_floor(f"source#{position}", minimum.min_credits - have, weights))
+    return floors
