@@ -139,9 +139,9 @@ class ExpectedRoute(_Strict):
     chain: tuple[str, ...] | None = None
 
     @model_validator(mode="after")
-    def _names_an_end(self) -> ExpectedRoute:
-        if self.source is None and self.target is None:
-            raise ValueError("a route names its 'target' (from a course) or 'source' (toward)")
+    def _says_something(self) -> ExpectedRoute:
+        if all(value is None for value in self.model_dump().values()):
+            raise ValueError("a route gives at least one of: " + ", ".join(type(self).model_fields))
         return self
 
 
