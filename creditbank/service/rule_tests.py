@@ -45,6 +45,12 @@ class ExpectedGrant(_Strict):
     credits: Decimal | None = None
     rule: str | None = None
 
+    @model_validator(mode="after")
+    def _one_target(self) -> ExpectedGrant:
+        if (self.course is None) == (self.category is None):
+            raise ValueError("a grant names its 'course' or its 'category' (one of them)")
+        return self
+
 
 class ExpectedUnused(_Strict):
     outcome: Ident
