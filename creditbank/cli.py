@@ -24,7 +24,8 @@ from creditbank.engine.equivalence import (
 from creditbank.engine.explain import explain_earned, explain_grant, explain_unused
 from creditbank.errors import CreditBankError, Finding
 from creditbank.ruleset import schema
-from creditbank.ruleset.loader import check_rules, rule_files
+from creditbank.ruleset.loader import check_rules
+from creditbank.ruleset.packs import PackFolders, find_packs
 from creditbank.ruleset.ruleset import RuleSet
 from creditbank.service.batch_files import load_json
 from creditbank.service.learner_file import parse_learner, read_learner
@@ -57,14 +58,6 @@ RulesPath = Annotated[
 DateOption = Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default: today)")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable JSON output")]
 LangOption = Annotated[Lang, typer.Option("--lang", help="language of explanations")]
-
-
-def rule_set_dirs(path: Path) -> list[Path]:
-    """``path`` itself if it holds rule files directly, else each sub-folder that does."""
-    if any(p.parent == path for p in rule_files(path)):
-        return [path]
-    subdirs = sorted(p for p in path.iterdir() if p.is_dir()) if path.is_dir() else []
-    return [d for d in subdirs if rule_files(d)] or [path]
 
 
 def _under(root: Path, finding: Finding) -> Finding:
@@ -107,10 +100,13 @@ def rules_check(
         "rules"
     ),
 ) -> None:
-    """Load and check rule sets; print every error and warning with file:line:column."""
-    failed = False
-    for root in rule_set_dirs(path):
+    """Load and check rule sets, each pack on its own; print every error and warning with
+    file:line:column under the pack it belongs to."""
+    found = _packs(path)
+    failed = [] if not found.findings else [path.as_posix()]
+    for root in found.packs:
         report = check_rules(root)
+        typer.secho(_pack_title(root, report.ruleset), bold=True)
         for finding in report.findings:
             color = typer.colors.RED if finding.severity == "error" else typer.colors.YELLOW
             typer.secho(printable(str(_under(root, finding))), fg=color)
@@ -121,7 +117,30 @@ def rules_check(
             )
             summary += f"; {counts}; digest {report.ruleset.digest[:16]}"
         typer.echo(summary)
-        failed = failed or bool(report.errors)
+        if report.errors:
+            failed.append(root.as_posix())
+    _packs_summary(found.packs, failed)
+
+
+def _packs(path: Path) -> PackFolders:
+    """The packs under ``path``, after printing what lies outside every pack."""
+    found = find_packs(path)
+    for finding in found.findings:
+        typer.secho(printable(str(_under(path, finding))), fg=typer.colors.RED)
+    return found
+
+
+def _pack_title(root: Path, ruleset: RuleSet | None) -> str:
+    """The heading under which a pack's findings or cases are printed."""
+    named = f"pack {ruleset.pack.id} " if ruleset is not None else "pack "
+    return printable(f"== {named}({root.as_posix()})")
+
+
+def _packs_summary(packs: tuple[Path, ...], failed: list[str]) -> None:
+    """With several packs, say which failed; exit 1 if any did (or files lie outside packs)."""
+    if len(packs) > 1:
+        names = f": {', '.join(failed)}" if failed else ""
+        typer.echo(printable(f"{len(packs)} packs, {len(failed)} failed{names}"))
     if failed:
         raise typer.Exit(1)
 
@@ -148,27 +167,46 @@ def rules_test(
         "rules"
     ),
 ) -> None:
-    """Run the policy test cases kept in each rule set's tests/ folder."""
+    """Run the policy test cases in each pack's tests/ folder, each pack against its own rules."""
+    found = _packs(path)
+    failed = [] if not found.findings else [path.as_posix()]
+    passed_total = failed_total = 0
+    for root in found.packs:
+        passed, failures = _test_pack(root)
+        passed_total, failed_total = passed_total + passed, failed_total + failures
+        if failures or not passed:
+            failed.append(root.as_posix())
+    typer.echo(f"{passed_total} passed, {failed_total} failed")
+    _packs_summary(found.packs, failed)
+
+
+def _test_pack(root: Path) -> tuple[int, int]:
+    """Run one pack's cases, printing each failure with its file:line; (passed, failed)."""
+    report = check_rules(root)
+    typer.secho(_pack_title(root, report.ruleset), bold=True)
+    if report.ruleset is None:
+        for finding in report.errors:
+            typer.secho(printable(str(_under(root, finding))), fg=typer.colors.RED)
+        typer.echo(f"{root}: {len(report.errors)} error(s) in the rules; no case was run")
+        return 0, 1
     passed = failed = 0
-    for root in rule_set_dirs(path):
-        ruleset = _load(root)
-        for file in case_files(root):
-            cases = read_cases(file, file.as_posix())
-            for problem in cases.problems:
-                typer.secho(f"ERROR {printable(problem)}", fg=typer.colors.RED)
-                failed += 1
-            for location, case in cases.cases:
-                result = run_case(ruleset, location, case)
-                if result.passed:
-                    passed += 1
-                    continue
-                failed += 1
-                typer.secho(printable(f"FAIL {location}: {case.name}"), fg=typer.colors.RED)
-                for failure in result.failures:
-                    typer.echo(f"    {printable(failure)}")
-    typer.echo(f"{passed} passed, {failed} failed")
-    if failed or not passed:
-        raise typer.Exit(1)
+    for file in case_files(root):
+        cases = read_cases(file, file.as_posix())
+        for problem in cases.problems:
+            typer.secho(f"ERROR {printable(problem)}", fg=typer.colors.RED)
+            failed += 1
+        for location, case in cases.cases:
+            result = run_case(report.ruleset, location, case)
+            if result.passed:
+                passed += 1
+                continue
+            failed += 1
+            typer.secho(printable(f"FAIL {location}: {case.name}"), fg=typer.colors.RED)
+            for failure in result.failures:
+                typer.echo(f"    {printable(failure)}")
+    none = "; no cases in its tests/ folder" if not passed and not failed else ""
+    typer.echo(f"{root}: {passed} passed, {failed} failed{none}")
+    return passed, failed
 
 
 def _answers_out(answers: list[Answer], as_json: bool) -> None:

@@ -148,13 +148,13 @@ def policy_copies(n: int, seed: int = 1) -> tuple[str, list[Outcome]]:
     """Copies of every outcome the pack's own mechatronics cases use (skill certificates on
     ladders, college courses through equivalences, 1+X families, training, awards, enterprise
     bundles, work experience), under new ids and dates moved by up to a year."""
-    from creditbank.service.rule_tests import case_files, read_cases
+    from creditbank.service.rule_tests import Case, case_files, read_cases
 
     templates = [
         outcome
         for file in case_files(PACK)
         for _, case in read_cases(file).cases
-        if case.programme == MECHATRONICS
+        if isinstance(case, Case) and case.programme == MECHATRONICS
         for outcome in case.outcomes
     ]
     rnd = random.Random(seed)
