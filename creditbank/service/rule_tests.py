@@ -98,6 +98,7 @@ class Expect(_Strict):
     requirements: dict[Ident, MetOrNot] = Field(default_factory=dict)
     categories: dict[Ident, MetOrNot] = Field(default_factory=dict)
     source_minimums: dict[Ident, MetOrNot] = Field(default_factory=dict)
+    residency: MetOrNot | None = None
     binding_limits: tuple[str, ...] = ()
     statuses: tuple[str, ...] | None = None
 
@@ -333,6 +334,8 @@ def _compare(expect: Expect, decision: Decision) -> Iterator[str]:
         ("source_minimums", expect.source_minimums, decision.source_minimums),
     ):
         yield from _compare_groups(label, wanted_map, groups)
+    if expect.residency is not None:
+        yield from _compare_residency(expect.residency, decision.residency)
     binding = sorted({lim.id for lim in decision.limits if lim.binding})
     for limit in expect.binding_limits:
         if limit not in binding:
@@ -394,6 +397,13 @@ def _compare_groups(
                 f"{label}: '{ident}' expected {wanted_status}, got {group.credits} credits{need}"
                 + (f", missing {', '.join(group.courses_missing)}" if group.courses_missing else "")
             )
+
+
+def _compare_residency(wanted: MetOrNot, residency: GroupStatus | None) -> Iterator[str]:
+    if residency is None:
+        yield "residency: the programme has no residency requirement"
+    else:
+        yield from _compare_groups("residency", {residency.id: wanted}, (residency,))
 
 
 def _grant_missing(want: ExpectedGrant, decision: Decision) -> Iterator[str]:
