@@ -157,6 +157,14 @@ def build_options(
             fail(outcome_id, failure, ref)
         if rule.to.reject:
             continue
+        closed = [code for code in rule.to.courses or () if not courses[code].exemptable]
+        if closed:
+            # The programme never exempts the course: every outcome the rule speaks of is told.
+            failure = Failure(Reason.NOT_EXEMPTABLE, {"course": ", ".join(closed), "rule": rule.id})
+            spoken = {o.id for fits in eligible for o in fits} | {i for i, _ in failures}
+            for outcome_id in sorted(spoken):
+                fail(outcome_id, failure, ref)
+            continue
         if len(parts) > 1 and not all(eligible):
             for fits in eligible:
                 for outcome in fits:
@@ -312,7 +320,7 @@ def _targets(
     if to.courses:
         targets = []
         for code in to.courses:
-            if code not in catalogue or not courses[code].exemptable:
+            if code not in catalogue:
                 return []
             value = catalogue[code].credits
             credits = min(to.credits, value) if to.credits is not None else value

@@ -204,7 +204,8 @@ CASES: dict[str, Expected] = {
         "extra.yaml",
         2,
         5,
-        ("course 'T1' of 'mech' is not exemptable",),
+        ("course 'T1' of 'mech' is not exemptable", "refused (not_exemptable)"),
+        severity=Severity.WARNING,
     ),
 }
 
