@@ -153,17 +153,18 @@ def build_options(
                     in_bundles[outcome.id] += 1
     for position, eligible, failures in checked:
         rule, ref, rank, parts = transfers[position]
+        closed = [code for code in rule.to.courses or () if not courses[code].exemptable]
+        if closed:
+            # The programme never exempts the course: every outcome the rule speaks of is told
+            # so, and not that it misses a condition (meeting it would change nothing).
+            refusal = Failure(Reason.NOT_EXEMPTABLE, {"course": ", ".join(closed), "rule": rule.id})
+            spoken = {o.id for fits in eligible for o in fits} | {i for i, _ in failures}
+            for outcome_id in sorted(spoken):
+                fail(outcome_id, refusal, ref)
+            continue
         for outcome_id, failure in failures:
             fail(outcome_id, failure, ref)
         if rule.to.reject:
-            continue
-        closed = [code for code in rule.to.courses or () if not courses[code].exemptable]
-        if closed:
-            # The programme never exempts the course: every outcome the rule speaks of is told.
-            failure = Failure(Reason.NOT_EXEMPTABLE, {"course": ", ".join(closed), "rule": rule.id})
-            spoken = {o.id for fits in eligible for o in fits} | {i for i, _ in failures}
-            for outcome_id in sorted(spoken):
-                fail(outcome_id, failure, ref)
             continue
         if len(parts) > 1 and not all(eligible):
             for fits in eligible:
