@@ -177,3 +177,21 @@ def test_audit_table_and_json_and_a_bad_learner_file(pack: Path, tmp_path: Path)
     bad = runner.invoke(app, args)
     assert bad.exit_code == 1
     assert "$.outcomes[0].date" in bad.output
+
+
+def test_audit_text_gives_every_reason_in_both_languages(pack: Path, tmp_path: Path) -> None:
+    learner = tmp_path / "learner.json"
+    _write_learner(
+        learner,
+        {"id": "t", "kind": "enterprise_training", "issuer": "nowhere", "date": "2027-01-01"},
+    )
+    args = ["audit", "--learner", str(learner), "--programme", "mech", "--rules", str(pack)]
+    args += ["--date", "2026-09-01"]
+    en = runner.invoke(app, args)
+    assert en.exit_code == 0, en.output
+    assert (
+        "t was issued by 'nowhere', which the rules do not know. Also: t does not meet a "
+        "condition of the rule (obtained by 2026-09-01)." in en.output
+    )
+    zh = runner.invoke(app, [*args, "--lang", "zh"])
+    assert "t的颁发机构“nowhere”不在规则所列机构中。另外：t不满足规则的条件" in zh.output

@@ -18,6 +18,7 @@ from creditbank.domain import Outcome, OutcomeKind
 from creditbank.engine.allocation import Cap, Problem, solve
 from creditbank.engine.candidates import FIELD, Candidates, Option, build_options
 from creditbank.engine.decision import (
+    Because,
     Decision,
     Earned,
     Grant,
@@ -255,7 +256,7 @@ def _blocked(problem: Problem, chosen: list[int], loads: list[int]) -> dict[int,
 
 def _unused(
     outcomes: list[Outcome],
-    refused: dict[str, Failure],
+    refused: dict[str, list[Failure]],
     recognitions: dict[str, BankCredit | Failure],
     candidates: Candidates,
     problem: Problem,
@@ -274,9 +275,9 @@ def _unused(
     for outcome in outcomes:
         if outcome.id in used:
             continue
-        failure = refused.get(outcome.id)
-        if failure is not None:
-            result.append(Unused(outcome=outcome.id, reason=failure.reason, params=failure.params))
+        failures = refused.get(outcome.id)
+        if failures is not None:
+            result.append(_refusal(outcome.id, [(f, ()) for f in failures]))
             continue
         mine = options_of.get(outcome.id)
         if mine:
@@ -286,8 +287,8 @@ def _unused(
                 )
             )
             continue
-        # The most specific reason wins: a failed recognition (below grade) explains a
-        # category transfer that needed it better than "no rule".
+        # Every failure is reported; the most specific leads: a failed recognition (below
+        # grade) explains a category transfer that needed it better than "no rule".
         noted: list[tuple[Failure, tuple[RuleRef, ...]]] = [
             (f, (ref,)) for f, ref in candidates.failures.get(outcome.id, [])
         ]
@@ -295,13 +296,36 @@ def _unused(
         if isinstance(recognition, Failure):
             noted.append((recognition, ()))
         if noted:
-            failure, refs = min(noted, key=lambda fr: SEVERITY[fr[0].reason])
-            result.append(
-                Unused(outcome=outcome.id, reason=failure.reason, params=failure.params, rules=refs)
-            )
+            result.append(_refusal(outcome.id, noted))
         else:
             result.append(Unused(outcome=outcome.id, reason=Reason.NO_RULE))
     return result
+
+
+def _refusal(outcome_id: str, noted: list[tuple[Failure, tuple[RuleRef, ...]]]) -> Unused:
+    """Every distinct reason noted for an outcome: the primary is the earliest in SEVERITY
+    (among equals the first noted, i.e. check order); the others follow in SEVERITY order,
+    then by content, so the bytes never depend on the order rules or outcomes were read."""
+
+    def identity(entry: tuple[Failure, tuple[RuleRef, ...]]) -> tuple[int, str, str]:
+        failure, refs = entry
+        params = FIELD.join(f"{k}={v}" for k, v in sorted(failure.params.items()))
+        return (SEVERITY[failure.reason], params, FIELD.join(r.id for r in refs))
+
+    primary = min(noted, key=lambda entry: SEVERITY[entry[0].reason])
+    others = {identity(entry): entry for entry in noted}
+    others.pop(identity(primary))
+    failure, refs = primary
+    return Unused(
+        outcome=outcome_id,
+        reason=failure.reason,
+        params=failure.params,
+        rules=refs,
+        also=tuple(
+            Because(reason=f.reason, params=f.params, rules=r)
+            for f, r in (others[key] for key in sorted(others))
+        ),
+    )
 
 
 def _why_not_chosen(

@@ -154,6 +154,17 @@ def build_options(
                     in_bundles[outcome.id] += 1
     for position, eligible, failures in checked:
         rule, ref, rank, parts = transfers[position]
+        closed = [code for code in rule.to.courses or () if not courses[code].exemptable]
+        if closed and (
+            rule.grant != schema.GrantMode.EACH or len(closed) == len(rule.to.courses or ())
+        ):
+            # The programme never exempts the course: every outcome the rule speaks of is told
+            # so, and not that it misses a condition (meeting it would change nothing).
+            refusal = Failure(Reason.NOT_EXEMPTABLE, {"course": ", ".join(closed), "rule": rule.id})
+            spoken = {o.id for fits in eligible for o in fits} | {i for i, _ in failures}
+            for outcome_id in sorted(spoken):
+                fail(outcome_id, refusal, ref)
+            continue
         for outcome_id, failure in failures:
             fail(outcome_id, failure, ref)
         if rule.to.reject:
@@ -176,7 +187,7 @@ def build_options(
                 for o in fits
             )
         ):
-            variants = _grantable(rule, _targets(rule, (), courses, catalogue, bank))
+            variants = _grantable(rule, _targets(rule, (), courses, catalogue, bank), courses)
             combos = _bundle_combinations(
                 eligible,
                 duplicates,
@@ -184,7 +195,9 @@ def build_options(
             )
         for combo in _combinations(eligible) if combos is None else combos:
             ids = tuple(sorted(o.id for o in combo))
-            for targets in _grantable(rule, _targets(rule, combo, courses, catalogue, bank)):
+            for targets in _grantable(
+                rule, _targets(rule, combo, courses, catalogue, bank), courses
+            ):
                 option = Option(
                     _key(targets, rule.id, ids, places),
                     ids,
@@ -318,7 +331,7 @@ def _targets(
     if to.courses:
         targets = []
         for code in to.courses:
-            if code not in catalogue or not courses[code].exemptable:
+            if code not in catalogue:
                 return []
             value = catalogue[code].credits
             credits = min(to.credits, value) if to.credits is not None else value
@@ -334,15 +347,19 @@ def _targets(
 
 
 def _grantable(
-    rule: schema.Transfer, variants: list[tuple[Target, ...]]
+    rule: schema.Transfer,
+    variants: list[tuple[Target, ...]],
+    courses: dict[str, schema.ProgrammeCourse],
 ) -> list[tuple[Target, ...]]:
     """The ways a rule may grant: each variant whole, or under ``grant: each`` every
-    non-empty subset of its courses (the allocation picks one, so each course stands alone)."""
+    non-empty subset of its exemptable courses (the allocation picks one, so each course
+    stands alone, and a course the programme never exempts does not void the others)."""
     if rule.grant != schema.GrantMode.EACH:
         return variants
+    grantable = [tuple(t for t in targets if courses[t.id].exemptable) for targets in variants]
     return [
         subset
-        for targets in variants
+        for targets in grantable
         for size in range(len(targets), 0, -1)
         for subset in combinations(targets, size)
     ]

@@ -48,13 +48,25 @@ class Earned:
 
 
 @dataclass(frozen=True, slots=True)
+class Because:
+    """One further reason an unused outcome does not count: code, parameters, rules."""
+
+    reason: Reason
+    params: Annotated[dict[str, str], IN_KEY_ORDER] = field(default_factory=dict)
+    rules: tuple[RuleRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Unused:
-    """An outcome that does not count, the reason code, its parameters and the rules involved."""
+    """An outcome that does not count: the primary reason code, its parameters and the rules
+    involved, then every further reason that applies (``also``, in the documented order of
+    ``reasons.SEVERITY``; empty when there is one)."""
 
     outcome: str
     reason: Reason
     params: Annotated[dict[str, str], IN_KEY_ORDER] = field(default_factory=dict)
     rules: tuple[RuleRef, ...] = ()
+    also: tuple[Because, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,16 +24,16 @@ _UNUSED: dict[Reason, dict[Lang, str]] = {
         Lang.ZH: "{outcome}的颁发机构“{issuer}”不在规则所列机构中。",
     },
     Reason.ISSUER_NOT_ACCREDITED: {
-        Lang.EN: "{outcome} does not count: '{issuer}' was not accredited on the date it was obtained.",
-        Lang.ZH: "{outcome}不予认定：颁发机构“{issuer}”在取得该成果之日不在认证有效期内。",
+        Lang.EN: "{outcome} does not count: '{issuer}' was not accredited for it on {on}.",
+        Lang.ZH: "{outcome}不予认定：颁发机构“{issuer}”在{on}不在该类成果的认证有效期内。",
     },
     Reason.EXCLUDED: {
         Lang.EN: "{outcome} is never recognised: {why.en} (rule {rule}).",
         Lang.ZH: "{outcome}不予认定：{why.zh}（规则{rule}）。",
     },
     Reason.EXPIRED: {
-        Lang.EN: "{outcome} is too old or outside the dates the rules accept.",
-        Lang.ZH: "{outcome}超出规则认可的时间范围（已过期或早于截止日期）。",
+        Lang.EN: "{outcome} is too old or outside the dates the rules accept: it was obtained {window}.",
+        Lang.ZH: "{outcome}超出规则认可的时间范围：取得日期{window}。",
     },
     Reason.BELOW_GRADE: {
         Lang.EN: "{outcome} has grade {have}, below the {need} the rule requires.",
@@ -71,6 +71,10 @@ _UNUSED: dict[Reason, dict[Lang, str]] = {
         Lang.EN: "{outcome} is not accepted by this programme: {why.en}.",
         Lang.ZH: "{outcome}不被本专业接受：{why.zh}。",
     },
+    Reason.NOT_EXEMPTABLE: {
+        Lang.EN: "{outcome} cannot be used: rule {rule} would exempt {course}, which this programme never exempts.",
+        Lang.ZH: "{outcome}不能使用：规则{rule}对应的课程{course}在本专业不可免修。",
+    },
     Reason.BUNDLE_INCOMPLETE: {
         Lang.EN: "{outcome} counts only together with other outcomes (rule {rule}) that are missing.",
         Lang.ZH: "{outcome}须与其他成果组合认定（规则{rule}），但组合不完整。",
@@ -80,8 +84,8 @@ _UNUSED: dict[Reason, dict[Lang, str]] = {
         Lang.ZH: "本专业没有可认定{outcome}的规则。",
     },
     Reason.CAP_REACHED: {
-        Lang.EN: "{outcome} would exceed the limit {limit} {instance}, which is already reached.",
-        Lang.ZH: "{outcome}将超过限额{limit} {instance}，该限额已用满。",
+        Lang.EN: "{outcome} would exceed the limit {cap}, which is already reached.",
+        Lang.ZH: "{outcome}将超过限额{cap}，该限额已用满。",
     },
     Reason.USED_ELSEWHERE: {
         Lang.EN: "{outcome} is not needed: {target} is already granted through {by}.",
@@ -92,6 +96,22 @@ _UNUSED: dict[Reason, dict[Lang, str]] = {
         Lang.ZH: "{outcome}不能再为本专业增加可计学分。",
     },
 }
+
+_WINDOW = {
+    "years": {
+        Lang.EN: "more than {years} years before the application",
+        Lang.ZH: "早于申请日{years}年以上",
+    },
+    "after": {
+        Lang.EN: "before {after}, the earliest date accepted",
+        Lang.ZH: "早于规则接受的最早日期{after}",
+    },
+    "before": {
+        Lang.EN: "after {before}, the latest date accepted",
+        Lang.ZH: "晚于规则接受的最晚日期{before}",
+    },
+}
+"""How an ``expired`` outcome missed its dates, by the parameter its check gives."""
 
 _GRANT = {
     "course": {
@@ -132,13 +152,45 @@ def _fill(template: str, values: Mapping[str, str]) -> str:
     return _Flat().vformat(template, (), _Lenient(values))
 
 
+_ALSO = {Lang.EN: "Also: ", Lang.ZH: "另外："}
+
+
 def explain_unused(item: Unused, lang: Lang | str = Lang.EN) -> str:
-    """One sentence saying why an outcome does not count.
+    """Why an outcome does not count: the primary reason's sentence, then "Also:" and the
+    sentence of each further reason.
 
     >>> explain_unused(Unused(outcome="c1", reason=Reason.SUBSUMED, params={"by": "c2"}), "zh")
     'c1已被更高等级的证书c2涵盖，按高等级证书认定。'
+    >>> from creditbank.engine.decision import Because
+    >>> old = Because(Reason.EXPIRED, {"rule": "r.five-years", "years": "5"})
+    >>> explain_unused(Unused("c1", Reason.ISSUER_NOT_ACCREDITED,
+    ...     {"issuer": "acme", "on": "2019-05-01"}, also=(old,)))  # doctest: +NORMALIZE_WHITESPACE
+    "c1 does not count: 'acme' was not accredited for it on 2019-05-01.
+     Also: c1 is too old or outside the dates the rules accept: it was obtained
+     more than 5 years before the application."
     """
-    return _fill(_UNUSED[item.reason][Lang(lang)], {"outcome": item.outcome, **item.params})
+    lang = Lang(lang)
+    first = _sentence(item.outcome, item.reason, item.params, lang)
+    if not item.also:
+        return first
+    others = [_sentence(item.outcome, b.reason, b.params, lang) for b in item.also]
+    joiner = "" if lang is Lang.ZH else " "
+    return joiner.join([first, _ALSO[lang] + others[0], *others[1:]])
+
+
+def _sentence(outcome: str, reason: Reason, params: Mapping[str, str], lang: Lang) -> str:
+    """One reason's sentence, with the values derived from its parameters."""
+    return _fill(_UNUSED[reason][lang], {"outcome": outcome, **params, **_derived(params, lang)})
+
+
+def _derived(params: Mapping[str, str], lang: Lang) -> dict[str, str]:
+    """Phrases whose words depend on which parameters are given: ``cap`` is a limit and its
+    instance (none for a limit with a single one: no stray space), ``window`` the bound an
+    expired outcome missed."""
+    cap = " ".join(v for v in (params.get("limit", "?"), params.get("instance", "")) if v)
+    bound = next((key for key in _WINDOW if key in params), None)
+    window = _fill(_WINDOW[bound][lang], params) if bound else "?"
+    return {"cap": cap, "window": window}
 
 
 def explain_grant(grant: Grant, lang: Lang | str = Lang.EN) -> str:

@@ -169,15 +169,33 @@ def years_after(day: dt.date, years: Decimal) -> dt.date:
     return day + dt.timedelta(days=round(float(years) * 365.25))
 
 
-def accredited(outcome: Outcome, rules: RuleSetAt) -> bool:
-    """Whether the issuer held an accreditation covering the outcome's date and kind."""
+def accreditation_day(outcome: Outcome, rules: RuleSetAt, on: dt.date) -> dt.date:
+    """The day accreditation is judged on: the outcome's date, or the application date ``on``
+    where the pack says ``accreditation_at: application_date``."""
+    at = rules.ruleset.pack.accreditation_at
+    return on if at == schema.AccreditationAt.APPLICATION_DATE else outcome.date
+
+
+def accredited(outcome: Outcome, rules: RuleSetAt, on: dt.date) -> bool:
+    """Whether the issuer held an accreditation for the outcome's kind covering the day
+    accreditation is judged on (:func:`accreditation_day`)."""
     issuer = rules.issuers.get(outcome.issuer)
     if issuer is None:
         return False
+    day = accreditation_day(outcome, rules, on)
     return any(
-        acc.effective.covers(outcome.date) and (not acc.kinds or outcome.kind in acc.kinds)
+        acc.effective.covers(day) and (not acc.kinds or outcome.kind in acc.kinds)
         for acc in issuer.accreditations
     )
+
+
+def accreditation_failure(outcome: Outcome, rules: RuleSetAt, on: dt.date) -> Failure | None:
+    """None if the issuer was accredited for the outcome (:func:`accredited`), else the
+    refusal, naming the issuer and the day judged."""
+    if accredited(outcome, rules, on):
+        return None
+    day = accreditation_day(outcome, rules, on)
+    return Failure(Reason.ISSUER_NOT_ACCREDITED, {"issuer": outcome.issuer, "on": day.isoformat()})
 
 
 def check_condition(
@@ -203,7 +221,7 @@ def check_condition(
         return failures[0]
     if cond.not_ is not None:
         if check_condition(cond.not_, outcome, rules, on, overlap) is None:
-            return Failure(Reason.CONDITIONS_NOT_MET)
+            return Failure(Reason.CONDITIONS_NOT_MET, {"need": f"not {describe(cond.not_)}"})
         return None
     return _leaf(cond, outcome, rules, on, overlap)
 
@@ -227,8 +245,10 @@ def _leaf(
             Reason.INSUFFICIENT_OVERLAP,
             {"need": _percent(cond.min_overlap), "have": _percent(overlap or 0)},
         )
-    if cond.issuer_accredited and not accredited(outcome, rules):
-        return Failure(Reason.ISSUER_NOT_ACCREDITED, {"issuer": outcome.issuer})
+    if cond.issuer_accredited:
+        failure = accreditation_failure(outcome, rules, on)
+        if failure is not None:
+            return failure
     if cond.max_age_years is not None and years_after(outcome.date, cond.max_age_years) < on:
         return Failure(Reason.EXPIRED, {"years": str(cond.max_age_years)})
     if cond.obtained_after is not None and outcome.date < cond.obtained_after:
@@ -244,6 +264,25 @@ def _leaf(
     if cond.assessed and not outcome.assessed:
         return Failure(Reason.CONDITIONS_NOT_MET, {"need": "assessed"})
     return None
+
+
+def describe(cond: schema.Condition) -> str:
+    """A condition in one line, as an author writes it in flow style.
+
+    >>> describe(schema.Condition(any=[{"min_grade": "B"}, {"assessed": True}]))
+    '{any: [{min_grade: B}, {assessed: true}]}'
+    """
+    return _flow(cond.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+
+def _flow(value: object) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
 
 
 def _percent(value: Decimal | int) -> str:

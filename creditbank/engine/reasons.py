@@ -22,6 +22,7 @@ class Reason(StrEnum):
     SUBSUMED = "subsumed"
     DUPLICATE = "duplicate"
     REJECTED = "rejected"
+    NOT_EXEMPTABLE = "not_exemptable"
     BUNDLE_INCOMPLETE = "bundle_incomplete"
     NO_RULE = "no_rule"
     CAP_REACHED = "cap_reached"
@@ -30,4 +31,10 @@ class Reason(StrEnum):
 
 
 SEVERITY: dict[Reason, int] = {reason: rank for rank, reason in enumerate(Reason)}
-"""When several reasons apply, the earliest in this order is the one reported."""
+"""The documented order of reasons (rules/README.md, "Refusal reasons"): an outcome refused for
+several reasons reports them all, the earliest in this order first (the primary reason).
+
+What the outcome is comes first (lifecycle, issuer, accreditation, exclusions, age), then what
+it falls short of (grade, rung, hours, overlap, other conditions), then sameness (subsumed,
+duplicate), then the programme's refusals (``rejected``, ``not_exemptable``), then what is
+missing around it (``bundle_incomplete``, ``no_rule``), then what the allocation did with it."""

@@ -15,7 +15,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from creditbank.domain import Outcome, OutcomeKind, OutcomeStatus
-from creditbank.engine.matching import Failure, accredited, check_condition, matches, years_after
+from creditbank.engine.matching import (
+    Failure,
+    accreditation_failure,
+    check_condition,
+    matches,
+    years_after,
+)
 from creditbank.engine.normalise import normalise_title
 from creditbank.engine.reasons import Reason
 from creditbank.ruleset import schema
@@ -30,16 +36,16 @@ def screen(
     outcomes: Iterable[Outcome],
     programme: schema.Programme | None,
     on: dt.date,
-) -> dict[str, Failure]:
-    """Outcomes that cannot count at all, with the reason, keyed by outcome id."""
-    refused: dict[str, Failure] = {}
+) -> dict[str, list[Failure]]:
+    """Outcomes that cannot count at all, with every reason found, keyed by outcome id."""
+    refused: dict[str, list[Failure]] = {}
     alive: list[Outcome] = []
     for outcome in outcomes:
-        failure = _screen_one(rules, outcome, programme, on)
-        if failure is None:
-            alive.append(outcome)
+        failures = _screen_one(rules, outcome, programme, on)
+        if failures:
+            refused[outcome.id] = failures
         else:
-            refused[outcome.id] = failure
+            alive.append(outcome)
     refused.update(_ladder_subsumed(rules, alive))
     alive = [o for o in alive if o.id not in refused]
     refused.update(_family_subsumed(rules, alive))
@@ -48,52 +54,65 @@ def screen(
 
 def _screen_one(
     rules: RuleSetAt, outcome: Outcome, programme: schema.Programme | None, on: dt.date
-) -> Failure | None:
+) -> list[Failure]:
+    """Every screening failure of one outcome, in check order: a refused outcome is told all
+    that stands in its way, not only the first thing."""
+    failures: list[Failure] = []
     if outcome.status not in _USABLE:
-        return Failure(Reason.NOT_VERIFIED, {"status": outcome.status.value})
+        failures.append(Failure(Reason.NOT_VERIFIED, {"status": outcome.status.value}))
     if outcome.date > on:
-        return Failure(Reason.CONDITIONS_NOT_MET, {"need": f"obtained by {on.isoformat()}"})
+        failures.append(
+            Failure(Reason.CONDITIONS_NOT_MET, {"need": f"obtained by {on.isoformat()}"})
+        )
     issuer = rules.issuers.get(outcome.issuer)
     if issuer is None:
-        return Failure(Reason.UNKNOWN_ISSUER, {"issuer": outcome.issuer})
-    required = rules.ruleset.pack.accreditation_required_for
-    if issuer.type in required and not accredited(outcome, rules):
-        return Failure(Reason.ISSUER_NOT_ACCREDITED, {"issuer": outcome.issuer})
+        failures.append(Failure(Reason.UNKNOWN_ISSUER, {"issuer": outcome.issuer}))
+    elif issuer.type in rules.ruleset.pack.accreditation_required_for:
+        failure = accreditation_failure(outcome, rules, on)
+        if failure is not None:
+            failures.append(failure)
+    failures.extend(_excluded(rules, outcome, programme, on))
+    if programme is not None:
+        failures.extend(_recency(rules, outcome, programme, on))
+    return failures
+
+
+def _excluded(
+    rules: RuleSetAt, outcome: Outcome, programme: schema.Programme | None, on: dt.date
+) -> list[Failure]:
+    """A failure for each exclusion in force (for this programme) that matches the outcome."""
+    failures = []
     for exclusion in rules.in_force("exclusions"):
-        if (
-            programme is not None
-            and exclusion.programme
-            and programme.id not in exclusion.programme
-        ):
-            continue
-        if programme is None and exclusion.programme:
+        if exclusion.programme and (programme is None or programme.id not in exclusion.programme):
             continue
         if matches(exclusion.match, outcome, rules) and (
             exclusion.conditions is None
             or check_condition(exclusion.conditions, outcome, rules, on) is None
         ):
-            return Failure(
-                Reason.EXCLUDED,
-                {
-                    "rule": exclusion.id,
-                    "why.zh": exclusion.reason.text("zh"),
-                    "why.en": exclusion.reason.text("en"),
-                },
+            failures.append(
+                Failure(
+                    Reason.EXCLUDED,
+                    {
+                        "rule": exclusion.id,
+                        "why.zh": exclusion.reason.text("zh"),
+                        "why.en": exclusion.reason.text("en"),
+                    },
+                )
             )
-    if programme is not None:
-        return _recency(rules, outcome, programme, on)
-    return None
+    return failures
 
 
 def _recency(
     rules: RuleSetAt, outcome: Outcome, programme: schema.Programme, on: dt.date
-) -> Failure | None:
-    issuer = rules.issuers[outcome.issuer]
+) -> list[Failure]:
+    """A failure for each recency rule in scope that the outcome's date breaks."""
+    issuer = rules.issuers.get(outcome.issuer)
+    failures = []
     for rule in rules.in_force("recency", programme.id):
         scope = rule.scope
         if (
             (scope.kinds and outcome.kind not in scope.kinds)
-            or (scope.issuer_types and issuer.type not in scope.issuer_types)
+            or (scope.issuer_types and (issuer is None or issuer.type not in scope.issuer_types))
             or (scope.issuers and outcome.issuer not in scope.issuers)
             or (scope.fields and outcome.field not in scope.fields)
             or (scope.delivery and outcome.delivery not in scope.delivery)
@@ -101,15 +120,19 @@ def _recency(
             continue
         params = {"rule": rule.id}
         if rule.max_age_years is not None and years_after(outcome.date, rule.max_age_years) < on:
-            return Failure(Reason.EXPIRED, {**params, "years": str(rule.max_age_years)})
-        if rule.obtained_after is not None and outcome.date < rule.obtained_after:
-            return Failure(Reason.EXPIRED, {**params, "after": rule.obtained_after.isoformat()})
-        if rule.obtained_before is not None and outcome.date > rule.obtained_before:
-            return Failure(Reason.EXPIRED, {**params, "before": rule.obtained_before.isoformat()})
-    return None
+            failures.append(Failure(Reason.EXPIRED, {**params, "years": str(rule.max_age_years)}))
+        elif rule.obtained_after is not None and outcome.date < rule.obtained_after:
+            failures.append(
+                Failure(Reason.EXPIRED, {**params, "after": rule.obtained_after.isoformat()})
+            )
+        elif rule.obtained_before is not None and outcome.date > rule.obtained_before:
+            failures.append(
+                Failure(Reason.EXPIRED, {**params, "before": rule.obtained_before.isoformat()})
+            )
+    return failures
 
 
-def _ladder_subsumed(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, Failure]:
+def _ladder_subsumed(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, list[Failure]]:
     tracks: dict[tuple[str, str], list[tuple[int, Outcome]]] = defaultdict(list)
     for outcome in outcomes:
         if outcome.kind != OutcomeKind.SKILL_CERTIFICATE or not outcome.occupation:
@@ -118,17 +141,17 @@ def _ladder_subsumed(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, Fai
         rank = ladder.rank(outcome.rung) if ladder and outcome.rung else None
         if ladder is not None and rank is not None and ladder.subsumes_lower:
             tracks[(ladder.id, outcome.occupation)].append((rank, outcome))
-    refused: dict[str, Failure] = {}
+    refused: dict[str, list[Failure]] = {}
     for held in tracks.values():
         best = min(held, key=lambda ro: (-ro[0], ro[1].date, ro[1].id))[1]
         for _, outcome in held:
             if outcome.id != best.id:
-                refused[outcome.id] = Failure(Reason.SUBSUMED, {"by": best.id})
+                refused[outcome.id] = [Failure(Reason.SUBSUMED, {"by": best.id})]
     return refused
 
 
-def _family_subsumed(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, Failure]:
-    refused: dict[str, Failure] = {}
+def _family_subsumed(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, list[Failure]]:
+    refused: dict[str, list[Failure]] = {}
     for family in rules.in_force("subsumptions"):
         members: list[tuple[int, Outcome]] = []
         for outcome in outcomes:
@@ -140,7 +163,7 @@ def _family_subsumed(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, Fai
         best = min(members, key=lambda lo: (-lo[0], lo[1].date, lo[1].id))[1]
         for _, outcome in members:
             if outcome.id != best.id:
-                refused[outcome.id] = Failure(Reason.SUBSUMED, {"by": best.id, "rule": family.id})
+                refused[outcome.id] = [Failure(Reason.SUBSUMED, {"by": best.id, "rule": family.id})]
     return refused
 
 
@@ -184,12 +207,12 @@ def duplicate_groups(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, tup
     return ranked
 
 
-def copies_not_kept(duplicates: dict[str, tuple[str, int]]) -> dict[str, Failure]:
+def copies_not_kept(duplicates: dict[str, tuple[str, int]]) -> dict[str, list[Failure]]:
     """Under ``keep: first`` or ``best_grade``, every copy but the kept one (rank 0) of each
     group, refused as a duplicate of it (``duplicates`` from :func:`duplicate_groups`)."""
     kept = {group: outcome_id for outcome_id, (group, rank) in duplicates.items() if rank == 0}
     return {
-        outcome_id: Failure(Reason.DUPLICATE, {"of": kept[group]})
+        outcome_id: [Failure(Reason.DUPLICATE, {"of": kept[group]})]
         for outcome_id, (group, rank) in duplicates.items()
         if rank
     }

@@ -292,11 +292,11 @@ class _Checker:
                         tr, f"course of programme '{prog.id}'", code, courses, "to.courses"
                     )
                 elif not course.exemptable:
-                    self.error(
+                    self.warn(
                         tr,
                         "rules.not_exemptable",
-                        f"course '{code}' of '{prog.id}' is not exemptable: no transfer "
-                        "may grant it",
+                        f"course '{code}' of '{prog.id}' is not exemptable: this rule never "
+                        "grants it, and the outcomes it matches are refused (not_exemptable)",
                         "to.courses",
                     )
                 elif tr.to.credits is not None:

@@ -182,7 +182,9 @@ def check_sources(sources: dict[str, str], *, label: str = "") -> CheckReport:
         findings.extend(_from_problem(name, p) for p in doc.problems)
         for section, item in _validated_items(name, doc, findings):
             (packs if section == "pack" else items[section]).append(item)
-    if not packs and sources:
+    # A 'pack' section that is there but invalid has its own finding: not "missing" as well.
+    invalid_pack = any(f.key == "pack" or f.key.startswith("pack.") for f in findings)
+    if not packs and sources and not invalid_pack:
         findings.append(
             _finding(
                 sorted(sources)[0],

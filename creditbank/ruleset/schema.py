@@ -14,6 +14,7 @@ JSON Schema of :class:`RuleFile` for editors.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
@@ -485,11 +486,19 @@ class Exclusion(Dated):
 # --- transfer (types 9, 11, 25) ----------------------------------------------------------------
 
 
+def _by_content(parts: tuple[OutcomeMatch, ...]) -> tuple[OutcomeMatch, ...]:
+    """An all-of bundle's parts are a set (one distinct outcome each, in any order): keep
+    them in the order of their content, so reordering them changes no digest or decision."""
+    return tuple(sorted(parts, key=lambda p: json.dumps(p.model_dump(mode="json"), sort_keys=True)))
+
+
 class TransferSource(Strict):
     """One outcome, or several outcomes together (an all-of bundle)."""
 
     outcome: OutcomeMatch | None = None
-    all_of: tuple[OutcomeMatch, ...] | None = Field(default=None, min_length=2)
+    all_of: (
+        Annotated[tuple[OutcomeMatch, ...], Field(min_length=2), AfterValidator(_by_content)] | None
+    ) = None
 
     @model_validator(mode="after")
     def _one_shape(self) -> TransferSource:
@@ -773,6 +782,13 @@ class Duplicates(Strict):
 # --- the pack and the file -----------------------------------------------------------------
 
 
+class AccreditationAt(StrEnum):
+    """The day an issuer's accreditation is judged on."""
+
+    OUTCOME_DATE = "outcome_date"
+    APPLICATION_DATE = "application_date"
+
+
 class Pack(Strict):
     """Who publishes the rule set, its framework and rule-set-wide policies."""
 
@@ -781,6 +797,10 @@ class Pack(Strict):
     framework: Ident
     description: Label | None = None
     accreditation_required_for: IssuerTypes = ()
+    accreditation_at: AccreditationAt = Field(
+        default=AccreditationAt.OUTCOME_DATE,
+        description="judge accreditation on the outcome's date or on the application date",
+    )
     duplicates: Duplicates = Duplicates()
     fill: Fill = Field(default=Fill.OPTIMAL, description="how limits are filled by default")
 

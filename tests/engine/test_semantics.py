@@ -37,7 +37,7 @@ programmes:
       - {{id: free, name: {{en: Free electives}}}}
     courses:
       - {{code: M1, category: {major}}}
-      - {{code: M2, category: {major}}}
+      - {{code: M2, category: {major}{m2}}}
       - {{code: G1, category: {general}}}
     {residency}
 transfers:
@@ -82,9 +82,10 @@ def ruleset(
     general: str = "general",
     grant: str = "",
     residency: str = "",
+    m2: str = "",
 ) -> RuleSet:
     """The small pack with the programme above and ``limits`` added."""
-    text = PROGRAMME.format(major=major, general=general, grant=grant, residency=residency)
+    text = PROGRAMME.format(major=major, general=general, grant=grant, residency=residency, m2=m2)
     return small_ruleset(text + (f"limits:\n{limits}" if limits else ""))
 
 
@@ -197,6 +198,14 @@ def test_a_grant_each_rule_lets_a_cap_take_part_of_it() -> None:
 def test_grant_each_without_a_cap_grants_every_course() -> None:
     decision = audit(ruleset(grant="grant: each"), cert("w", "W", "2024-01-01"))
     assert [g.target for g in decision.grants] == ["M1", "M2"]
+
+
+def test_grant_each_grants_the_exemptable_courses_of_a_rule_that_names_one_that_is_not() -> None:
+    w = cert("w", "W", "2024-01-01")
+    each = audit(ruleset(grant="grant: each", m2=", exemptable: false"), w)
+    assert [g.target for g in each.grants] == ["M1"]
+    whole = audit(ruleset(m2=", exemptable: false"), w)
+    assert unused(whole) == {"w": "not_exemptable"}
 
 
 def test_among_equal_credits_the_allocation_meets_more_minimums() -> None:

@@ -99,6 +99,13 @@ CASES: dict[str, Expected] = {
         5,
         ("'to' (2024-12-31) is before 'from' (2025-01-01)",),
     ),
+    "accreditation_at": Expected(
+        "rules.invalid_value",
+        "pack.yaml",
+        7,
+        3,
+        ("'outcome_date' or 'application_date'", "'award_date'"),
+    ),
     "invalid_value_partial": Expected(
         "rules.invalid_value", "extra.yaml", 2, 5, ("grants 5 credits for 'M1'", "only 4")
     ),
@@ -204,7 +211,8 @@ CASES: dict[str, Expected] = {
         "extra.yaml",
         2,
         5,
-        ("course 'T1' of 'mech' is not exemptable",),
+        ("course 'T1' of 'mech' is not exemptable", "refused (not_exemptable)"),
+        severity=Severity.WARNING,
     ),
 }
 
