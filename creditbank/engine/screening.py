@@ -18,6 +18,7 @@ from creditbank.domain import Outcome, OutcomeKind, OutcomeStatus
 from creditbank.engine.matching import Failure, accredited, check_condition, matches, years_after
 from creditbank.engine.normalise import normalise_title
 from creditbank.engine.reasons import Reason
+from creditbank.engine.scope import outcome_in_scope
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
 
@@ -88,16 +89,8 @@ def _screen_one(
 def _recency(
     rules: RuleSetAt, outcome: Outcome, programme: schema.Programme, on: dt.date
 ) -> Failure | None:
-    issuer = rules.issuers[outcome.issuer]
     for rule in rules.in_force("recency", programme.id):
-        scope = rule.scope
-        if (
-            (scope.kinds and outcome.kind not in scope.kinds)
-            or (scope.issuer_types and issuer.type not in scope.issuer_types)
-            or (scope.issuers and outcome.issuer not in scope.issuers)
-            or (scope.fields and outcome.field not in scope.fields)
-            or (scope.delivery and outcome.delivery not in scope.delivery)
-        ):
+        if not outcome_in_scope(rule.scope, outcome, rules):
             continue
         params = {"rule": rule.id}
         if rule.max_age_years is not None and years_after(outcome.date, rule.max_age_years) < on:
