@@ -16,7 +16,7 @@ from functools import partial
 
 from creditbank.domain import Outcome, OutcomeKind
 from creditbank.engine.allocation import Cap, Problem, solve
-from creditbank.engine.candidates import FIELD, Candidates, Option, build_options
+from creditbank.engine.candidates import FIELD, Candidates, Option, Target, build_options
 from creditbank.engine.decision import (
     Because,
     Decision,
@@ -31,9 +31,10 @@ from creditbank.engine.decision import (
 )
 from creditbank.engine.limits import SCALE, CapInfo, build_caps, outcome_profile
 from creditbank.engine.matching import Failure
-from creditbank.engine.minimums import build_floors, counts_toward_source
+from creditbank.engine.minimums import build_floors
 from creditbank.engine.reasons import SEVERITY, Reason
 from creditbank.engine.recognition import BankCredit, compute_recognitions
+from creditbank.engine.scope import credits_toward_minimum
 from creditbank.engine.screening import copies_not_kept, duplicate_groups, screen
 from creditbank.engine.trace import RuleRef
 from creditbank.errors import InputInvalid, NotFound
@@ -149,7 +150,7 @@ def compute_audit(
         ),
         requirements=tuple(_requirements(rules, programme, grants, earned)),
         categories=tuple(_categories(programme, grants, earned)),
-        source_minimums=tuple(_source_minimums(programme, grants, earned, by_id)),
+        source_minimums=tuple(_source_minimums(rules, programme, catalogue, grants, earned, by_id)),
         residency=_residency(programme, grants, earned, by_id),
         limits=tuple(limits),
         statuses=tuple(
@@ -464,15 +465,29 @@ def _categories(
 
 
 def _source_minimums(
+    rules: RuleSetAt,
     programme: schema.Programme,
+    catalogue: dict[str, schema.Course],
     grants: list[Grant],
     earned: list[Earned],
     by_id: dict[str, Outcome],
 ) -> list[GroupStatus]:
+    """Each source minimum's credits: grants whose outcomes it selects (a bundle when it
+    selects every part, ``scope.credits_toward_minimum``), and courses earned in the
+    programme when ``count_in_programme``."""
     statuses = []
     for minimum in programme.source_minimums:
         credits = sum(
-            (g.credits for g in grants if counts_toward_source(minimum, by_id[g.outcomes[0]])),
+            (
+                credits_toward_minimum(
+                    minimum,
+                    [by_id[o] for o in g.outcomes],
+                    [Target(g.target_kind, g.target, g.category, g.credits)],
+                    rules,
+                    catalogue,
+                )
+                for g in grants
+            ),
             start=ZERO,
         )
         if minimum.count_in_programme:

@@ -107,7 +107,8 @@ class EquivalenceGraph:
         """Best route from course ``source`` to each course of ``programme`` it can count as.
 
         Honours direction, the programme's chaining policy and maximum depth, and each edge's
-        ``chain`` flag (such an edge may only be used alone).
+        ``chain`` flag (such an edge may only be used alone) and ``max_depth`` (a route through
+        it has at most that many steps).
         """
         policy = programme.articulation
         depth = policy.max_depth if policy.chain else 1
@@ -144,7 +145,7 @@ class EquivalenceGraph:
                 if nxt == source or any(nxt == u for u, _, _ in path):
                     continue
                 new_path = [*path, (node, nxt, data)]
-                if len(new_path) > 1 and not all(d["rule"].chain for _, _, d in new_path):
+                if len(new_path) > _depth_allowed(new_path):
                     continue
                 yield new_path
                 stack.append((nxt, new_path))
@@ -207,6 +208,13 @@ def carry_credits(source_credits: Decimal, ratio: Fraction, cap: Decimal) -> Dec
     value = Fraction(source_credits) * ratio
     carried = Decimal(value.numerator) / Decimal(value.denominator)
     return min(cap, carried.quantize(Decimal("0.01")).normalize())
+
+
+def _depth_allowed(path: list[tuple[str, str, dict[str, Any]]]) -> int:
+    """The most steps a route through these equivalences may have: 1 if one of them may not
+    be chained, else the smallest ``max_depth`` among them (unbounded if none sets one)."""
+    bounds = [1 if not d["rule"].chain else d["rule"].max_depth or len(path) for _, _, d in path]
+    return min(bounds)
 
 
 def _route_rank(route: Route) -> tuple[Any, ...]:

@@ -1,7 +1,8 @@
 """Caps (types 13-17) turned into linear rows over options, one row per cap instance.
 
 A limit applies to the targets of an option that fall in its scope (category, course, rule)
-when one of the option's outcomes does too (kind, issuer, issuer type, delivery, field).
+when one of the option's outcomes does too (``scope.outcome_in_scope``: kind, issuer, issuer
+type, accreditation, delivery, field, level).
 ``per`` splits it into one instance per value of an outcome attribute, ``period`` into one per
 year, semester or window of the outcome's date (its end date); a sub-limit narrows its
 parent's scope. Credits are counted in hundredths so the arithmetic stays exact.
@@ -17,6 +18,7 @@ from decimal import ROUND_FLOOR, Decimal
 from creditbank.domain import Outcome
 from creditbank.engine.allocation import Cap
 from creditbank.engine.candidates import Option, Target
+from creditbank.engine.scope import outcome_in_scope, target_courses
 from creditbank.engine.trace import RuleRef
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
@@ -111,10 +113,7 @@ def _limit_rows(
     scopes = [body.scope] + ([parent.scope] if parent is not None else [])
     by_rule = any(scope.rules for scope in scopes)
     by_target = any(scope.categories or scope.courses for scope in scopes)
-    by_outcome = any(
-        scope.kinds or scope.issuers or scope.issuer_types or scope.delivery or scope.fields
-        for scope in scopes
-    )
+    by_outcome = any(scope.selects_outcomes() for scope in scopes)
     split = body.per is not None or body.period is not None
     instances: dict[str, dict[int, int]] = defaultdict(dict)
     for i, option in enumerate(options):
@@ -274,20 +273,4 @@ def _outcome_in(
     catalogue: dict[str, schema.Course],
     targets: tuple[Target, ...],
 ) -> bool:
-    issuer = rules.issuers.get(outcome.issuer)
-    if scope.kinds and outcome.kind not in scope.kinds:
-        return False
-    if scope.issuers and outcome.issuer not in scope.issuers:
-        return False
-    if scope.issuer_types and (issuer is None or issuer.type not in scope.issuer_types):
-        return False
-    if scope.delivery and outcome.delivery not in scope.delivery:
-        return False
-    if scope.fields:
-        fields = {
-            outcome.field,
-            *(catalogue[t.id].field for t in targets if t.kind == "course" and t.id in catalogue),
-        }
-        if not fields & set(scope.fields):
-            return False
-    return True
+    return outcome_in_scope(scope, outcome, rules, target_courses(targets, catalogue))

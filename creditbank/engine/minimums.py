@@ -17,6 +17,7 @@ from creditbank.engine.allocation import Floor
 from creditbank.engine.candidates import Option, Target
 from creditbank.engine.decision import Earned
 from creditbank.engine.limits import hundredths
+from creditbank.engine.scope import credits_toward_minimum
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
 
@@ -35,14 +36,9 @@ def build_floors(
     floors = [
         *_category_floors(programme, options, earned),
         *_requirement_floors(rules, programme, options, earned),
-        *_source_floors(programme, options, earned, outcomes),
+        *_source_floors(rules, programme, options, earned, outcomes),
     ]
     return [floor for floor in floors if floor.need > 0 and floor.weights]
-
-
-def counts_toward_source(minimum: schema.SourceMinimum, outcome: Outcome) -> bool:
-    """Whether a grant whose first outcome is ``outcome`` counts toward ``minimum``."""
-    return outcome.kind in minimum.kinds
 
 
 def _floor(name: str, need: int, weights: Iterable[tuple[int, int]]) -> Floor:
@@ -119,18 +115,26 @@ def _partners(code: str, substitutes: list[set[str]]) -> set[str]:
 
 
 def _source_floors(
+    rules: RuleSetAt,
     programme: schema.Programme,
     options: list[Option],
     earned: list[Earned],
     outcomes: dict[str, Outcome],
 ) -> list[Floor]:
+    """Source minimums count an option's credits as the decision does
+    (``scope.credits_toward_minimum``)."""
+    catalogue = rules.catalogue_of(programme)
     floors = []
     for position, minimum in enumerate(programme.source_minimums):
         have = sum((e.credits for e in earned), start=ZERO) if minimum.count_in_programme else ZERO
         weights = (
-            (i, o.credits)
+            (
+                i,
+                credits_toward_minimum(
+                    minimum, [outcomes[x] for x in o.outcomes], o.targets, rules, catalogue
+                ),
+            )
             for i, o in enumerate(options)
-            if counts_toward_source(minimum, outcomes[o.outcomes[0]])
         )
         floors.append(_credit_floor(f"source#{position}", minimum.min_credits - have, weights))
     return floors

@@ -123,6 +123,14 @@ def _product(*values: Decimal) -> Fraction:
     return Fraction(numerator, denominator)
 
 
+def framework_level(outcome: Outcome, rules: RuleSetAt) -> int | None:
+    """The framework level ``outcome`` is recognised at on ``rules.day`` (the rule's ``level``,
+    else its rung's, a placement's or its own); for an outcome no rule recognises, the latter.
+    """
+    found = recognise(outcome, rules, rules.day)
+    return found.level if isinstance(found, BankCredit) else _level(outcome, rules)
+
+
 def _level(outcome: Outcome, rules: RuleSetAt) -> int | None:
     """Framework level: the rung's, else a placement's, else what the outcome states."""
     if outcome.rung is not None:

@@ -24,6 +24,7 @@ from creditbank.engine.matching import (
 )
 from creditbank.engine.normalise import normalise_title
 from creditbank.engine.reasons import Reason
+from creditbank.engine.scope import outcome_in_scope
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
 
@@ -106,17 +107,9 @@ def _recency(
     rules: RuleSetAt, outcome: Outcome, programme: schema.Programme, on: dt.date
 ) -> list[Failure]:
     """A failure for each recency rule in scope that the outcome's date breaks."""
-    issuer = rules.issuers.get(outcome.issuer)
     failures = []
     for rule in rules.in_force("recency", programme.id):
-        scope = rule.scope
-        if (
-            (scope.kinds and outcome.kind not in scope.kinds)
-            or (scope.issuer_types and (issuer is None or issuer.type not in scope.issuer_types))
-            or (scope.issuers and outcome.issuer not in scope.issuers)
-            or (scope.fields and outcome.field not in scope.fields)
-            or (scope.delivery and outcome.delivery not in scope.delivery)
-        ):
+        if not outcome_in_scope(rule.scope, outcome, rules):
             continue
         params = {"rule": rule.id}
         if rule.max_age_years is not None and years_after(outcome.date, rule.max_age_years) < on:

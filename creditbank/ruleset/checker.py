@@ -146,6 +146,26 @@ class _Checker:
             if cat.institution not in self.issuers:
                 self.unknown(cat, "issuer", cat.institution, self.issuers, "institution")
             self._dupes(cat, [c.code for c in cat.courses], "course code", "courses")
+            for course in cat.courses:
+                self._level(cat, course.level, f"courses.{course.code}.level")
+        for section in ("programmes", "recognitions", "placements"):
+            for item in self.rs.sections[section]:
+                self._level(item, item.level, "level")
+
+    def _level(self, item: Any, level: int | None, key: str) -> None:
+        """A level must be one of the pack's framework (a typo would place outcomes nowhere)."""
+        framework = self.frameworks.get(self.rs.pack.framework)
+        if level is None or framework is None:
+            return
+        levels = sorted(lv.level for lv in framework.levels)
+        if level not in levels:
+            self.error(
+                item,
+                "rules.unknown_reference",
+                f"level {level} is not a level of framework '{framework.id}' "
+                f"(levels {', '.join(map(str, levels))})",
+                key,
+            )
 
     def _dupes(self, item: Any, values: list[str], what: str, key: str) -> None:
         seen: set[str] = set()
@@ -179,6 +199,8 @@ class _Checker:
             for code in req.courses:
                 if code not in codes:
                     self.unknown(prog, "programme course", code, codes, f"requirements.{req.id}")
+        for source in prog.source_minimums:
+            self._outcome_scope(prog, source, f"source_minimums.{source.id}.")
         minimum = sum((c.min_credits for c in prog.categories), start=0)
         if minimum > prog.total_credits:
             self.error(
@@ -261,6 +283,14 @@ class _Checker:
         for tr in s["transfers"]:
             self._check_transfer(tr)
         for eq in s["equivalences"]:
+            if not eq.chain and eq.max_depth is not None and eq.max_depth > 1:
+                self.error(
+                    eq,
+                    "rules.invalid_value",
+                    f"'max_depth: {eq.max_depth}' with 'chain: false': an equivalence that "
+                    "may not be chained is only used alone (depth 1); drop one of the two",
+                    "max_depth",
+                )
             for end in (eq.from_, eq.to):
                 institution, code = end.split(":", 1)
                 if code not in self.catalogue.get(institution, {}):
@@ -273,7 +303,8 @@ class _Checker:
                 for code in body.pool or ():
                     self._course(limit, code, progs, "pool")
         for rec in s["recency"]:
-            self._scope(rec, rec.scope, self._programme_refs(rec, rec.programme))
+            self._programme_refs(rec, rec.programme)
+            self._outcome_scope(rec, rec.scope, "scope.")
         for sub in s["substitutes"]:
             for code in sub.courses:
                 self._course(sub, code, self._programme_refs(sub, sub.programme), "courses")
@@ -322,10 +353,13 @@ class _Checker:
             if code not in codes:
                 self.unknown(item, f"course of programme '{prog.id}'", code, codes, key)
 
-    def _scope(self, item: Any, scope: schema.LimitScope, progs: list[schema.Programme]) -> None:
+    def _outcome_scope(self, item: Any, scope: schema.OutcomeScope, key: str) -> None:
         for issuer in scope.issuers:
             if issuer not in self.issuers:
-                self.unknown(item, "issuer", issuer, self.issuers, "scope.issuers")
+                self.unknown(item, "issuer", issuer, self.issuers, f"{key}issuers")
+
+    def _scope(self, item: Any, scope: schema.LimitScope, progs: list[schema.Programme]) -> None:
+        self._outcome_scope(item, scope, "scope.")
         for code in scope.courses:
             self._course(item, code, progs, "scope.courses")
         for rule in scope.rules:

@@ -270,16 +270,53 @@ class Requirement(Strict):
         return self
 
 
-class SourceMinimum(Strict):
-    """At least ``min_credits`` must come from the listed kinds of outcome (type 3)."""
+class OutcomeScope(Strict):
+    """Which outcomes a limit, a recency rule or a source minimum is about; every key given
+    must hold (an empty key selects every outcome). ``fields`` also matches the field of a
+    target course, ``min_level``/``max_level`` the framework level the outcome is recognised at
+    (else its rung's, a placement's or its own), ``accredited`` whether its issuer held an
+    accreditation covering it (engine/scope.py)."""
+
+    kinds: Kinds = ()
+    issuer_types: IssuerTypes = ()
+    issuers: OneOrMany = ()
+    accredited: bool | None = Field(
+        default=None, description="the issuer was (true) or was not (false) accredited for it"
+    )
+    fields: OneOrMany = ()
+    delivery: Deliveries = ()
+    min_level: Level | None = Field(default=None, description="framework level at least this")
+    max_level: Level | None = Field(default=None, description="framework level at most this")
+
+    @model_validator(mode="after")
+    def _levels_ordered(self) -> OutcomeScope:
+        if self.min_level and self.max_level and self.max_level < self.min_level:
+            raise ValueError(
+                f"'max_level' ({self.max_level}) is below 'min_level' ({self.min_level})"
+            )
+        return self
+
+    def selects_outcomes(self) -> bool:
+        """Whether any key narrows the outcomes (else every outcome is in scope)."""
+        return any(getattr(self, name) not in (None, ()) for name in OutcomeScope.model_fields)
+
+
+class SourceMinimum(OutcomeScope):
+    """At least ``min_credits`` must come from the outcomes the keys select (type 3)."""
 
     id: Ident
     name: Label
-    kinds: Kinds = Field(min_length=1)
     min_credits: Positive
     count_in_programme: bool = Field(
         default=True, description="credits earned in the programme itself count too"
     )
+
+    @model_validator(mode="after")
+    def _selects_something(self) -> SourceMinimum:
+        if not self.selects_outcomes():
+            keys = ", ".join(f"'{name}'" for name in OutcomeScope.model_fields)
+            raise ValueError(f"a source minimum needs at least one of {keys}")
+        return self
 
 
 class Residency(Strict):
@@ -582,6 +619,12 @@ class Equivalence(Dated):
     to: Annotated[str, Field(pattern=r"^[^\s:]+:[^\s:]+$")]
     both_ways: bool = False
     chain: bool = True
+    max_depth: int | None = Field(
+        default=None,
+        ge=1,
+        le=10,
+        description="most equivalence steps a route through this one may have in all",
+    )
     overlap: Share | None = None
     ratio: Positive = Decimal(1)
 
@@ -589,16 +632,12 @@ class Equivalence(Dated):
 # --- limits (types 13-18) -------------------------------------------------------------------
 
 
-class LimitScope(Strict):
-    """Which grants count toward a cap; empty means every transferred grant."""
+class LimitScope(OutcomeScope):
+    """Which grants count toward a cap: their outcomes (the keys of :class:`OutcomeScope`),
+    target categories and courses, transfer rules; empty means every transferred grant."""
 
-    kinds: Kinds = ()
-    issuer_types: IssuerTypes = ()
-    issuers: OneOrMany = ()
     categories: OneOrMany = ()
-    fields: OneOrMany = ()
     courses: OneOrMany = ()
-    delivery: Deliveries = ()
     rules: OneOrMany = ()
 
 
@@ -735,7 +774,7 @@ class Recency(Dated):
     """Only outcomes within ``max_age_years`` of the application, or in date bounds (type 18)."""
 
     programme: OneOrMany
-    scope: LimitScope = LimitScope()
+    scope: OutcomeScope = OutcomeScope()
     max_age_years: Positive | None = None
     obtained_after: dt.date | None = None
     obtained_before: dt.date | None = None

@@ -282,7 +282,7 @@ def edit_add_course(draw: Draw, entries: list[Entry]) -> None:
         "credits": draw(st.decimals(Decimal("0.001"), Decimal(1000), places=3).filter(bool)),
     }
     if draw(st.booleans()):
-        course["level"] = draw(st.integers(1, 12))
+        course["level"] = draw(st.integers(3, 6))  # a level of the framework (nf)
     if draw(st.booleans()):
         course["hours"] = draw(st.decimals(Decimal(1), Decimal(500), places=1))
     catalogue["courses"].append(course)

@@ -214,6 +214,38 @@ CASES: dict[str, Expected] = {
         ("course 'T1' of 'mech' is not exemptable", "refused (not_exemptable)"),
         severity=Severity.WARNING,
     ),
+    # --- selectors and articulation depth (issue 13) ---------------------------------------
+    "source_minimum_no_selector": Expected(
+        "rules.invalid_value",
+        "extra.yaml",
+        13,
+        9,
+        ("a source minimum needs at least one of 'kinds', 'issuer_types', 'issuers'",),
+    ),
+    "scope_levels_reversed": Expected(
+        "rules.invalid_value", "extra.yaml", 5, 5, ("'max_level' (3) is below 'min_level' (5)",)
+    ),
+    "recency_scope_course": Expected(
+        "rules.unknown_key",
+        "extra.yaml",
+        5,
+        39,
+        ("unknown key 'courses'", "allowed keys here are: accredited, delivery, fields"),
+    ),
+    "max_depth_without_chain": Expected(
+        "rules.invalid_value",
+        "extra.yaml",
+        2,
+        5,
+        ("'max_depth: 3' with 'chain: false'", "only used alone"),
+    ),
+    "unknown_level": Expected(
+        "rules.unknown_reference",
+        "extra.yaml",
+        2,
+        5,
+        ("level 8 is not a level of framework 'nf'", "levels 3, 4, 5, 6"),
+    ),
 }
 
 MULTI_FILE_CASES = {"many_files", "many_references"}

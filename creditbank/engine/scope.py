@@ -1,0 +1,92 @@
+"""Which outcomes a limit, a recency rule or a source minimum is about: one predicate for all.
+
+A scope (:class:`schema.OutcomeScope`) selects outcomes by kind, issuer, issuer type,
+accreditation, delivery, field and framework level; every key given must hold. Limits,
+recency and source minimums all ask :func:`outcome_in_scope`, so a key means the same thing
+wherever it is written. The keys that select a grant's targets or rules (``categories``,
+``courses``, ``rules`` of a limit) are read by the limits themselves.
+
+Two choices, documented in rules/README.md:
+
+- ``fields`` matches the outcome's field or the field of a course it is granted as (a limit
+  on "mechanical" credits counts a certificate granted as a mechanical course);
+- ``min_level``/``max_level`` compare the framework level the outcome is recognised at (the
+  recognition rule's ``level``, else its rung's, a placement's or its own), never the target
+  course's level: a scope is about where credits come from; ``courses`` and ``categories``
+  select targets.
+
+A grant made of several outcomes (an all-of bundle) counts toward a source minimum only when
+every one of its outcomes is selected: a minimum says where credits must come from, and a
+bundle with a part from elsewhere does not wholly come from there. (A limit counts it when any
+of its outcomes is in scope: a cap holds back everything it might cover.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from creditbank.domain import Outcome
+from creditbank.engine.candidates import Target
+from creditbank.engine.matching import accredited
+from creditbank.engine.recognition import framework_level
+from creditbank.ruleset import schema
+from creditbank.ruleset.ruleset import RuleSetAt
+
+
+def outcome_in_scope(
+    scope: schema.OutcomeScope,
+    outcome: Outcome,
+    rules: RuleSetAt,
+    target_courses: Iterable[schema.Course] = (),
+) -> bool:
+    """Whether ``outcome`` (granted as ``target_courses``, if any) is selected by ``scope``."""
+    if scope.kinds and outcome.kind not in scope.kinds:
+        return False
+    if scope.issuers and outcome.issuer not in scope.issuers:
+        return False
+    if scope.issuer_types:
+        issuer = rules.issuers.get(outcome.issuer)
+        if issuer is None or issuer.type not in scope.issuer_types:
+            return False
+    if scope.delivery and outcome.delivery not in scope.delivery:
+        return False
+    if scope.fields:
+        fields = {outcome.field, *(course.field for course in target_courses)}
+        if not fields & set(scope.fields):
+            return False
+    if scope.accredited is not None and accredited(outcome, rules, rules.day) != scope.accredited:
+        return False
+    if scope.min_level is not None or scope.max_level is not None:
+        level = framework_level(outcome, rules)
+        if level is None:
+            return False
+        if scope.min_level is not None and level < scope.min_level:
+            return False
+        if scope.max_level is not None and level > scope.max_level:
+            return False
+    return True
+
+
+def target_courses(
+    targets: Iterable[Target], catalogue: dict[str, schema.Course]
+) -> tuple[schema.Course, ...]:
+    """The catalogue courses among ``targets`` (category credits have none)."""
+    return tuple(catalogue[t.id] for t in targets if t.kind == "course" and t.id in catalogue)
+
+
+def credits_toward_minimum(
+    minimum: schema.SourceMinimum,
+    option_outcomes: Sequence[Outcome],
+    targets: Sequence[Target],
+    rules: RuleSetAt,
+    catalogue: dict[str, schema.Course],
+) -> Decimal:
+    """Credits that a grant of ``targets`` from ``option_outcomes`` adds to ``minimum``: all
+    of them when every outcome is selected, else none (see the module's docstring)."""
+    courses = target_courses(targets, catalogue)
+    if option_outcomes and all(
+        outcome_in_scope(minimum, outcome, rules, courses) for outcome in option_outcomes
+    ):
+        return sum((t.credits for t in targets), start=Decimal(0))
+    return Decimal(0)
