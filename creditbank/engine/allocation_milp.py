@@ -141,22 +141,15 @@ class _Model:
         lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
         lp.a_matrix_.value_ = np.array(value, dtype=np.double)
         lp.integrality_ = [highspy.HighsVarType.kInteger] * n
-        solver = _Highs()
-        for option, setting in (
-            ("output_flag", False),
-            ("threads", 1),
-            ("mip_rel_gap", 0.0),
-            ("random_seed", 0),
-        ):
-            solver.setOptionValue(option, setting)
-        if solver.passModel(lp) != highspy.HighsStatus.kOk:
-            raise RuntimeError("HiGHS refused the allocation model")
+        initial = None
         if start is not None:
-            solution = highspy.HighsSolution()
             on = {*start, *(self.m + f for f in self.met(start))}
-            solution.col_value = [1.0 if k in on else 0.0 for k in range(n)]
-            solver.setSolution(solution)
-        solver.run()
+            initial = [1.0 if k in on else 0.0 for k in range(n)]
+        solver = _run(lp, initial, presolve="choose")
+        if solver.getModelStatus() == highspy.HighsModelStatus.kSolveError:
+            # HiGHS 1.16's presolve can reduce a small model to nothing and then fail to
+            # restore a feasible solution ("untransformed violations"); solved whole, it is fine.
+            solver = _run(lp, initial, presolve="off")
         if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"HiGHS did not solve the allocation: {solver.getModelStatus()}")
         values = solver.getSolution().col_value
@@ -202,6 +195,27 @@ class _Model:
                 raise RuntimeError("HiGHS gave an allocation off the optimal face")
         if any((k in picked) != bool(v) for k, v in fixed.items()):
             raise RuntimeError("HiGHS moved a fixed option")
+
+
+def _run(lp: highspy.HighsLp, start: list[float] | None, presolve: str) -> _Highs:
+    """HiGHS on ``lp`` (exact gap, one thread, repeatable, silent), from ``start`` if given."""
+    solver = _Highs()
+    for option, setting in (
+        ("output_flag", False),
+        ("threads", 1),
+        ("mip_rel_gap", 0.0),
+        ("random_seed", 0),
+        ("presolve", presolve),
+    ):
+        solver.setOptionValue(option, setting)
+    if solver.passModel(lp) != highspy.HighsStatus.kOk:
+        raise RuntimeError("HiGHS refused the allocation model")
+    if start is not None:
+        solution = highspy.HighsSolution()
+        solution.col_value = start
+        solver.setSolution(solution)
+    solver.run()
+    return solver
 
 
 class ComponentMILP:

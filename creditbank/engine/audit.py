@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Hashable
 from decimal import Decimal
 from functools import partial
 
@@ -29,9 +30,15 @@ from creditbank.engine.decision import (
     Unused,
     input_digest,
 )
-from creditbank.engine.limits import SCALE, CapInfo, build_caps, outcome_profile
+from creditbank.engine.limits import (
+    SCALE,
+    CapInfo,
+    build_caps,
+    fills_in_date_order,
+    outcome_profile,
+)
 from creditbank.engine.matching import Failure
-from creditbank.engine.minimums import build_floors
+from creditbank.engine.minimums import build_floors, minimum_profile
 from creditbank.engine.reasons import SEVERITY, Reason
 from creditbank.engine.recognition import BankCredit, compute_recognitions
 from creditbank.engine.scope import credits_toward_minimum
@@ -94,7 +101,7 @@ def compute_audit(
         earned_courses,
         on,
         duplicates,
-        partial(outcome_profile, rules, programme, catalogue),
+        partial(_profile, fills_in_date_order(rules, programme), rules, programme, catalogue),
     )
     options = candidates.options
     cap_rows = build_caps(rules, programme, options, by_id, catalogue)
@@ -168,6 +175,24 @@ def compute_audit(
         ),
     )
     return decision.sealed()
+
+
+def _profile(
+    in_order: bool,
+    rules: RuleSetAt,
+    programme: schema.Programme,
+    catalogue: dict[str, schema.Course],
+    outcome: Outcome,
+    targets: tuple[Target, ...],
+    rule: RuleRef,
+) -> Hashable:
+    """How the allocation sees ``outcome`` in an option (``candidates.Profile``): the caps,
+    the source minimums, and its date when a limit is filled in date order (``in_order``)."""
+    return (
+        outcome_profile(rules, programme, catalogue, outcome, targets, rule),
+        minimum_profile(rules, programme, catalogue, outcome, targets),
+        outcome.date if in_order else None,
+    )
 
 
 def _tie_break_key(option: Option, duplicates: dict[str, tuple[str, int]]) -> str:

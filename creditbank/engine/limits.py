@@ -156,6 +156,16 @@ def _limit_rows(
     ]
 
 
+def fills_in_date_order(rules: RuleSetAt, programme: schema.Programme) -> bool:
+    """Whether a limit or sub-limit in force for ``programme`` is filled chronologically."""
+    default = rules.ruleset.pack.fill
+    return any(
+        (body.fill or limit.fill or default) == schema.Fill.CHRONOLOGICAL
+        for limit in rules.in_force("limits", programme.id)
+        for body in (limit, *limit.sub_limits)
+    )
+
+
 def outcome_profile(
     rules: RuleSetAt,
     programme: schema.Programme,

@@ -17,7 +17,7 @@ from creditbank.engine.allocation import Floor
 from creditbank.engine.candidates import Option, Target
 from creditbank.engine.decision import Earned
 from creditbank.engine.limits import hundredths
-from creditbank.engine.scope import credits_toward_minimum
+from creditbank.engine.scope import credits_toward_minimum, outcome_in_scope, target_courses
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
 
@@ -138,3 +138,19 @@ def _source_floors(
         )
         floors.append(_credit_floor(f"source#{position}", minimum.min_credits - have, weights))
     return floors
+
+
+def minimum_profile(
+    rules: RuleSetAt,
+    programme: schema.Programme,
+    catalogue: dict[str, schema.Course],
+    outcome: Outcome,
+    targets: tuple[Target, ...],
+) -> tuple[bool, ...]:
+    """Which source minimums ``outcome`` counts toward as a member of an option with
+    ``targets``: outcomes interchangeable for the caps are so for the floors only if this
+    is equal too."""
+    courses = target_courses(targets, catalogue)
+    return tuple(
+        outcome_in_scope(minimum, outcome, rules, courses) for minimum in programme.source_minimums
+    )

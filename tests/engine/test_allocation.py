@@ -306,3 +306,27 @@ def test_three_hundred_outcomes_in_one_component_need_no_recursion() -> None:
     assert feasible(problem, chosen)
     assert sum(problem.credits[i] for i in chosen) == 2_500
     assert chosen == solve(problem, method="milp")
+
+
+def test_a_model_that_defeats_the_solvers_presolve_is_solved_without_it() -> None:
+    # HiGHS 1.16's presolve reduced this floor model to nothing and then reported a solve
+    # error; the allocation retries without presolve and matches brute force.
+    problem = Problem(
+        keys=[f"k00-{i}" for i in range(9)],
+        credits=[100, 50, 50, 100, 600, 50, 200, 250, 300],
+        outcome_counts=[1] * 9,
+        resources=[
+            frozenset({"c:1", "o:1"}),
+            frozenset({"o:0"}),
+            frozenset({"c:1", "o:2"}),
+            frozenset({"c:1", "o:0"}),
+            frozenset({"c:0", "c:3", "o:1"}),
+            frozenset({"o:0"}),
+            frozenset({"o:1"}),
+            frozenset({"c:0", "o:0"}),
+            frozenset({"c:0", "c:3", "o:0"}),
+        ],
+        caps=[],
+        floors=[Floor("min0", 1, {0: 1})],
+    )
+    assert solve(problem) == brute_force(problem)
