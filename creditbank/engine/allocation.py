@@ -7,13 +7,16 @@ is granted at most once). *Caps* are linear: the options in a cap's scope, weigh
 credits (or by their outcome count), may add up to at most its bound. Choosing the best set is
 a 0-1 integer programme: a weighted set packing with knapsack rows, NP-hard in general.
 
-The tie-break, documented, makes the optimum unique: first the most credits; then the fewest
-outcomes used (keep outcomes free); then, comparing the chosen options sorted by key (target,
-rule id, outcome ids), the set holding the smaller key at the first difference (a set that
-extends another wins). Folded into one integer it is ``credits x K1 - outcomes x K2 +
-sum(2^(n-1-rank))`` with K2 = 2^n and K1 = K2 x (outcomes + 1) (:func:`objective`, which the
-brute-force tests use); the solver works on the three terms in turn (lexicographically), never
-on that integer.
+The tie-break, documented, makes the optimum unique: first the most credits; then the most
+*floors* met (programme minimums: a floor is met when the weights of the chosen options reach
+its need); then the fewest outcomes used (keep outcomes free); then, comparing the chosen
+options sorted by key (target, rule id, outcome ids), the set holding the smaller key at the
+first difference (a set that extends another wins). :func:`preference` writes this order as a
+tuple, which the brute-force tests compare.
+
+*Chronological* caps come first (:func:`_chronological`): their options are read in date order
+and each taken if it still fits; what they take stands, what they pass over is out, and the
+rest is optimised as below within the room they leave.
 
 The method, exact:
 
@@ -41,6 +44,12 @@ The method, exact:
    order that has them and stops there; past its budget again, HiGHS decides the tie-break in
    blocks of sixteen options weighted 2^15 ... 2^0. Every answer of the solver is rounded and
    re-checked against every resource and cap in exact integer arithmetic.
+
+5. Floors (:func:`_meet_floors`): the optimum of steps 1-4 ignores them and is kept when every
+   floor it misses is out of reach (a bound: the heaviest option of each group sharing a
+   resource, added up). Otherwise the components that touch a floor are solved again by
+   HiGHS with one binary per floor: the most floors met M* at the credits found, then the
+   fewest outcomes, then the tie-break block by block, as in step 4.
 
 All-of rules whose parts come in many copies are reduced before the allocation sees them
 (``candidates._bundle_combinations``): only the combinations an optimum or an explanation can
