@@ -280,3 +280,23 @@ def test_residency_is_a_requirement_shown_with_what_is_missing() -> None:
     )
     assert after.residency is not None
     assert (after.residency.met, after.residency.credits) == (False, 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.sampled_from(["W", "X", "Y", "C3a", "C4"]), min_size=1, max_size=5),
+    st.integers(0, 12),
+)
+def test_a_divisible_rule_never_gives_less_than_the_whole_one(codes: list[str], bound: int) -> None:
+    cap = f"""
+  - id: lim.total
+    effective: {{from: 2020-01-01}}
+    programme: sem
+    max_credits: {bound}
+"""
+    outcomes = [cert(f"o{i}", code, f"2024-0{i % 9 + 1}-01") for i, code in enumerate(codes)]
+    whole = audit(ruleset(cap), *outcomes)
+    each = audit(ruleset(cap, grant="grant: each"), *outcomes)
+    assert each.totals.transferred >= whole.totals.transferred
+    if not any(lim.binding for lim in whole.limits):
+        assert each.totals == whole.totals
