@@ -186,11 +186,13 @@ def _sentence(outcome: str, reason: Reason, params: Mapping[str, str], lang: Lan
 def _derived(params: Mapping[str, str], lang: Lang) -> dict[str, str]:
     """Phrases whose words depend on which parameters are given: ``cap`` is a limit and its
     instance (none for a limit with a single one: no stray space), ``window`` the bound an
-    expired outcome missed."""
+    expired outcome missed; a policy's own words (``why.*``) lose a final full stop, which the
+    sentence around them supplies."""
     cap = " ".join(v for v in (params.get("limit", "?"), params.get("instance", "")) if v)
     bound = next((key for key in _WINDOW if key in params), None)
     window = _fill(_WINDOW[bound][lang], params) if bound else "?"
-    return {"cap": cap, "window": window}
+    why = {key: value.rstrip(".。") for key, value in params.items() if key.startswith("why.")}
+    return {"cap": cap, "window": window, **why}
 
 
 def explain_grant(grant: Grant, lang: Lang | str = Lang.EN) -> str:

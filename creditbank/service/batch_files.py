@@ -237,7 +237,7 @@ def _position(text: str, offset: int) -> str:
 def _deeper_than(value: Any, limit: int) -> bool:
     """Whether ``value`` nests arrays and objects more than ``limit`` deep (level by level,
     without recursion; a container of plain values is passed over in C)."""
-    level, depth = [value], 0
+    level, depth = ([value] if type(value) in _CONTAINERS else []), 0
     while level:
         if not _CONTAINERS.isdisjoint(map(type, level)):
             depth += 1

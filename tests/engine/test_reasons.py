@@ -404,3 +404,10 @@ def test_what_the_engine_produces_is_what_the_table_lists() -> None:
             )
             assert all(SEVERITY[item.reason] <= SEVERITY[b.reason] for b in item.also)
     assert set(Reason) - seen == {Reason.NOT_NEEDED}
+
+
+@pytest.mark.parametrize(("lang", "why"), [("en", "No exam."), ("zh", "未经考试。")])
+def test_a_policy_reason_ending_in_a_full_stop_is_not_stopped_twice(lang: str, why: str) -> None:
+    item = Unused("c1", Reason.EXCLUDED, {"rule": "ex.r", "why.en": why, "why.zh": why})
+    text = explain_unused(item, lang)
+    assert why.rstrip(".。") + {"en": " (rule ex.r)", "zh": "（规则ex.r）"}[lang] in text

@@ -163,6 +163,12 @@ def test_json_that_is_not_an_array_of_objects_is_refused_with_its_path() -> None
     assert problems(parse_json, b'[{"a": 1},]')[0][0] == "line 1 column 11"
 
 
+@pytest.mark.parametrize("scalar", [b"2", b'"rows"', b"true", b"null"])
+def test_a_json_document_that_is_a_single_value_is_refused_not_a_crash(scalar: bytes) -> None:
+    (problem,) = problems(parse_json, scalar)
+    assert problem[1].startswith("expected a JSON array")
+
+
 # ------------------------------------------------------------------------------- the format
 
 
