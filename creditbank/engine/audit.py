@@ -30,21 +30,16 @@ from creditbank.engine.decision import (
     Unused,
     input_digest,
 )
-from creditbank.engine.limits import (
-    SCALE,
-    CapInfo,
-    build_caps,
-    fills_in_date_order,
-    outcome_profile,
-)
+from creditbank.engine.limits import SCALE, CapInfo, build_caps, outcome_profile
 from creditbank.engine.matching import Failure
 from creditbank.engine.minimums import build_floors, minimum_profile
+from creditbank.engine.plan import ProgrammePlan, plan_for
 from creditbank.engine.reasons import SEVERITY, Reason
 from creditbank.engine.recognition import BankCredit, compute_recognitions
 from creditbank.engine.scope import credits_toward_minimum
 from creditbank.engine.screening import copies_not_kept, duplicate_groups, screen
 from creditbank.engine.trace import RuleRef
-from creditbank.errors import InputInvalid, NotFound
+from creditbank.errors import InputInvalid
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSet, RuleSetAt
 
@@ -72,18 +67,19 @@ def compute_audit(
     if len(set(ids)) != len(ids):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         raise InputInvalid([(f"outcomes[id={d}]", "two outcomes share this id") for d in dupes])
-    rules = ruleset.at(on)
-    programme = rules.programmes.get(programme_id)
-    if programme is None:
-        hint = "programmes in force then: " + (", ".join(sorted(rules.programmes)) or "none")
-        raise NotFound("programme", programme_id, hint=hint)
+    plan = plan_for(ruleset, programme_id, on)
+    rules, programme, catalogue, templates = (
+        plan.rules,
+        plan.programme,
+        plan.catalogue,
+        plan.templates,
+    )
     outcomes = sorted(outcomes, key=lambda o: o.id)
     by_id = {o.id: o for o in outcomes}
     refused = screen(rules, outcomes, programme, on)
     usable = [o for o in outcomes if o.id not in refused]
     recognitions = compute_recognitions(rules, usable, on)
     bank = {k: v for k, v in recognitions.items() if isinstance(v, BankCredit)}
-    catalogue = rules.catalogue_of(programme)
     earned = _earned(programme, usable, catalogue)
     earned_courses = {e.course for e in earned}
     earned_outcomes = {e.outcome for e in earned}
@@ -101,10 +97,10 @@ def compute_audit(
         earned_courses,
         on,
         duplicates,
-        partial(_profile, fills_in_date_order(rules, programme), rules, programme, catalogue),
+        partial(_profile, plan),
     )
     options = candidates.options
-    cap_rows = build_caps(rules, programme, options, by_id, catalogue)
+    cap_rows = build_caps(rules, programme, templates, options, by_id, catalogue)
     problem = Problem(
         keys=[_tie_break_key(o, duplicates) for o in options],
         credits=[int(o.credits * SCALE) for o in options],
@@ -178,20 +174,15 @@ def compute_audit(
 
 
 def _profile(
-    in_order: bool,
-    rules: RuleSetAt,
-    programme: schema.Programme,
-    catalogue: dict[str, schema.Course],
-    outcome: Outcome,
-    targets: tuple[Target, ...],
-    rule: RuleRef,
+    plan: ProgrammePlan, outcome: Outcome, targets: tuple[Target, ...], rule: RuleRef
 ) -> Hashable:
     """How the allocation sees ``outcome`` in an option (``candidates.Profile``): the caps,
-    the source minimums, and its date when a limit is filled in date order (``in_order``)."""
+    the source minimums, and its date when a limit is filled in date order."""
+    rules, catalogue = plan.rules, plan.catalogue
     return (
-        outcome_profile(rules, programme, catalogue, outcome, targets, rule),
-        minimum_profile(rules, programme, catalogue, outcome, targets),
-        outcome.date if in_order else None,
+        outcome_profile(plan.templates, rules, catalogue, outcome, targets, rule),
+        minimum_profile(rules, plan.programme, catalogue, outcome, targets),
+        outcome.date if plan.in_date_order else None,
     )
 
 

@@ -11,9 +11,10 @@ parent's scope. Credits are counted in hundredths so the arithmetic stays exact.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from creditbank.domain import Outcome
 from creditbank.engine.allocation import Cap
@@ -28,7 +29,8 @@ SCALE = 100
 
 
 def hundredths(value: Decimal) -> int:
-    return int((value * SCALE).to_integral_value(rounding=ROUND_FLOOR))
+    """``value`` in whole hundredths, rounded down (exact: ``math.floor`` of a Decimal)."""
+    return math.floor(value * SCALE)
 
 
 @dataclass(frozen=True)
@@ -41,14 +43,74 @@ class CapInfo:
     rule: RuleRef
 
 
+@dataclass(frozen=True)
+class CapTemplate:
+    """A limit or sub-limit resolved for one programme on one date: its scopes split by what
+    they look at, its bound, unit and fill. An audit only weighs its options against it."""
+
+    limit_id: str
+    ref: RuleRef
+    body: schema.LimitBody
+    scopes: tuple[schema.LimitScope, ...]
+    by_rule: bool
+    by_target: bool
+    by_outcome: bool
+    bound: int
+    chronological: bool
+
+    @property
+    def unit(self) -> str:
+        return "count" if self.body.max_count is not None else "credits"
+
+    @property
+    def split(self) -> bool:
+        return self.body.per is not None or self.body.period is not None
+
+
+def cap_templates(
+    rules: RuleSetAt, programme: schema.Programme, catalogue: dict[str, schema.Course]
+) -> tuple[CapTemplate, ...]:
+    """Every limit and sub-limit in force for ``programme``, in order, as templates."""
+    default = rules.ruleset.pack.fill
+    templates = []
+    for limit in rules.in_force("limits", programme.id):
+        ref = RuleRef.of(rules, limit)
+        bodies: list[tuple[schema.LimitBody, str, schema.LimitBody | None]] = [
+            (limit, limit.id, None)
+        ]
+        bodies += [
+            (sub, sub.id or f"{limit.id}.sub{index + 1}", limit)
+            for index, sub in enumerate(limit.sub_limits)
+        ]
+        for body, limit_id, parent in bodies:
+            scopes = (body.scope,) + ((parent.scope,) if parent is not None else ())
+            fill = body.fill or (parent.fill if parent is not None else None) or default
+            templates.append(
+                CapTemplate(
+                    limit_id=limit_id,
+                    ref=ref,
+                    body=body,
+                    scopes=scopes,
+                    by_rule=any(scope.rules for scope in scopes),
+                    by_target=any(scope.categories or scope.courses for scope in scopes),
+                    by_outcome=any(scope.selects_outcomes() for scope in scopes),
+                    bound=_bound(body, programme, catalogue),
+                    chronological=fill == schema.Fill.CHRONOLOGICAL,
+                )
+            )
+    return tuple(templates)
+
+
 def build_caps(
     rules: RuleSetAt,
     programme: schema.Programme,
+    templates: tuple[CapTemplate, ...],
     options: list[Option],
     outcomes: dict[str, Outcome],
     catalogue: dict[str, schema.Course],
 ) -> list[tuple[Cap, CapInfo]]:
-    """Every cap row for ``options``: limits and sub-limits, categories, residency."""
+    """Every cap row for ``options``: limits and sub-limits (``templates``), categories,
+    residency."""
     rows: list[tuple[Cap, CapInfo]] = []
     prog_ref = RuleRef.of(rules, programme)
     for category in programme.categories:
@@ -77,98 +139,95 @@ def build_caps(
                 CapInfo(f"{programme.id}.residency", "", "credits", prog_ref),
             )
         )
-    for limit in rules.in_force("limits", programme.id):
-        ref = RuleRef.of(rules, limit)
-        rows.extend(
-            _limit_rows(limit, limit.id, None, ref, rules, programme, options, outcomes, catalogue)
-        )
-        for index, sub in enumerate(limit.sub_limits):
-            rows.extend(
-                _limit_rows(
-                    sub,
-                    sub.id or f"{limit.id}.sub{index + 1}",
-                    limit,
-                    ref,
-                    rules,
-                    programme,
-                    options,
-                    outcomes,
-                    catalogue,
-                )
-            )
+    for template in templates:
+        rows.extend(_limit_rows(template, rules, options, outcomes, catalogue))
     return rows
 
 
 def _limit_rows(
-    body: schema.LimitBody,
-    limit_id: str,
-    parent: schema.LimitBody | None,
-    ref: RuleRef,
+    template: CapTemplate,
     rules: RuleSetAt,
-    programme: schema.Programme,
     options: list[Option],
     outcomes: dict[str, Outcome],
     catalogue: dict[str, schema.Course],
 ) -> list[tuple[Cap, CapInfo]]:
-    scopes = [body.scope] + ([parent.scope] if parent is not None else [])
-    by_rule = any(scope.rules for scope in scopes)
-    by_target = any(scope.categories or scope.courses for scope in scopes)
-    by_outcome = any(scope.selects_outcomes() for scope in scopes)
-    split = body.per is not None or body.period is not None
+    scopes, body = template.scopes, template.body
+    counts = body.max_count is not None
+    inside: dict[tuple[str, tuple[Target, ...]], bool] = {}
+    labels: dict[str, str] = {}
     instances: dict[str, dict[int, int]] = defaultdict(dict)
     for i, option in enumerate(options):
-        if by_rule and any(not _rule_in(scope, option) for scope in scopes):
+        if template.by_rule and any(not _rule_in(scope, option) for scope in scopes):
             continue
         targets = option.targets
-        if by_target:
+        if template.by_target:
             targets = tuple(
                 t for t in targets if all(_target_in(scope, t, catalogue) for scope in scopes)
             )
-        members = [outcomes[o] for o in option.outcomes]
-        if by_outcome:
-            members = [
+            if not targets:
+                continue
+        members = option.outcomes
+        if template.by_outcome:
+            members = tuple(
                 m
                 for m in members
-                if all(_outcome_in(scope, m, rules, catalogue, targets) for scope in scopes)
-            ]
-        if not targets or not members:
-            continue
+                if _member(inside, scopes, outcomes[m], rules, catalogue, targets)
+            )
+            if not members:
+                continue
         credits = hundredths(sum((t.credits for t in targets), start=Decimal(0)))
-        groups = _groups(body, members) if split else {"": members}
-        for group, group_members in groups.items():
-            weight = len(group_members) if body.max_count is not None else credits
-            instances[group][i] = instances[group].get(i, 0) + weight
-    bound = _bound(body, programme, catalogue)
-    unit = "count" if body.max_count is not None else "credits"
-    fill = body.fill or (parent.fill if parent is not None else None) or rules.ruleset.pack.fill
-    in_order = fill == schema.Fill.CHRONOLOGICAL
+        if not template.split:
+            instances[""][i] = len(members) if counts else credits
+            continue
+        in_group: dict[str, int] = defaultdict(int)
+        for member in members:
+            label = labels.get(member)
+            if label is None:
+                label = labels[member] = _label(body, outcomes[member])
+            in_group[label] += 1
+        for label, count in in_group.items():
+            instances[label][i] = count if counts else credits
     return [
         (
             Cap(
-                f"{limit_id}[{group}]",
-                0 if group.endswith(OUTSIDE_WINDOWS) else bound,
+                f"{template.limit_id}[{group}]",
+                0 if group.endswith(OUTSIDE_WINDOWS) else template.bound,
                 weights,
-                chronological=in_order,
+                chronological=template.chronological,
             ),
-            CapInfo(limit_id, group, unit, ref),
+            CapInfo(template.limit_id, group, template.unit, template.ref),
         )
         for group, weights in sorted(instances.items())
     ]
 
 
-def fills_in_date_order(rules: RuleSetAt, programme: schema.Programme) -> bool:
-    """Whether a limit or sub-limit in force for ``programme`` is filled chronologically."""
-    default = rules.ruleset.pack.fill
-    return any(
-        (body.fill or limit.fill or default) == schema.Fill.CHRONOLOGICAL
-        for limit in rules.in_force("limits", programme.id)
-        for body in (limit, *limit.sub_limits)
-    )
+def _member(
+    inside: dict[tuple[str, tuple[Target, ...]], bool],
+    scopes: tuple[schema.LimitScope, ...],
+    outcome: Outcome,
+    rules: RuleSetAt,
+    catalogue: dict[str, schema.Course],
+    targets: tuple[Target, ...],
+) -> bool:
+    """Whether ``outcome``, granted as ``targets``, is in every scope (remembered per audit:
+    an outcome is a member of many options)."""
+    key = (outcome.id, targets)
+    found = inside.get(key)
+    if found is None:
+        found = inside[key] = all(
+            _outcome_in(scope, outcome, rules, catalogue, targets) for scope in scopes
+        )
+    return found
+
+
+def fills_in_date_order(templates: tuple[CapTemplate, ...]) -> bool:
+    """Whether a limit or sub-limit among ``templates`` is filled chronologically."""
+    return any(template.chronological for template in templates)
 
 
 def outcome_profile(
+    templates: tuple[CapTemplate, ...],
     rules: RuleSetAt,
-    programme: schema.Programme,
     catalogue: dict[str, schema.Course],
     outcome: Outcome,
     targets: tuple[Target, ...],
@@ -180,23 +239,16 @@ def outcome_profile(
     (and equal targets, rules and credits) weigh the same in every cap row of
     :func:`build_caps`; categories and residency depend on the targets alone."""
     profile: list[tuple[bool, str | None]] = []
-    for limit in rules.in_force("limits", programme.id):
-        bodies: list[tuple[schema.LimitBody, schema.LimitBody | None]] = [(limit, None)]
-        bodies += [(sub, limit) for sub in limit.sub_limits]
-        for body, parent in bodies:
-            scopes = [body.scope] + ([parent.scope] if parent is not None else [])
-            inside = all(not scope.rules or rule.id in scope.rules for scope in scopes)
-            mine = tuple(
-                t for t in targets if all(_target_in(scope, t, catalogue) for scope in scopes)
-            )
-            inside = inside and bool(mine)
-            inside = inside and all(
-                _outcome_in(scope, outcome, rules, catalogue, mine) for scope in scopes
-            )
-            label = None
-            if inside and (body.per is not None or body.period is not None):
-                label = next(iter(_groups(body, [outcome])), None)
-            profile.append((inside, label))
+    for template in templates:
+        scopes = template.scopes
+        inside = all(not scope.rules or rule.id in scope.rules for scope in scopes)
+        mine = tuple(t for t in targets if all(_target_in(scope, t, catalogue) for scope in scopes))
+        inside = inside and bool(mine)
+        inside = inside and all(
+            _outcome_in(scope, outcome, rules, catalogue, mine) for scope in scopes
+        )
+        label = _label(template.body, outcome) if inside and template.split else None
+        profile.append((inside, label))
     return tuple(profile)
 
 
@@ -216,16 +268,15 @@ def _bound(
     return hundredths(body.max_share * base)
 
 
-def _groups(body: schema.LimitBody, members: list[Outcome]) -> dict[str, list[Outcome]]:
-    groups: dict[str, list[Outcome]] = defaultdict(list)
-    for outcome in members:
-        parts = []
-        if body.per is not None:
-            parts.append(f"{body.per.value}={getattr(outcome, body.per.value) or '-'}")
-        if body.period is not None:
-            parts.append(period_of(body.period, outcome.date))
-        groups[" ".join(parts)].append(outcome)
-    return groups
+def _label(body: schema.LimitBody, outcome: Outcome) -> str:
+    """The instance of a split limit that ``outcome`` falls in: its ``per`` value, its
+    period, or both."""
+    parts = []
+    if body.per is not None:
+        parts.append(f"{body.per.value}={getattr(outcome, body.per.value) or '-'}")
+    if body.period is not None:
+        parts.append(period_of(body.period, outcome.date))
+    return " ".join(parts)
 
 
 OUTSIDE_WINDOWS = "outside every window"

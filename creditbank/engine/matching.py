@@ -45,16 +45,35 @@ class SelectorIndex:
                 index[(key, str(value))].append(position)
         self._index = dict(index)
         self._everyone = everyone
+        self._seen: dict[tuple[object, ...], tuple[int, ...]] = {}
 
-    def positions(self, outcome: Outcome) -> list[int]:
+    SEEN_AT_MOST = 65_536
+    """Outcome signatures remembered (the answer depends on them alone); past this many the
+    memory is cleared, so it stays bounded however many learners are audited."""
+
+    def positions(self, outcome: Outcome) -> tuple[int, ...]:
         """Positions of the selectors that may match ``outcome``, in ascending order."""
+        signature = (
+            outcome.code,
+            outcome.occupation,
+            outcome.programme,
+            outcome.issuer,
+            outcome.kind,
+        )
+        found = self._seen.get(signature)
+        if found is None:
+            if len(self._seen) >= self.SEEN_AT_MOST:
+                self._seen.clear()
+            found = self._seen[signature] = self._positions(signature)
+        return found
+
+    def _positions(self, signature: tuple[object, ...]) -> tuple[int, ...]:
         found = list(self._everyone)
         get = self._index.get
-        for key in self.KEYS:
-            value = getattr(outcome, key)
+        for key, value in zip(self.KEYS, signature, strict=True):
             if value is not None:
                 found.extend(get((key, str(value)), ()))
-        return sorted(set(found)) if len(found) > 1 else found
+        return tuple(sorted(set(found)))
 
 
 def matches(sel: schema.OutcomeMatch, outcome: Outcome, rules: RuleSetAt) -> bool:

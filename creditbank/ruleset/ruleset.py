@@ -114,12 +114,20 @@ class RuleSet:
                 docs[f"{name}.yaml"] = {name: [_plain(item) for item in items]}
         return docs
 
+    DATES_KEPT = 64
+    """Views of dates kept (with the indexes and plans built on them), the least recently
+    asked for going first: audits of today and a few what-if dates stay warm, and asking for
+    many dates never grows memory without bound."""
+
     def at(self, day: dt.date) -> RuleSetAt:
         """What is in force on ``day``: the latest version of each rule whose dates cover it."""
-        cached = self._at_cache.get(day)
+        cache = self._at_cache
+        cached = cache.pop(day, None)
         if cached is None:
             cached = RuleSetAt(self, day)
-            self._at_cache[day] = cached
+            while len(cache) >= self.DATES_KEPT:
+                cache.pop(next(iter(cache)), None)
+        cache[day] = cached
         return cached
 
 
