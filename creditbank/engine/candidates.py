@@ -64,6 +64,14 @@ class Option:
         return sum((t.credits for t in self.targets), start=Decimal(0))
 
     @cached_property
+    def by_category(self) -> dict[str, Decimal]:
+        """Credits granted in each category (a course counts in its own)."""
+        found: dict[str, Decimal] = {}
+        for t in self.targets:
+            found[t.category] = found.get(t.category, Decimal(0)) + t.credits
+        return found
+
+    @cached_property
     def resources(self) -> frozenset[str]:
         return frozenset(
             {

@@ -117,10 +117,9 @@ def build_caps(
         if category.max_credits is None:
             continue
         weights = {
-            i: hundredths(
-                sum((t.credits for t in o.targets if t.category == category.id), start=Decimal(0))
-            )
+            i: hundredths(o.by_category[category.id])
             for i, o in enumerate(options)
+            if category.id in o.by_category
         }
         cap = Cap(
             f"category:{category.id}",
@@ -130,9 +129,10 @@ def build_caps(
         rows.append(
             (cap, CapInfo(f"{programme.id}.category.{category.id}", "", "credits", prog_ref))
         )
+    whole = [hundredths(o.credits) for o in options]
     if programme.residency is not None:
         bound = programme.total_credits - programme.residency.min_credits
-        weights = {i: hundredths(o.credits) for i, o in enumerate(options)}
+        weights = dict(enumerate(whole))
         rows.append(
             (
                 Cap("residency", hundredths(bound), weights),
@@ -140,7 +140,7 @@ def build_caps(
             )
         )
     for template in templates:
-        rows.extend(_limit_rows(template, rules, options, outcomes, catalogue))
+        rows.extend(_limit_rows(template, rules, options, whole, outcomes, catalogue))
     return rows
 
 
@@ -148,9 +148,11 @@ def _limit_rows(
     template: CapTemplate,
     rules: RuleSetAt,
     options: list[Option],
+    whole: list[int],
     outcomes: dict[str, Outcome],
     catalogue: dict[str, schema.Course],
 ) -> list[tuple[Cap, CapInfo]]:
+    """The rows of one template; ``whole`` is each option's credits in hundredths."""
     scopes, body = template.scopes, template.body
     counts = body.max_count is not None
     inside: dict[tuple[str, tuple[Target, ...]], bool] = {}
@@ -175,7 +177,11 @@ def _limit_rows(
             )
             if not members:
                 continue
-        credits = hundredths(sum((t.credits for t in targets), start=Decimal(0)))
+        credits = (
+            hundredths(sum((t.credits for t in targets), start=Decimal(0)))
+            if targets is not option.targets
+            else whole[i]
+        )
         if not template.split:
             instances[""][i] = len(members) if counts else credits
             continue

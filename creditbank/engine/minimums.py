@@ -61,8 +61,9 @@ def _category_floors(
     for position, category in enumerate(programme.categories):
         have = sum((e.credits for e in earned if e.category == category.id), start=ZERO)
         weights = (
-            (i, _credits(t for t in o.targets if t.category == category.id))
+            (i, o.by_category[category.id])
             for i, o in enumerate(options)
+            if category.id in o.by_category
         )
         floors.append(_credit_floor(f"category#{position}", category.min_credits - have, weights))
     return floors
