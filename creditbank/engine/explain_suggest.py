@@ -14,7 +14,7 @@ from creditbank.engine.suggest import Proposed, Suggestion, ToTake
 
 _WHAT: dict[OutcomeKind, dict[Lang, str]] = {
     OutcomeKind.SKILL_CERTIFICATE: {
-        Lang.EN: "a {rung.en} ({rung.zh}) {occupation.en} certificate from {issuer.en}",
+        Lang.EN: "a skill certificate as {occupation.en} at rung {rung.en} ({rung.zh}) from {issuer.en}",
         Lang.ZH: "{issuer.zh}颁发的{occupation.zh}{rung.zh}证书",
     },
     OutcomeKind.VOCATIONAL_QUALIFICATION: {

@@ -36,7 +36,7 @@ from typing import Annotated, Any
 
 from pydantic import TypeAdapter
 
-from creditbank.domain import Label, Outcome, OutcomeKind
+from creditbank.domain import IssuerType, Label, Outcome, OutcomeKind
 from creditbank.engine.audit import MAX_OUTCOMES, compute_audit
 from creditbank.engine.decision import IN_KEY_ORDER, Decision, Grant
 from creditbank.engine.graph import equivalence_graph
@@ -56,6 +56,26 @@ HYPOTHETICAL = "what-if"
 
 ZERO = Decimal(0)
 _HOURLY = {OutcomeKind.TRAINING_CERTIFICATE, OutcomeKind.ENTERPRISE_TRAINING}
+_USUAL_ISSUERS: dict[OutcomeKind, set[IssuerType]] = {
+    OutcomeKind.ACADEMIC_COURSE: {
+        IssuerType.UNIVERSITY,
+        IssuerType.OPEN_UNIVERSITY,
+        IssuerType.VOCATIONAL_COLLEGE,
+        IssuerType.EXAM_AUTHORITY,
+    },
+    OutcomeKind.SKILL_CERTIFICATE: {IssuerType.SKILL_EVALUATION_BODY, IssuerType.ENTERPRISE},
+    OutcomeKind.VOCATIONAL_QUALIFICATION: {
+        IssuerType.EXAM_AUTHORITY,
+        IssuerType.TRAINING_PROVIDER,
+        IssuerType.GOVERNMENT,
+    },
+    OutcomeKind.TRAINING_CERTIFICATE: {IssuerType.TRAINING_PROVIDER},
+    OutcomeKind.ENTERPRISE_TRAINING: {IssuerType.ENTERPRISE},
+    OutcomeKind.COMPETITION_AWARD: {IssuerType.COMPETITION_ORGANISER},
+    OutcomeKind.WORK_EXPERIENCE: {IssuerType.ENTERPRISE},
+}
+"""The issuer types that usually issue each kind of outcome: the issuer a suggestion names
+when the rules leave it open is preferably one of them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -485,7 +505,8 @@ def _issuers(
 ) -> list[str]:
     """Issuers to try: those named, else every known one (of the selector's issuer types):
     the learner's for this kind first, then those accredited for the kind, then those a
-    transfer rule names for the kind, then the others, each group in id order."""
+    transfer rule names for the kind, then those of a type that usually issues the kind
+    (:data:`_USUAL_ISSUERS`), then the others, each group in id order."""
     if named:
         return list(named)
     types = sel.issuer_type if sel is not None else None
@@ -493,12 +514,13 @@ def _issuers(
     own = {o.issuer for o in ctx.learner if o.kind == kind}
     named_for_kind = ctx.named_issuers(kind)
 
-    def preference(issuer: schema.Issuer) -> tuple[bool, bool, bool, str]:
+    def preference(issuer: schema.Issuer) -> tuple[bool, bool, bool, bool, str]:
         accredited_for_kind = any(kind in a.kinds for a in issuer.accreditations)
         return (
             issuer.id not in own,
             not accredited_for_kind,
             issuer.id not in named_for_kind,
+            issuer.type not in _USUAL_ISSUERS[kind],
             issuer.id,
         )
 
