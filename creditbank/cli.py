@@ -300,7 +300,9 @@ def audit(
         ),
     ] = None,
 ) -> None:
-    """Audit a learner against a programme: grants, what is missing, and why."""
+    """Audit a learner against a programme: grants, what is missing, and why; with
+    --suggest N, also the N outcomes that would add the most credits (each checked by
+    auditing again with it added) and the courses that only study completes."""
     ruleset = _load(rules)
     on = _date(date)
     try:
