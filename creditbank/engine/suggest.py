@@ -276,10 +276,11 @@ class _Context:
         self.missing = {c.id: c.missing_credits for c in base.categories}
         self.catalogue = rules.catalogue_of(programme)
         taken = {o.id for o in learner}
-        self.ids = [
-            f"{HYPOTHETICAL}-{i}" for i in range(1, 64) if f"{HYPOTHETICAL}-{i}" not in taken
-        ]
         self.transfers = [t for t in rules.in_force("transfers", programme.id) if not t.to.reject]
+        parts = max((len(t.from_.parts()) for t in self.transfers), default=1)
+        names = (f"{HYPOTHETICAL}-{i}" for i in range(1, len(taken) + parts + 1))
+        self.ids = [name for name in names if name not in taken]
+        """Ids for hypothetical outcomes, none the learner's: enough for the largest bundle."""
         self.recognitions = ranked(list(rules.sections["recognitions"]))
 
     def held_rungs(self) -> dict[str, int]:
