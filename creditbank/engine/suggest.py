@@ -534,7 +534,8 @@ def _apply(cond: schema.Condition | None, values: dict[str, Any], date: dt.date)
     if cond is None:
         return date
     if cond.all is not None or cond.any is not None:
-        for child in cond.all or cond.any[:1]:  # type: ignore[index]
+        children = cond.all if cond.all is not None else (cond.any or ())[:1]
+        for child in children:
             found = _apply(child, values, date)
             if found is None:
                 return None
