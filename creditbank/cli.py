@@ -22,6 +22,8 @@ from creditbank.engine.equivalence import (
     counts_toward,
 )
 from creditbank.engine.explain import explain_earned, explain_grant, explain_unused
+from creditbank.engine.explain_suggest import explain_suggestion, explain_to_take
+from creditbank.engine.suggest import Suggestions, suggest
 from creditbank.errors import CreditBankError, Finding
 from creditbank.ruleset import schema
 from creditbank.ruleset.loader import check_rules
@@ -286,18 +288,62 @@ def audit(
     date: DateOption = None,
     as_json: JsonFlag = False,
     lang: LangOption = Lang.EN,
+    suggest_top: Annotated[
+        int | None,
+        typer.Option(
+            "--suggest",
+            min=1,
+            max=100,
+            help="also the N shortest ways to finish: outcomes that would add the most "
+            "credits (each verified by a re-audit), and the courses still to take; with "
+            '--json the output becomes {"decision": ..., "suggestions": ...}',
+        ),
+    ] = None,
 ) -> None:
-    """Audit a learner against a programme: grants, what is missing, and why."""
+    """Audit a learner against a programme: grants, what is missing, and why; with
+    --suggest N, also the N outcomes that would add the most credits (each checked by
+    auditing again with it added) and the courses that only study completes."""
     ruleset = _load(rules)
+    on = _date(date)
     try:
         outcomes = list(read_learner(learner).outcomes)
-        decision = compute_audit(ruleset, outcomes, programme, _date(date))
+        decision = compute_audit(ruleset, outcomes, programme, on)
+        found = (
+            suggest(ruleset, outcomes, programme, on, suggest_top)
+            if suggest_top is not None
+            else None
+        )
     except CreditBankError as exc:
         raise _fail(str(exc)) from None
-    if as_json:
+    if as_json and found is not None:
+        data = {"decision": json.loads(decision.canonical()), "suggestions": found.as_data()}
+        typer.echo(printable(json.dumps(data, ensure_ascii=False, separators=(",", ":"))))
+    elif as_json:
         typer.echo(printable(decision.canonical()))
     else:
         _print_decision(decision, outcomes, lang)
+        if found is not None:
+            _print_suggestions(found, lang)
+
+
+def _print_suggestions(found: Suggestions, lang: Lang) -> None:
+    """The suggestions as a numbered table (credits added, then the sentence), and the
+    courses still to take."""
+    zh = lang == Lang.ZH
+    title = "建议（按增加的学分排序）" if zh else "What would it take (most credits first)"
+    if not found.suggestions:
+        none = "没有可增加学分的建议" if zh else "no outcome would add credits"
+        typer.secho(title, bold=True)
+        typer.echo(f"  {none}")
+    rows = [
+        f"{n}. +{s.credits:<5} {explain_suggestion(s, lang)}"
+        for n, s in enumerate(found.suggestions, 1)
+    ]
+    _section(title, rows)
+    _section(
+        "须修读的课程" if zh else "Still to take",
+        [explain_to_take(t, lang) for t in found.to_take],
+    )
 
 
 def _print_decision(decision: Decision, outcomes: list[Outcome], lang: Lang) -> None:
