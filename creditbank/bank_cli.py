@@ -14,11 +14,13 @@ import typer
 from sqlalchemy import Engine
 
 from creditbank.config import get_settings
+from creditbank.credentials.proof import public_multibase
 from creditbank.errors import CreditBankError
 from creditbank.service import (
     accounts,
     audits,
     batch_files,
+    credentials,
     integrity,
     keys,
     learners,
@@ -38,6 +40,9 @@ learners_app = typer.Typer(help="Learning accounts.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 outcomes_app = typer.Typer(help="Outcome lifecycle.", no_args_is_help=True)
 decisions_app = typer.Typer(help="Stored decisions.", no_args_is_help=True)
+credentials_app = typer.Typer(
+    help="Verifiable credentials (Open Badges 3.0, CLR 2.0) the bank issues.", no_args_is_help=True
+)
 Actor = Annotated[str, typer.Option("--actor", help="who does this (recorded in the ledger)")]
 RowId = Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="the bank's number of it")]
 """A stored row's id: the columns are 32-bit integers on PostgreSQL."""
@@ -295,6 +300,26 @@ def keys_checkpoint_init(
     )
 
 
+@keys_app.command("issuer-init")
+def keys_issuer_init(
+    path: Annotated[
+        Path, typer.Argument(help="where to write the private key (not in the database)")
+    ],
+) -> None:
+    """Make the Ed25519 key pair that signs the credentials the bank issues (PATH, mode 0600,
+    and PATH.pub); keep it apart from the checkpoint key."""
+    try:
+        public = signing_keys.create_key_files(path)
+    except CreditBankError as exc:
+        raise _fail(exc) from None
+    typer.echo(
+        f"wrote {path} (private) and {signing_keys.public_path(path)}\n"
+        f"public key {public_multibase(public)}\n"
+        f"set CREDITBANK_ISSUER_KEY={path} and CREDITBANK_ISSUER_URL to the bank's issuer "
+        "address (where the API serves /v1/issuer)"
+    )
+
+
 @keys_app.command("create")
 def keys_create(
     role: Annotated[str, typer.Option(help=f"one of {', '.join(keys.ROLES)}")],
@@ -425,3 +450,52 @@ def show_statement(
     typer.echo(f"  ledger: {len(result.ledger)} entries")
     for e in result.ledger[-10:]:
         typer.echo(printable(f"    {e['seq']} {e['at'][:19]} {e['kind']} by {e['actor']}"))
+
+
+Output = Annotated[
+    Path | None, typer.Option("-o", "--output", help="write to this file instead of stdout")
+]
+
+
+@credentials_app.command("export")
+def credentials_export(
+    learner: Annotated[str, typer.Argument(help="the learner's account id")],
+    clr: Annotated[
+        bool, typer.Option("--clr", help="the whole record as one CLR 2.0 credential")
+    ] = False,
+    lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
+    output: Output = None,
+) -> None:
+    """The learner's recognised outcomes as signed Open Badges 3.0 credentials (a JSON list),
+    or with --clr the whole record as a signed CLR 2.0 credential."""
+    if lang not in ("zh", "en"):
+        raise _fail(CreditBankError(f"--lang must be zh or en, not '{lang}'"))
+    try:
+        found = credentials.export(
+            _engine(), get_settings(), learner, record=clr, lang=lang, now=_now()
+        )
+    except CreditBankError as exc:
+        raise _fail(exc) from None
+    _write_json(found, output)
+
+
+@credentials_app.command("status-list")
+def credentials_status_list(
+    number: Annotated[int, typer.Argument(min=0, help="which list (outcome id div 131072)")] = 0,
+    output: Output = None,
+) -> None:
+    """The signed Bitstring Status List of revoked credentials (as the API serves it)."""
+    try:
+        found = credentials.status_list(_engine(), get_settings(), number, _now())
+    except CreditBankError as exc:
+        raise _fail(exc) from None
+    _write_json(found, output)
+
+
+def _write_json(document: object, output: Path | None) -> None:
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)

@@ -29,6 +29,14 @@ class Settings(BaseSettings):
     database (``creditbank keys checkpoint-init`` writes one)."""
     checkpoint_public_key: Path | None = None
     """The matching public key file (PEM), for checking without the private key."""
+    issuer_key: Path | None = None
+    """Ed25519 private key file (PEM) that signs the verifiable credentials the bank issues;
+    apart from the checkpoint key (``creditbank keys issuer-init`` writes one)."""
+    issuer_url: str = "http://127.0.0.1:8000/v1/issuer"
+    """The bank's issuer id in credentials, where its public key and status lists are served
+    (the API's /v1/issuer); set it to the bank's public address."""
+    issuer_name: str = "Credit bank"
+    """The bank's name in the credentials it issues."""
     checkpoint_log: Path | None = None
     """A file outside the database to which every checkpoint is also appended, so that
     removing the newest checkpoints from the database is found."""

@@ -88,8 +88,11 @@ def sign(
     verification_method: str,
     created: str,
     loader: Loader | None = None,
+    *,
+    as_set: bool = False,
 ) -> dict[str, Any]:
-    """``document`` with a DataIntegrityProof by ``key``; ``created`` is an XML dateTime."""
+    """``document`` with a DataIntegrityProof by ``key``; ``created`` is an XML dateTime.
+    ``as_set`` writes the proof as a one-proof list, as Open Badges' schemas require."""
     options = {
         "type": "DataIntegrityProof",
         "cryptosuite": CRYPTOSUITE,
@@ -99,7 +102,8 @@ def sign(
     }
     signature = key.sign(hashes(document, options, loader).signed_bytes)
     signed = copy.deepcopy(document)
-    signed["proof"] = {**options, "proofValue": multibase.encode(signature)}
+    written = {**options, "proofValue": multibase.encode(signature)}
+    signed["proof"] = [written] if as_set else written
     return signed
 
 

@@ -57,15 +57,32 @@ def private_key(settings: Settings) -> Ed25519PrivateKey:
             "outside the database (`creditbank keys checkpoint-init FILE` makes one)",
             code="config.checkpoint_key",
         )
-    data = _read(path)
+    return load_private_key(path)
+
+
+def issuer_key(settings: Settings) -> Ed25519PrivateKey:
+    """The key ``CREDITBANK_ISSUER_KEY`` names, which signs the credentials the bank issues."""
+    path = settings.issuer_key
+    if path is None:
+        raise CreditBankError(
+            "no key to sign credentials with: set CREDITBANK_ISSUER_KEY to a key file outside "
+            "the database (`creditbank keys issuer-init FILE` makes one)",
+            code="config.issuer_key",
+        )
+    return load_private_key(path, code="config.issuer_key")
+
+
+def load_private_key(path: Path, code: str = "config.checkpoint_key") -> Ed25519PrivateKey:
+    """An Ed25519 private key from a PEM file only its owner can read."""
+    data = _read(path, code)
     if os.name == "posix" and stat.S_IMODE(path.stat().st_mode) & 0o077:
-        raise _error(path, "is readable by other users; make it private with chmod 600")
+        raise _error(path, "is readable by other users; make it private with chmod 600", code)
     try:
         key = load_pem_private_key(data, password=None)
     except (ValueError, TypeError):
         key = None
     if not isinstance(key, Ed25519PrivateKey):
-        raise _error(path, "is not an unencrypted Ed25519 private key in PEM")
+        raise _error(path, "is not an unencrypted Ed25519 private key in PEM", code)
     return key
 
 
@@ -86,12 +103,12 @@ def public_key(settings: Settings) -> Ed25519PublicKey | None:
     return None
 
 
-def _read(path: Path) -> bytes:
+def _read(path: Path, code: str = "config.checkpoint_key") -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise _error(path, f"cannot be read: {exc.strerror}") from None
+        raise _error(path, f"cannot be read: {exc.strerror}", code) from None
 
 
-def _error(path: Path, problem: str) -> CreditBankError:
-    return CreditBankError(f"key file {path} {problem}", code="config.checkpoint_key")
+def _error(path: Path, problem: str, code: str = "config.checkpoint_key") -> CreditBankError:
+    return CreditBankError(f"key file {path} {problem}", code=code)
