@@ -203,11 +203,26 @@ class Accreditation(Strict):
     reference: str | None = None
 
 
+class BadgeIssuer(Strict):
+    """How the bank accepts this issuer's Open Badges 3.0 credentials: the issuer id they
+    carry, the public keys (multibase Ed25519, ``z6Mk...``) that sign them, and the kind of
+    outcome an achievement becomes (by its ``achievementType``, else ``kind``)."""
+
+    id: Annotated[str, Field(pattern=r"^\S+:\S+$", max_length=300)]
+    keys: Annotated[
+        tuple[Annotated[str, Field(pattern=r"^z6Mk[1-9A-HJ-NP-Za-km-z]{44}$")], ...],
+        AfterValidator(_sorted_unique),
+    ] = Field(min_length=1)
+    kind: OutcomeKind
+    by_type: dict[str, OutcomeKind] = Field(default_factory=dict)
+
+
 class Issuer(Strict):
     id: Ident
     name: Label
     type: IssuerType
     accreditations: tuple[Accreditation, ...] = ()
+    badges: BadgeIssuer | None = None
 
 
 class GradeScale(Strict):

@@ -70,6 +70,21 @@ def read_batch_file(path: Path) -> BatchFile:
         raise InputInvalid(exc.problems, source=str(path)) from None
 
 
+def read_json_file(path: Path) -> Any:
+    """A JSON document from ``path``, read strictly (``load_json``) and at most as large as a
+    batch may be; problems name the file."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_BATCH_BYTES + 1)
+    except OSError as exc:
+        raise InputInvalid(
+            [("file", f"cannot read it: {exc.strerror or exc}")], source=str(path)
+        ) from None
+    if len(data) > MAX_BATCH_BYTES:
+        raise InputInvalid([("file", f"larger than {MAX_BATCH_BYTES:,} bytes")], source=str(path))
+    return load_json(data, source=str(path))
+
+
 def read_batch(data: bytes, *, name: str = "") -> BatchFile:
     """A batch from CSV or JSON: by the file's name when it ends in ``.json`` or ``.csv``,
     else by its first character (``[`` or ``{`` is JSON)."""

@@ -12,9 +12,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from creditbank.config import Settings
-from creditbank.credentials import badges, proof
-from creditbank.errors import NotFound
+from creditbank.credentials import badges, intake, proof
+from creditbank.errors import InputInvalid, NotFound
+from creditbank.ruleset import schema
+from creditbank.service import submissions
 from creditbank.service.learners import learner_key
+from creditbank.service.rulesets import ruleset_of, versions_in_force
 from creditbank.service.signing_keys import issuer_key
 from creditbank.store.session import session_scope
 from creditbank.store.tables import DecisionRow, Issuer, Learner, LedgerEntry, OutcomeRow
@@ -92,6 +95,50 @@ def status_list(
         revoked = list(session.scalars(select(OutcomeRow.id).where(OutcomeRow.status == "revoked")))
     document = badges.status_list(bank(settings), number, revoked, _xml_time(now))
     return proof.sign(document, key, verification_method(settings), _xml_time(now), as_set=True)
+
+
+def import_badge(
+    engine: Engine,
+    *,
+    credential: Any,
+    learner_id: str,
+    issuer_id: str,
+    submitter: str,
+    now: dt.datetime,
+    status_list: dict[str, Any] | None = None,
+) -> submissions.BatchResult:
+    """Store an Open Badges 3.0 credential that ``issuer_id`` sends for ``learner_id`` as one
+    outcome, once verified (``intake.accept``); a refused credential stores nothing. Sent
+    twice, it is stored once (its id is the batch's idempotency key)."""
+    today = now.date()
+    with session_scope(engine, read_only=True) as session:
+        issuers = _registered_issuers(session, today)
+    try:
+        accepted = intake.accept(credential, issuers, learner_id, today, status_list)
+    except intake.Refused as exc:
+        raise InputInvalid([("credential", str(exc))]) from None
+    if accepted.issuer.id != issuer_id:
+        raise InputInvalid(
+            [("credential", f"issued by {accepted.issuer.id}, not by the sender {issuer_id}")]
+        )
+    return submissions.submit_batch(
+        engine,
+        issuer_id=issuer_id,
+        idempotency_key=f"badge:{accepted.row['external_id']}"[:200],
+        rows=[accepted.row],
+        submitter=submitter,
+        now=now,
+    )
+
+
+def _registered_issuers(session: Session, today: dt.date) -> list[schema.Issuer]:
+    """Issuers of every rule set in force today that register badge keys."""
+    return [
+        issuer
+        for version in versions_in_force(session, today)
+        for issuer in ruleset_of(version).at(today).issuers.values()
+        if issuer.badges is not None
+    ]
 
 
 def _recognised(session: Session, learner_id: str) -> list[badges.Recognised]:

@@ -10,6 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from creditbank.credentials.badges import OB, VC
+from creditbank.credentials.proof import public_multibase, sign
 from creditbank.domain import Outcome
 
 ON = dt.date(2025, 6, 1)
@@ -45,7 +49,10 @@ issuers:
   - {id: skills, name: {en: Skills body}, type: skill_evaluation_body}
   - {id: contest, name: {en: Contest}, type: competition_organiser}
   - {id: trainer, name: {en: Trainer}, type: training_provider}
-  - {id: beta, name: {en: Beta}, type: enterprise}
+  - id: beta
+    name: {en: Beta}
+    type: enterprise
+    badges: {id: "https://beta.example/issuer", keys: [BADGE_KEY], kind: training_certificate}
   - id: acme
     name: {en: Acme}
     type: enterprise
@@ -260,3 +267,31 @@ OUTCOMES: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 LEARNER = [Outcome.model_validate(o) for o in OUTCOMES]
+
+BADGE_SIGNER = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+"""Beta's badge key (fixed, so the pack's text is too)."""
+PACK = PACK.replace("BADGE_KEY", public_multibase(BADGE_SIGNER.public_key()))
+
+
+def badge() -> dict[str, Any]:
+    """An Open Badge that beta signed (a Course), as beta sends it."""
+    document = {
+        "@context": [VC, OB],
+        "id": "https://beta.example/credentials/1",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": "https://beta.example/issuer", "type": ["Profile"]},
+        "validFrom": "2024-01-01T00:00:00Z",
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": "https://beta.example/achievements/1",
+                "type": ["Achievement"],
+                "achievementType": "Course",
+                "name": "Welding",
+                "description": "Welding",
+                "criteria": {"narrative": "Passed"},
+            },
+        },
+    }
+    method = "https://beta.example/issuer#" + public_multibase(BADGE_SIGNER.public_key())
+    return sign(document, BADGE_SIGNER, method, "2024-01-01T00:00:00Z", as_set=True)

@@ -25,12 +25,13 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
+from creditbank.credentials import intake
 from creditbank.engine.audit import compute_audit
 from creditbank.engine.equivalence import counts_as_for_course, counts_toward
 from creditbank.errors import CreditBankError
 from creditbank.ruleset import schema
 from creditbank.ruleset.loader import check_sources
-from tests.ruleset.every_key_pack import LEARNER, ON, PACK
+from tests.ruleset.every_key_pack import LEARNER, ON, PACK, badge
 
 DROP = object()
 """A value that removes the key."""
@@ -160,6 +161,14 @@ SCENARIOS: dict[tuple[str, str], Change] = {
     ("Issuer", "id"): Change("issuers.4.id", "contests"),
     ("Issuer", "type"): Change("issuers.4.type", "enterprise"),
     ("Issuer", "accreditations"): Change("issuers.7.accreditations", []),
+    # beta registers the key of its badges: the badge of every_key_pack.badge() is accepted
+    ("Issuer", "badges"): Change("issuers.6.badges", DROP),
+    ("BadgeIssuer", "id"): Change("issuers.6.badges.id", "https://beta.example/other"),
+    ("BadgeIssuer", "keys"): Change(
+        "issuers.6.badges.keys", ["z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"]
+    ),
+    ("BadgeIssuer", "kind"): Change("issuers.6.badges.kind", "enterprise_training"),
+    ("BadgeIssuer", "by_type"): Change("issuers.6.badges.by_type", {"Course": "academic_course"}),
     ("Accreditation", "effective"): Change(
         "issuers.7.accreditations.0.effective", {"from": "2020-01-01", "to": "2024-06-30"}),
     ("Accreditation", "kinds"): Change("issuers.7.accreditations.0.kinds", ["competition_award"]),
@@ -469,7 +478,16 @@ def _observe(doc: dict[str, Any]) -> tuple[Any, ...]:
         (a.source, a.target, a.credits, tuple(r.id for r in a.chain), a.note)
         for a in counts_toward(rules, "mech", "M1")
     ]
-    return findings, audit, tuple(queries)
+    return findings, audit, tuple(queries), _badge_verdict(report.ruleset)
+
+
+def _badge_verdict(ruleset: Any) -> str:
+    """What the bank says of beta's badge: the outcome it becomes, or why it is refused."""
+    issuers = list(ruleset.at(ON).issuers.values())
+    try:
+        return repr(intake.accept(badge(), issuers, "L1", ON).row)
+    except intake.Refused as exc:
+        return str(exc)
 
 
 def test_the_pack_is_clean() -> None:
