@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     database (``creditbank keys checkpoint-init`` writes one)."""
     checkpoint_public_key: Path | None = None
     """The matching public key file (PEM), for checking without the private key."""
+    api_max_body_bytes: int = 101_000_000
+    """Largest request body the API reads (a 100 MB batch and its multipart wrapping);
+    a larger one is refused with 413 before it is read."""
+    api_cors_origins: list[str] = []
+    """Web origins allowed to call the API from a browser (JSON list); none by default."""
     checkpoint_log: Path | None = None
     """A file outside the database to which every checkpoint is also appended, so that
     removing the newest checkpoints from the database is found."""
