@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     (the API's /v1/issuer); set it to the bank's public address."""
     issuer_name: str = "Credit bank"
     """The bank's name in the credentials it issues."""
+    api_max_body_bytes: int = 101_000_000
+    """Largest request body the API reads (a 100 MB batch and its multipart wrapping);
+    a larger one is refused with 413 before it is read."""
+    api_cors_origins: list[str] = []
+    """Web origins allowed to call the API from a browser (JSON list); none by default."""
     checkpoint_log: Path | None = None
     """A file outside the database to which every checkpoint is also appended, so that
     removing the newest checkpoints from the database is found."""

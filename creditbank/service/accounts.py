@@ -91,3 +91,34 @@ def statement(session: Session, learner_id: str) -> Statement:
         sum(by_kind.values(), start=Decimal(0)),
         ledger,
     )
+
+
+def ledger_page(
+    session: Session, learner_id: str, *, after: int = 0, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The account's ledger entries in sequence after the cursor ``after`` (a sequence
+    number), with their hashes so a learner can check the chain."""
+    learner_id = learner_key(learner_id)
+    if session.get(Learner, learner_id) is None:
+        raise NotFound("learner", learner_id)
+    entries = session.scalars(
+        select(LedgerEntry)
+        .where(LedgerEntry.learner_id == learner_id, LedgerEntry.seq > after)
+        .order_by(LedgerEntry.seq)
+        .limit(limit)
+    )
+    return [
+        {
+            "seq": e.seq,
+            "kind": e.kind,
+            "actor": e.actor,
+            "at": e.at,
+            "outcome": e.outcome_id,
+            "decision": e.decision_id,
+            "ruleset_version": e.ruleset_version_id,
+            "payload": e.payload,
+            "prev_hash": e.prev_hash,
+            "hash": e.hash,
+        }
+        for e in entries
+    ]

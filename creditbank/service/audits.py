@@ -39,7 +39,9 @@ ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
-class _Inputs:
+class Inputs:
+    """What an audit reads: the account's ledger position, the version, the usable outcomes."""
+
     seq: int
     version: RuleSetVersion
     outcomes: list[Outcome]
@@ -64,7 +66,7 @@ def audit_learner(
     learner_id = learner_key(learner_id)
     for _attempt in range(ATTEMPTS):
         with session_scope(engine, read_only=True) as session:
-            inputs = _read_inputs(session, learner_id, programme, on, version_id)
+            inputs = read_inputs(session, learner_id, programme, on, version_id)
         decision = compute_audit(ruleset_of(inputs.version), inputs.outcomes, programme, on)
         try:
             return transaction(
@@ -86,9 +88,10 @@ def audit_learner(
     )
 
 
-def _read_inputs(
+def read_inputs(
     session: Session, learner_id: str, programme: str, on: dt.date, version_id: int | None
-) -> _Inputs:
+) -> Inputs:
+    """An audit's inputs, read in the caller's (read-only) snapshot; shared with what-if."""
     learner = session.get(Learner, learner_id)
     if learner is None:
         raise NotFound("learner", learner_id)
@@ -112,14 +115,14 @@ def _read_inputs(
             code="audit.too_many_outcomes",
         )
     require_vouched(session, learner_id, [r.id for r in rows])
-    return _Inputs(learner.ledger_seq, version, [to_engine_outcome(r) for r in rows])
+    return Inputs(learner.ledger_seq, version, [to_engine_outcome(r) for r in rows])
 
 
 def _store(
     session: Session,
     *,
     learner_id: str,
-    inputs: _Inputs,
+    inputs: Inputs,
     decision: Decision,
     actor: str,
     now: dt.datetime,

@@ -80,14 +80,28 @@ def read_json_file(path: Path) -> Any:
         raise InputInvalid(
             [("file", f"cannot read it: {exc.strerror or exc}")], source=str(path)
         ) from None
-    if len(data) > MAX_BATCH_BYTES:
-        raise InputInvalid([("file", f"larger than {MAX_BATCH_BYTES:,} bytes")], source=str(path))
+    _check_size(data)
     return load_json(data, source=str(path))
 
 
-def read_batch(data: bytes, *, name: str = "") -> BatchFile:
+ENCODINGS = ("utf-8", "gbk")
+"""Encodings a CSV upload may declare; GBK (as Excel saves CSV in China) is read as GB18030,
+its superset, and handled as the same text in UTF-8: lines and values do not change."""
+
+
+def read_batch(data: bytes, *, name: str = "", encoding: str = "utf-8") -> BatchFile:
     """A batch from CSV or JSON: by the file's name when it ends in ``.json`` or ``.csv``,
-    else by its first character (``[`` or ``{`` is JSON)."""
+    else by its first character (``[`` or ``{`` is JSON). ``encoding`` (one of
+    ``ENCODINGS``) is the text's: GBK text is read as UTF-8 after decoding it."""
+    if encoding.lower() not in ENCODINGS:
+        raise InputInvalid([("encoding", f"'{encoding}' is not one of {', '.join(ENCODINGS)}")])
+    if encoding.lower() == "gbk":
+        _check_size(data)
+        try:
+            data = data.decode("gb18030").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            message = "the file is not GBK text; say which encoding it is in"
+            raise InputInvalid([(f"byte {exc.start}", message)]) from None
     suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
     if suffix == "json" or (suffix != "csv" and _looks_json(data)):
         return parse_json(data)

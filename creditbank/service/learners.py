@@ -228,3 +228,10 @@ def learners_by_national_id(
             if digest in spellings:  # always: it was asked for
                 found.update((number, learner) for number in spellings[digest])
     return found
+
+
+def learners_page(session: Session, *, after: str = "", limit: int = 100) -> list[Learner]:
+    """Accounts in id order after the cursor ``after`` (a learner id)."""
+    return list(
+        session.scalars(select(Learner).where(Learner.id > after).order_by(Learner.id).limit(limit))
+    )

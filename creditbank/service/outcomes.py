@@ -7,6 +7,7 @@ the ledger saying who did it, when, and under which rule-set version.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -64,16 +65,19 @@ def change_status(
     actor: str,
     now: dt.datetime,
     reason: str | None = None,
+    visible: Callable[[Session, OutcomeRow], bool] | None = None,
 ) -> OutcomeRow:
     """Verify, reject or revoke one outcome (``action``), with a ledger entry; revoking a
-    recognised outcome first reverses its recognition."""
+    recognised outcome first reverses its recognition. ``visible``: whether the caller may
+    see the outcome at all (an issuer its own, an institution its enrolled learners'); one it
+    may not is as unknown as a missing one, so its existence does not leak."""
     allowed_from, new_status, entry_kind = _ALLOWED[action]
     if action in {"reject", "revoke"} and not reason:
         raise Conflict(f"to {action} an outcome, give the reason", code="outcome.reason_required")
 
     def work(session: Session) -> OutcomeRow:
         row = session.get(OutcomeRow, outcome_id)
-        if row is None:
+        if row is None or (visible is not None and not visible(session, row)):
             raise NotFound("outcome", str(outcome_id))
         learner = lock_learner(session, row.learner_id)
         assert learner is not None, "an outcome's account exists (foreign key)"

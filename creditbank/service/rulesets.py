@@ -47,6 +47,14 @@ def load_draft(engine: Engine, *, root: Path, actor: str, now: dt.datetime) -> R
     """Store the rule directory ``root`` as a draft (or return the version with its digest)."""
     sources = read_sources(root)
     ruleset = load_ruleset_from_sources(sources)  # raises RuleSetInvalid with every finding
+    return store_draft(engine, sources=sources, ruleset=ruleset, actor=actor, now=now)
+
+
+def store_draft(
+    engine: Engine, *, sources: dict[str, str], ruleset: RuleSet, actor: str, now: dt.datetime
+) -> RuleSetVersion:
+    """Store checked ``sources`` (parsed as ``ruleset``) as a draft, or return the version
+    that has their digest already."""
     _LOADED.setdefault(ruleset.digest, ruleset)
 
     def work(session: Session) -> RuleSetVersion:
@@ -124,6 +132,18 @@ def _locked(session: Session, version_id: int, status: str, code: str) -> RuleSe
 
 def list_versions(session: Session) -> list[RuleSetVersion]:
     return list(session.scalars(select(RuleSetVersion).order_by(RuleSetVersion.id)))
+
+
+def versions_page(session: Session, *, after: int = 0, limit: int = 100) -> list[RuleSetVersion]:
+    """Stored versions in id order after the cursor ``after``."""
+    return list(
+        session.scalars(
+            select(RuleSetVersion)
+            .where(RuleSetVersion.id > after)
+            .order_by(RuleSetVersion.id)
+            .limit(limit)
+        )
+    )
 
 
 def versions_in_force(session: Session, on: dt.date) -> list[RuleSetVersion]:

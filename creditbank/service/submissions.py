@@ -618,3 +618,25 @@ def _insert_outcomes(
         for outcome_id, record in by_learner
     )
     append_many(session, heads, deposits, actor=submitter, at=now)
+
+
+def batches_of(
+    session: Session, issuer_id: str, *, after: int = 0, limit: int = 100
+) -> list[Batch]:
+    """The issuer's batches in id order after the cursor ``after``."""
+    return list(
+        session.scalars(
+            select(Batch)
+            .where(Batch.issuer_id == issuer_id, Batch.id > after)
+            .order_by(Batch.id)
+            .limit(limit)
+        )
+    )
+
+
+def batch_of(session: Session, issuer_id: str, batch_id: int) -> Batch:
+    """One of the issuer's batches with its per-row results; another issuer's is unknown."""
+    batch = session.get(Batch, batch_id)
+    if batch is None or batch.issuer_id != issuer_id:
+        raise NotFound("batch", str(batch_id))
+    return batch

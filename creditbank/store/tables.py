@@ -142,6 +142,25 @@ class ApiKey(Base):
     scope_id: Mapped[str | None] = mapped_column(Id)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Enrolment(Base):
+    """A learner's application to a programme on a date: it gives the programme's
+    institution access to the learner."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (
+        UniqueConstraint("learner_id", "programme"),
+        Index(None, "institution"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"))
+    programme: Mapped[str] = mapped_column(Id)
+    institution: Mapped[str] = mapped_column(Id)
+    enrolled_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class LedgerEntry(Base):

@@ -1,0 +1,121 @@
+"""Policy staff: a rule directory sent as a zip (checked, its tests run, stored as a draft),
+publishing with an effective date, retiring, listing versions, and a semantic diff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from api.deps import EngineDep, Now, Policy, ReadSession, RowId, actor
+from api.errors import responses
+from api.pagination import Cursor, Limit, Page, decode_int, page
+from api.schemas import DraftOut, Findings, PublishRequest, TestRunOut, Version, VersionDiff
+from creditbank.service import rule_packs, rulesets, version_diff
+
+router = APIRouter(prefix="/policy", tags=["policy"])
+AUTH = responses(401, 403)
+ZIP_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "the rule directory as a zip archive (pack.yaml, ..., tests/)",
+        "content": {
+            "application/zip": {
+                "schema": {"type": "string", "format": "binary"},
+                "example": "<zip of rules/cn-open-university>",
+            }
+        },
+    }
+}
+
+
+def _finding(f: Any) -> dict[str, str]:
+    return {
+        "severity": str(f.severity),
+        "code": f.code,
+        "message": f.message,
+        "at": str(f.location),
+    }
+
+
+@router.post(
+    "/check",
+    response_model=Findings,
+    responses={**AUTH, **responses(413, 422)},
+    openapi_extra=ZIP_BODY,
+)
+async def check(request: Request, who: Policy) -> Findings:
+    """Every error and warning in the rules, with file:line:column; nothing is stored."""
+    found = rule_packs.findings_of(await request.body())
+    errors = sum(f.severity == "error" for f in found)
+    return Findings(
+        errors=errors, warnings=len(found) - errors, findings=[_finding(f) for f in found]
+    )
+
+
+@router.post(
+    "/tests",
+    response_model=TestRunOut,
+    responses={**AUTH, **responses(413, 422)},
+    openapi_extra=ZIP_BODY,
+)
+async def run_tests(request: Request, who: Policy) -> Any:
+    """Run the worked cases under the pack's tests/ against its rules."""
+    return rule_packs.run_tests(await request.body()).__dict__
+
+
+@router.post(
+    "/versions",
+    response_model=DraftOut,
+    status_code=201,
+    responses={**AUTH, **responses(413, 422)},
+    openapi_extra=ZIP_BODY,
+)
+async def upload_draft(request: Request, who: Policy, engine: EngineDep, at: Now) -> DraftOut:
+    """Store the rules as a draft version (refused, with every error, if the checker finds
+    any); the answer lists the warnings."""
+    version, found = rule_packs.upload_draft(engine, await request.body(), actor=actor(who), now=at)
+    return DraftOut(version=Version.model_validate(version), findings=[_finding(f) for f in found])
+
+
+@router.get("/versions", response_model=Page[Version], responses=AUTH)
+def list_versions(
+    who: Policy, session: ReadSession, limit: Limit = 100, cursor: Cursor = None
+) -> Page[Any]:
+    """Every stored version: drafts, published and retired."""
+    found = rulesets.versions_page(session, after=decode_int(cursor), limit=limit)
+    return page(found, limit, found[-1].id if found else None)
+
+
+@router.post(
+    "/versions/{version_id}/publish",
+    response_model=Version,
+    responses={**AUTH, **responses(404, 409, 422)},
+)
+def publish(
+    version_id: RowId, body: PublishRequest, who: Policy, engine: EngineDep, at: Now
+) -> Any:
+    """Publish a draft from a date; it never changes again."""
+    return rulesets.publish(
+        engine, version_id=version_id, effective_from=body.effective_from, actor=actor(who), now=at
+    )
+
+
+@router.post(
+    "/versions/{version_id}/retire",
+    response_model=Version,
+    responses={**AUTH, **responses(404, 409)},
+)
+def retire(version_id: RowId, who: Policy, engine: EngineDep) -> Any:
+    """Take a published version out of force; past decisions keep naming it."""
+    return rulesets.retire(engine, version_id=version_id)
+
+
+@router.get(
+    "/versions/{version_id}/diff/{other_id}",
+    response_model=VersionDiff,
+    responses={**AUTH, **responses(404)},
+)
+def diff(version_id: RowId, other_id: RowId, who: Policy, session: ReadSession) -> Any:
+    """What changed from this version to the other: rules added, removed, changed fields."""
+    return version_diff.diff_versions(session, version_id, other_id)
