@@ -58,6 +58,7 @@ STATUS: dict[str, int] = {
     "db.not_current": 503,
     "db.missing": 503,
     "config.id_hash_key": 503,
+    "config.issuer_key": 503,
     "ruleset.mismatch": 500,
     "ledger.mismatch": 409,
     "outcome.reason_required": 422,

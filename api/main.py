@@ -12,11 +12,11 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors
 from api.middleware import RequestContext
-from api.routes import admin, enterprise, institution, learner, policy, public
+from api.routes import admin, credentials, enterprise, institution, learner, policy, public
 from creditbank.config import Settings, get_settings
 from creditbank.store.session import make_engine
 
-ROUTERS = (public, learner, enterprise, institution, admin, policy)
+ROUTERS = (public, learner, enterprise, institution, admin, policy, credentials)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

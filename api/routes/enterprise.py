@@ -91,6 +91,12 @@ def _submit(
         submitter=actor(who),
         **options,
     )
+    return batch_answer(result, response)
+
+
+def batch_answer(result: submissions.BatchResult, response: Response) -> BatchOut:
+    """A stored batch's answer: 201 (the route's status) when stored now, 200 and
+    ``Idempotent-Replayed`` when it was sent before."""
     if result.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from api import deps
 from api.main import create_app
 from creditbank.config import Settings
-from creditbank.service import audits, enrolments, keys, outcomes, rulesets
+from creditbank.service import audits, enrolments, keys, outcomes, rulesets, signing_keys
 from tests.engine.small_rules import FRAME, RULES
 from tests.store.conftest import NOW, Bank, bank, db_url, engine, submit, write_small_pack
 
@@ -93,7 +93,9 @@ def api(bank: Bank, tmp_path: Path) -> Iterator[Api]:
     root = write_small_pack(tmp_path / "draft")
     (root / "extra.yaml").write_text(EXTRA, encoding="utf-8")
     draft = rulesets.load_draft(bank.engine, root=root, actor="t", now=NOW)
-    app = create_app(Settings(database_url=bank.url, id_hash_key=ID_KEY))
+    issuer_key = tmp_path / "issuer.key"
+    signing_keys.create_key_files(issuer_key)
+    app = create_app(Settings(database_url=bank.url, id_hash_key=ID_KEY, issuer_key=issuer_key))
     app.dependency_overrides[deps.now] = lambda: NOW
     ids: dict[str, int | str] = {
         "learner": "L1",

@@ -131,6 +131,12 @@ TABLE: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/v1/policy/versions/{version}/retire"): Case(only("policy", 200)),
     ("GET", "/v1/policy/versions/{version}/diff/{draft}"): Case(only("policy", 200)),
+    ("GET", "/v1/issuer"): Case(public()),
+    ("GET", "/v1/issuer/status/revocation/0"): Case(public()),
+    ("GET", "/v1/learners/{learner}/credentials"): Case(only("learner", 200, 404)),
+    ("POST", "/v1/credentials"): Case(
+        only("enterprise", 422, 422), json={"learner": "L1", "credential": {"type": "x"}}
+    ),
 }
 
 
@@ -146,6 +152,7 @@ def _template(path: str) -> str:
         "{draft}": "{other_id}" if "/diff/" in path else "{version_id}",
         "{version}": "{version_id}",
         "/mech": "/{programme_id}",
+        "/revocation/0": "/revocation/{number}",
     }
     path = path.split("?")[0]
     for placeholder, name in names.items():
