@@ -147,7 +147,7 @@ class Decision:
     def canonical(self) -> str:
         """Canonical JSON: fields in declaration order, mappings in key order, no spaces;
         identical inputs give identical bytes."""
-        return _CANONICAL.encode(self).decode()
+        return canonical_text(self)
 
     def sealed(self) -> Decision:
         """This decision with ``digest`` set to the hash of its canonical form without it."""
@@ -184,6 +184,11 @@ _CANONICAL = msgspec.json.Encoder(
     enc_hook=_model_json, order="deterministic", decimal_format="string"
 )
 """Fields in declaration order, mappings in key order, decimals as their ``str``, no spaces."""
+
+
+def canonical_text(value: object) -> str:
+    """``value`` (a decision, or a report made of its parts) as canonical JSON."""
+    return _CANONICAL.encode(value).decode()
 
 
 @dataclass(frozen=True, slots=True)
