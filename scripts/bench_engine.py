@@ -363,8 +363,8 @@ def report_plan_compile(ruleset: RuleSet, on: dt.date, rounds: int) -> None:
     per_plan = len(plans) or 1
     print(
         f"plan compile: median {median / per_plan:.2f} ms per plan "
-        f"({len(plans)} plans, rounds {low:.0f}-{high:.0f} ms); "
-        f"{held / per_plan / 1024:.0f} KiB per plan (with its date's indexes)"
+        f"({len(plans)} plans: rounds {low:.1f}-{high:.1f} ms for all); "
+        f"{held / per_plan / 1024:.0f} KiB per plan (with the date indexes it builds)"
     )
 
 
