@@ -157,8 +157,9 @@ class Decision:
 
 _MODEL_JSON: dict[int, tuple[object, msgspec.Raw]] = {}
 """The JSON of each label and rule reference met, by identity (the entry keeps the object
-alive, so its id is not reused). Decisions share these few objects, taken from the rule set."""
-_MODEL_JSON_MAX = 100_000
+alive, so its id is not reused). Decisions share these few objects, taken from the rule set;
+the bound (a few large rule sets' worth) keeps a long-running process from holding old ones."""
+_MODEL_JSON_MAX = 20_000
 _PLAIN = msgspec.json.Encoder()
 
 
