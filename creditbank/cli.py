@@ -24,6 +24,7 @@ from creditbank.engine.equivalence import (
 from creditbank.engine.explain import explain_earned, explain_grant, explain_unused
 from creditbank.engine.explain_suggest import explain_suggestion, explain_to_take
 from creditbank.engine.suggest import Suggestions, suggest
+from creditbank.engine.match import Matches, match
 from creditbank.errors import CreditBankError, Finding
 from creditbank.ruleset import schema
 from creditbank.ruleset.loader import check_rules
@@ -391,6 +392,52 @@ def _print_decision(decision: Decision, outcomes: list[Outcome], lang: Lang) -> 
         f"digest {decision.digest[:16]} (rules {decision.ruleset_digest[:16]}, "
         f"input {decision.input_digest[:16]})"
     )
+
+
+@app.command("match")
+def match_programmes(
+    learner: Annotated[Path, typer.Option("--learner", help="learner JSON file")],
+    rules: RulesPath = None,
+    date: DateOption = None,
+    as_json: JsonFlag = False,
+    lang: LangOption = Lang.EN,
+) -> None:
+    """Audit a learner against every programme in force; closest to a degree first."""
+    ruleset = _load(rules)
+    try:
+        outcomes = list(read_learner(learner).outcomes)
+        matches = match(ruleset, outcomes, _date(date))
+    except CreditBankError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        typer.echo(printable(matches.canonical()))
+    else:
+        _print_matches(matches, lang)
+
+
+def _print_matches(matches: Matches, lang: Lang) -> None:
+    zh = lang == Lang.ZH
+    on = matches.application_date
+    typer.secho(
+        f"{on} 有效的专业，按尚差学分从少到多（规则 {matches.ruleset}）"
+        if zh
+        else f"Programmes in force on {on}, closest first (rules {matches.ruleset})",
+        bold=True,
+    )
+    if not matches.programmes:
+        typer.echo("该日期没有有效的专业" if zh else "no programme is in force on that date")
+    for m in matches.programmes:
+        name = printable(f"{m.programme_name.text(lang)} ({m.programme})")
+        typer.echo(
+            f"{m.rank:>3}. {name}：尚差 {m.remaining}；已计 {m.counted} / {m.required}；"
+            f"已满足 {m.groups_met} 项，未满足 {m.groups_unmet} 项"
+            if zh
+            else f"{m.rank:>3}. {name}: remaining {m.remaining}; counted {m.counted} / "
+            f"{m.required}; groups met {m.groups_met}, unmet {m.groups_unmet}"
+        )
+        for grant in m.top_grants:
+            typer.echo(f"       {printable(explain_grant(grant, lang))}")
+    typer.echo(f"rules digest {matches.ruleset_digest[:16]}")
 
 
 def _section(title: str, lines: list[Any]) -> None:

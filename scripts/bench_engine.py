@@ -1,8 +1,13 @@
-"""Engine benchmark: rule-set load/check against the bare YAML parse, and audits per second.
+"""Engine benchmark: rule-set load/check against the bare YAML parse, audits per second, and
+programme matching; plan compilation and suggestions when the engine has them.
 
 Seeded workload: about 2,000 rules over 20 programmes of 40 courses; learners with 30
-outcomes each, audited against one 40-course programme. Prints medians and ratios; run it
-alone on a quiet machine:  .venv/bin/python scripts/bench_engine.py [--audits 2000]
+outcomes each, audited against one 40-course programme, and matched against all 20
+programmes; then the same shape with 100 programmes for ``match`` (issue 14's goal: under
+100 ms with compiled plans). Prints medians (of each round's median, several rounds) and
+ratios; run it alone on a quiet machine:
+
+    .venv/bin/python scripts/bench_engine.py [--audits 2000] [--match-programmes 100]
 
 The worst case (adversarial learners of up to the most outcomes an audit takes) has its own
 benchmark: scripts/bench_worst_case.py. tests/engine/test_golden.py keeps the digests of this
@@ -13,25 +18,31 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import random
 import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
 from creditbank.domain import Outcome
 from creditbank.engine.audit import compute_audit
+from creditbank.engine.match import match
 from creditbank.ruleset.loader import load_ruleset, rule_files
+from creditbank.ruleset.ruleset import RuleSet, RuleSetAt
 
 PROGRAMMES, COURSES, OCCUPATIONS, COLLEGES = 20, 40, 20, 5
 RUNGS = ["apprentice", "junior", "intermediate", "senior", "technician", "senior_technician"]
 
 
-def write_workload(root: Path, rnd: random.Random) -> int:
-    """Write the seeded rule set under ``root``; return the number of rules."""
+def write_workload(root: Path, rnd: random.Random, programmes: int = PROGRAMMES) -> int:
+    """Write the seeded rule set under ``root``; return the number of rules. Another number of
+    programmes (same shape each) gives a larger pack for ``match``."""
     frame = {
         "pack": {
             "id": "bench",
@@ -89,7 +100,7 @@ def write_workload(root: Path, rnd: random.Random) -> int:
                         "name": {"en": f"Course {p}-{c}"},
                         "credits": rnd.choice([2, 3, 4]),
                     }
-                    for p in range(PROGRAMMES)
+                    for p in range(programmes)
                     for c in range(COURSES)
                 ],
             },
@@ -111,7 +122,7 @@ def write_workload(root: Path, rnd: random.Random) -> int:
     }
     (root / "frame.yaml").write_text(yaml.safe_dump(frame, allow_unicode=True), encoding="utf-8")
     rules = 0
-    for p in range(PROGRAMMES):
+    for p in range(programmes):
         pid = f"prog{p:02d}"
         codes = [f"P{p:02d}C{c:02d}" for c in range(COURSES)]
         programme = {
@@ -240,7 +251,7 @@ def write_workload(root: Path, rnd: random.Random) -> int:
             "id": f"eq{i:03d}",
             "effective": {"from": "2018-01-01"},
             "from": f"col{rnd.randrange(COLLEGES)}:X{rnd.randrange(60):03d}",
-            "to": f"ou:P{rnd.randrange(PROGRAMMES):02d}C{rnd.randrange(COURSES):02d}",
+            "to": f"ou:P{rnd.randrange(programmes):02d}C{rnd.randrange(COURSES):02d}",
         }
         for i in range(300)
     ]
@@ -301,10 +312,101 @@ def median_time(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
     return statistics.median(times)
 
 
+def round_medians(calls: list[Callable[[], object]], rounds: int) -> tuple[float, float, float]:
+    """Each call timed alone; the median of each round's median, and the lowest and highest
+    round medians (the spread a busy machine adds), in milliseconds."""
+    medians = []
+    for _ in range(rounds):
+        times = []
+        for call in calls:
+            start = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - start)
+        medians.append(statistics.median(times) * 1000)
+    return statistics.median(medians), min(medians), max(medians)
+
+
+def report_match(ruleset: RuleSet, learners: list[list[Outcome]], on: dt.date, rounds: int) -> None:
+    """The cost of ranking every programme in force for one learner (``creditbank match``)."""
+    count = len(ruleset.at(on).programmes)
+    match(ruleset, learners[0], on)  # build the date's indexes once, as for audits
+    calls = [lambda one=one: match(ruleset, one, on) for one in learners]
+    median, low, high = round_medians(calls, rounds)
+    goal = " (goal < 100 ms with plans)" if count >= 100 else ""
+    print(
+        f"match over {count} programmes: median {median:.1f} ms per learner "
+        f"({median / count:.2f} ms per programme; rounds {low:.1f}-{high:.1f} ms){goal}"
+    )
+
+
+def report_plan_compile(ruleset: RuleSet, on: dt.date, rounds: int) -> None:
+    """Plan compile time and memory per plan (issue 14), once the engine compiles plans
+    (``creditbank.engine.plan``; nothing is printed before): every programme's plan compiled
+    from a fresh view of the date, so nothing is reused from earlier audits. The plan's
+    author owns this measurement and adjusts it to the plan module as it settles."""
+    if importlib.util.find_spec("creditbank.engine.plan") is None:
+        return
+    from creditbank.engine.plan import compile_plan
+
+    programmes = sorted(ruleset.at(on).programmes)
+
+    def compile_all() -> list[object]:
+        rules = RuleSetAt(ruleset, on)
+        return [compile_plan(rules, programme) for programme in programmes]
+
+    median, low, high = round_medians([compile_all], rounds)
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    plans = compile_all()
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    per_plan = len(plans) or 1
+    print(
+        f"plan compile: median {median / per_plan:.2f} ms per plan "
+        f"({len(plans)} plans: rounds {low:.1f}-{high:.1f} ms for all); "
+        f"{held / per_plan / 1024:.0f} KiB per plan (with the date indexes it builds)"
+    )
+
+
+def report_suggest(
+    ruleset: RuleSet, learners: list[list[Outcome]], on: dt.date, rounds: int
+) -> None:
+    """The cost of ``audit --suggest 5`` against prog00, once the engine suggests
+    (``creditbank.engine.suggest``; nothing is printed before)."""
+    if importlib.util.find_spec("creditbank.engine.suggest") is None:
+        return
+    from creditbank.engine.suggest import suggest
+
+    calls = [lambda one=one: suggest(ruleset, one, "prog00", on, 5) for one in learners]
+    median, low, high = round_medians(calls, rounds)
+    print(
+        f"suggest 5 (prog00): median {median:.1f} ms per learner (rounds {low:.1f}-{high:.1f} ms)"
+    )
+
+
+def report_large_match(
+    programmes: int, learners: list[list[Outcome]], on: dt.date, rounds: int
+) -> None:
+    """``match`` over a pack of the workload's shape with ``programmes`` programmes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        write_workload(Path(tmp), random.Random(20261123), programmes)
+        start = time.perf_counter()
+        ruleset = load_ruleset(Path(tmp))
+    loaded = time.perf_counter() - start
+    print(f"loaded {programmes} programmes in {loaded:.1f} s", file=sys.stderr)
+    report_match(ruleset, learners, on, rounds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--audits", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--match-programmes",
+        type=int,
+        default=100,
+        help="programmes in the larger pack for match (0: skip it)",
+    )
     args = parser.parse_args()
     rnd = random.Random(20261123)
     with tempfile.TemporaryDirectory() as tmp:
@@ -346,6 +448,11 @@ def main() -> None:
             f"audits: {args.audits / elapsed:.0f}/s on one core (goal >= 2000/s); "
             f"p50 {p50:.2f} ms, p99 {p99:.2f} ms"
         )
+        report_plan_compile(ruleset, on, args.repeat)
+        report_match(ruleset, learners[:20], on, args.repeat)
+        report_suggest(ruleset, learners[:20], on, args.repeat)
+        if args.match_programmes:
+            report_large_match(args.match_programmes, learners[:10], on, max(3, args.repeat // 2))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,100 @@
+"""Programme matching: which programme in force is closest to a degree for one learner.
+
+``match`` audits the learner against every programme the rule set has in force on the date
+(each audit exactly as ``compute_audit`` makes it) and ranks them by what remains:
+
+1. fewer credits remaining (``totals.remaining``);
+2. then fewer groups still unmet (requirements, categories, source minimums, residency):
+   the same credits to go, with fewer requirements left open, is closer;
+3. then the programme id, so that the order never depends on anything else.
+
+Each programme comes with its largest grants (most credits first; equal credits in the
+decision's own order, by target) and the digest of its full decision, which ``creditbank
+audit`` reproduces. Pure, like the audit: the same inputs give the same bytes, whatever the
+order of the outcomes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from creditbank.domain import Label, Outcome
+from creditbank.engine.audit import compute_audit
+from creditbank.engine.decision import Decision, Grant, canonical_text
+from creditbank.ruleset.ruleset import RuleSet
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeMatch:
+    """One programme's place: what remains, what is met, and its largest grants."""
+
+    rank: int
+    programme: str
+    programme_name: Label
+    remaining: Decimal
+    counted: Decimal
+    required: Decimal
+    groups_met: int
+    groups_unmet: int
+    top_grants: tuple[Grant, ...]
+    decision_digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class Matches:
+    """Every programme in force on the application date, closest first."""
+
+    application_date: dt.date
+    ruleset: str
+    ruleset_digest: str
+    programmes: tuple[ProgrammeMatch, ...]
+
+    def canonical(self) -> str:
+        """Canonical JSON, written as decisions are (fields in order, no spaces)."""
+        return canonical_text(self)
+
+
+def match(ruleset: RuleSet, outcomes: list[Outcome], on: dt.date, top: int = 3) -> Matches:
+    """Audit ``outcomes`` against every programme in force on ``on``; rank them (module doc).
+
+    Refuses what an audit refuses (too many outcomes, two sharing an id: InputInvalid)."""
+    programmes = sorted(ruleset.at(on).programmes)
+    decisions = [compute_audit(ruleset, outcomes, programme, on) for programme in programmes]
+    ranked = sorted(decisions, key=_closeness)
+    return Matches(
+        application_date=on,
+        ruleset=ruleset.pack.id,
+        ruleset_digest=ruleset.digest,
+        programmes=tuple(_entry(rank, d, top) for rank, d in enumerate(ranked, start=1)),
+    )
+
+
+def _groups(decision: Decision) -> list[bool]:
+    """Whether each requirement, category, source minimum and residency rule is met."""
+    residency = [decision.residency] if decision.residency is not None else []
+    groups = [*decision.requirements, *decision.categories, *decision.source_minimums]
+    return [g.met for g in groups + residency]
+
+
+def _closeness(decision: Decision) -> tuple[Decimal, int, str]:
+    """The ranking key: credits remaining, groups unmet, programme id."""
+    return decision.totals.remaining, _groups(decision).count(False), decision.programme
+
+
+def _entry(rank: int, decision: Decision, top: int) -> ProgrammeMatch:
+    groups = _groups(decision)
+    largest = sorted(decision.grants, key=lambda g: -g.credits)[: max(top, 0)]
+    return ProgrammeMatch(
+        rank=rank,
+        programme=decision.programme,
+        programme_name=decision.programme_name,
+        remaining=decision.totals.remaining,
+        counted=decision.totals.counted,
+        required=decision.totals.required,
+        groups_met=groups.count(True),
+        groups_unmet=groups.count(False),
+        top_grants=tuple(largest),
+        decision_digest=decision.digest,
+    )
