@@ -23,8 +23,8 @@ from creditbank.engine.equivalence import (
 )
 from creditbank.engine.explain import explain_earned, explain_grant, explain_unused
 from creditbank.engine.explain_suggest import explain_suggestion, explain_to_take
-from creditbank.engine.suggest import Suggestions, suggest
 from creditbank.engine.match import Matches, match
+from creditbank.engine.suggest import Suggestions, suggest
 from creditbank.errors import CreditBankError, Finding
 from creditbank.ruleset import schema
 from creditbank.ruleset.loader import check_rules
