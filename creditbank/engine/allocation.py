@@ -14,9 +14,9 @@ options sorted by key (target, rule id, outcome ids), the set holding the smalle
 first difference (a set that extends another wins). :func:`preference` writes this order as a
 tuple, which the brute-force tests compare.
 
-*Chronological* caps come first (:func:`_chronological`): their options are read in date order
-and each taken if it still fits; what they take stands, what they pass over is out, and the
-rest is optimised as below within the room they leave.
+*Chronological* caps come first (:func:`admission`): each outcome's claim on them is read in
+date order and admitted if it still fits the room the earlier claims left; the options of a
+refused claim are out, the admitted ones compete in the optimum below like any other.
 
 The method, exact:
 
@@ -80,8 +80,8 @@ from creditbank.engine.allocation_search import ComponentSearch, OutOfBudget
 class Cap:
     """A linear limit: the weights of chosen member options add up to at most ``bound``.
 
-    A ``chronological`` cap is filled in date order before the optimum is sought (see
-    :func:`_chronological`)."""
+    A ``chronological`` cap admits options in date order before the optimum is sought (see
+    :func:`admission`)."""
 
     id: str
     bound: int
@@ -145,11 +145,11 @@ def solve(
     rank = [0] * n
     for position, i in enumerate(order):
         rank[i] = position
-    taken, passed, caps_left = _chronological(problem, rank)
-    used = set().union(*(problem.resources[i] for i in taken))
-    alive = {i for i in _fitting(caps_left, n) - taken - passed if not problem.resources[i] & used}
-    caps = _binding(caps_left, alive)
-    chosen = taken | _solve_alive(problem, alive, caps, rank, method, budget)
+    passed = set(admission(problem, rank))
+    unordered = [cap for cap in problem.caps if not cap.chronological]
+    alive = _fitting(unordered, n) - passed
+    caps = _binding(unordered, alive)
+    chosen = _solve_alive(problem, alive, caps, rank, method, budget)
     if problem.floors:
         chosen = _meet_floors(problem, chosen, alive, caps, rank)
     return frozenset(chosen)
@@ -195,54 +195,48 @@ def _solve_alive(
     return chosen
 
 
-def _chronological(problem: Problem, rank: Sequence[int]) -> tuple[set[int], set[int], list[Cap]]:
-    """Chronological caps filled in date order: the options taken (they stand), those passed
-    over, and every cap with the room the taken ones leave.
+def admission(problem: Problem, rank: Sequence[int] | None = None) -> dict[int, list[int]]:
+    """The options chronological caps refuse, each with the caps (by index) it did not fit.
 
-    The options in a chronological cap's scope are read in date order (then most credits,
-    fewest outcomes, tie-break rank); each is taken if its resources are free and it fits
-    every cap's room left, and what is taken is never undone. An option outbid by an option
-    outside every chronological cap (sharing an outcome or a course, with at least as many
-    credits) is not read in date order but left to the optimum, within the room left."""
-    chronological = [cap for cap in problem.caps if cap.chronological]
-    if not chronological:
-        return set(), set(), list(problem.caps)
-    members = {i for cap in chronological for i, w in cap.weights.items() if w}
-    users: dict[str, list[int]] = {}
-    for i, resources in enumerate(problem.resources):
-        for resource in resources:
-            users.setdefault(resource, []).append(i)
-    outbid = {
-        i
-        for i in members
-        if any(
-            j not in members and problem.credits[j] >= problem.credits[i]
-            for resource in problem.resources[i]
-            for j in users[resource]
-        )
-    }
-    weights: dict[int, list[tuple[int, int]]] = {}
-    for c, cap in enumerate(problem.caps):
-        for i, w in cap.weights.items():
-            weights.setdefault(i, []).append((c, w))
-    room = [cap.bound for cap in problem.caps]
-    used: set[str] = set()
-    taken: set[int] = set()
-    for i in sorted(
-        members - outbid,
-        key=lambda i: (problem.dates[i], -problem.credits[i], problem.outcome_counts[i], rank[i]),
+    Each outcome's claim on a chronological cap is read in date order (an option's date;
+    then most credits, then the tie-break rank): the options that use the same outcomes form
+    one claim, weighing as the heaviest of them in each cap. A claim that fits the room the
+    earlier claims left is admitted and keeps its room; one that does not is refused, all its
+    options with it. Admitted options then compete with every other option in the optimum,
+    where chronological caps no longer bind (the admitted claims fit together by
+    construction). So an outcome recorded later never changes what an earlier one could
+    claim, and adding one dated after all others never lowers the credits. Outcomes are the
+    resources named ``o:...``."""
+    ordered = [(c, cap) for c, cap in enumerate(problem.caps) if cap.chronological]
+    if not ordered:
+        return {}
+    if rank is None:
+        order = sorted(range(len(problem.keys)), key=lambda i: problem.keys[i])
+        rank = [0] * len(order)
+        for position, i in enumerate(order):
+            rank[i] = position
+    claims: dict[frozenset[str], list[int]] = {}
+    for i in sorted({i for _, cap in ordered for i, w in cap.weights.items() if w}):
+        outcomes = frozenset(r for r in problem.resources[i] if r.startswith("o:"))
+        claims.setdefault(outcomes, []).append(i)
+    room = {c: cap.bound for c, cap in ordered}
+    refused: dict[int, list[int]] = {}
+    for claim in sorted(
+        claims.values(),
+        key=lambda members: (
+            max(problem.dates[i] for i in members),
+            -max(problem.credits[i] for i in members),
+            min(rank[i] for i in members),
+        ),
     ):
-        if problem.resources[i] & used or any(w > room[c] for c, w in weights.get(i, ())):
-            continue
-        taken.add(i)
-        used |= problem.resources[i]
-        for c, w in weights.get(i, ()):
-            room[c] -= w
-    caps = [
-        Cap(cap.id, room[c], {i: w for i, w in cap.weights.items() if i not in taken})
-        for c, cap in enumerate(problem.caps)
-    ]
-    return taken, members - outbid - taken, caps
+        need = {c: max(cap.weights.get(i, 0) for i in claim) for c, cap in ordered}
+        short = [c for c in room if need[c] > room[c]]
+        if short:
+            refused.update((i, short) for i in claim)
+        else:
+            for c in room:
+                room[c] -= need[c]
+    return refused
 
 
 def _meet_floors(

@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import partial
 
 from creditbank.domain import Outcome, OutcomeKind
-from creditbank.engine.allocation import Cap, Problem, solve
+from creditbank.engine.allocation import Cap, Problem, admission, solve
 from creditbank.engine.candidates import FIELD, Candidates, Option, Target, build_options
 from creditbank.engine.decision import (
     Because,
@@ -255,7 +255,8 @@ def _grants(
 
 
 def _blocked(problem: Problem, chosen: list[int], loads: list[int]) -> dict[int, list[int]]:
-    """For each unchosen option free of resource clashes, the caps that keep it out."""
+    """For each unchosen option free of resource clashes, the caps that keep it out; and for
+    each option a chronological cap refused, that cap (whatever else holds it back)."""
     used = set().union(*(problem.resources[i] for i in chosen)) if chosen else set()
     chosen_set = set(chosen)
     blocked: dict[int, list[int]] = {
@@ -268,6 +269,7 @@ def _blocked(problem: Problem, chosen: list[int], loads: list[int]) -> dict[int,
         for i, weight in cap.weights.items():
             if weight > room and i in blocked:
                 blocked[i].append(ci)
+    blocked.update(admission(problem))
     return blocked
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from itertools import combinations
 
 import pytest
@@ -45,15 +46,16 @@ def problems(draw: st.DrawFn, floors: bool = False, chronological: bool = False)
 
 
 def brute_force(problem: Problem) -> frozenset[int]:
-    """The best feasible choice by :func:`preference`, among those that keep what the
-    chronological caps took (:func:`in_date_order`) and nothing they passed over."""
-    taken, passed = in_date_order(problem)
+    """The best feasible choice by :func:`preference` among options no chronological cap
+    refused (:func:`in_date_order`); chronological caps admit, they no longer bind."""
+    refused = in_date_order(problem)
+    unordered = dataclasses.replace(problem, caps=[c for c in problem.caps if not c.chronological])
     n = len(problem.keys)
     best: frozenset[int] | None = None
     for size in range(n + 1):
         for combo in combinations(range(n), size):
             chosen = frozenset(combo)
-            if not taken <= chosen or chosen & passed or not feasible(problem, chosen):
+            if chosen & refused or not feasible(unordered, chosen):
                 continue
             if best is None or preference(problem, chosen) > preference(problem, best):
                 best = chosen
@@ -61,34 +63,33 @@ def brute_force(problem: Problem) -> frozenset[int]:
     return best
 
 
-def in_date_order(problem: Problem) -> tuple[frozenset[int], frozenset[int]]:
-    """What chronological caps take and pass over, written out plainly: their members in
-    date order (then most credits, fewest outcomes, key), each taken when it clashes with
-    nothing taken and fits every cap with what is taken; a member that an option outside
-    every chronological cap, sharing a resource, matches or beats in credits is left out."""
-    members = {i for cap in problem.caps if cap.chronological for i, w in cap.weights.items() if w}
-    outbid = {
-        i
-        for i in members
-        for j in range(len(problem.keys))
-        if j not in members
-        and problem.resources[i] & problem.resources[j]
-        and problem.credits[j] >= problem.credits[i]
-    }
-    order = sorted(
-        members - outbid,
-        key=lambda i: (
-            problem.dates[i],
-            -problem.credits[i],
-            problem.outcome_counts[i],
-            problem.keys[i],
+def in_date_order(problem: Problem) -> frozenset[int]:
+    """What chronological caps refuse, written out plainly: the options of each outcome set
+    (one claim, as heavy as its heaviest option in each cap) in date order, then most
+    credits, then key; a claim that does not fit the room the earlier claims left is
+    refused."""
+    ordered = [cap for cap in problem.caps if cap.chronological]
+    claims: dict[frozenset[str], list[int]] = {}
+    for i in range(len(problem.keys)):
+        if any(cap.weights.get(i) for cap in ordered):
+            key = frozenset(r for r in problem.resources[i] if r.startswith("o:"))
+            claims.setdefault(key, []).append(i)
+    used = [0] * len(ordered)
+    refused: set[int] = set()
+    for claim in sorted(
+        claims.values(),
+        key=lambda c: (
+            max(problem.dates[i] for i in c),
+            -max(problem.credits[i] for i in c),
+            min(problem.keys[i] for i in c),
         ),
-    )
-    taken: frozenset[int] = frozenset()
-    for i in order:
-        if feasible(problem, taken | {i}):
-            taken |= {i}
-    return taken, frozenset(members - outbid - taken)
+    ):
+        need = [max(cap.weights.get(i, 0) for i in claim) for cap in ordered]
+        if all(u + w <= cap.bound for u, w, cap in zip(used, need, ordered, strict=True)):
+            used = [u + w for u, w in zip(used, need, strict=True)]
+        else:
+            refused.update(claim)
+    return frozenset(refused)
 
 
 @settings(max_examples=300, deadline=None)
