@@ -66,7 +66,7 @@ def canonical(document: dict[str, Any], loader: Loader | None = None) -> str:
         while cause is not None:
             if isinstance(cause, UnknownContext):
                 raise ProofError(str(cause)) from exc
-            cause = getattr(cause, "cause", None) or cause.__cause__
+            cause = getattr(cause, "cause", None) or cause.__cause__ or cause.__context__
         raise ProofError(f"the credential is not valid JSON-LD: {exc.type}") from exc
     return text
 
