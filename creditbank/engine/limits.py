@@ -155,7 +155,8 @@ def _limit_rows(
     """The rows of one template; ``whole`` is each option's credits in hundredths."""
     scopes, body = template.scopes, template.body
     counts = body.max_count is not None
-    inside: dict[tuple[str, tuple[Target, ...]], bool] = {}
+    inside: dict[object, bool] = {}
+    by_field = any(scope.fields for scope in scopes)
     labels: dict[str, str] = {}
     instances: dict[str, dict[int, int]] = defaultdict(dict)
     for i, option in enumerate(options):
@@ -173,7 +174,7 @@ def _limit_rows(
             members = tuple(
                 m
                 for m in members
-                if _member(inside, scopes, outcomes[m], rules, catalogue, targets)
+                if _member(inside, scopes, outcomes[m], rules, catalogue, targets, by_field)
             )
             if not members:
                 continue
@@ -208,16 +209,17 @@ def _limit_rows(
 
 
 def _member(
-    inside: dict[tuple[str, tuple[Target, ...]], bool],
+    inside: dict[object, bool],
     scopes: tuple[schema.LimitScope, ...],
     outcome: Outcome,
     rules: RuleSetAt,
     catalogue: dict[str, schema.Course],
     targets: tuple[Target, ...],
+    by_field: bool,
 ) -> bool:
     """Whether ``outcome``, granted as ``targets``, is in every scope (remembered per audit:
-    an outcome is a member of many options)."""
-    key = (outcome.id, targets)
+    an outcome is a member of many options; the targets matter only to a scope on fields)."""
+    key: object = (outcome.id, targets) if by_field else outcome.id
     found = inside.get(key)
     if found is None:
         found = inside[key] = all(
