@@ -55,6 +55,7 @@ app.add_typer(bank_cli.decisions_app, name="decisions")
 app.command("import")(bank_cli.import_batch)
 app.command("statement")(bank_cli.show_statement)
 rules_app.command("impact")(population_cli.rules_impact)
+app.command("reaudit")(population_cli.reaudit)
 
 RulesPath = Annotated[
     Path | None,

@@ -18,6 +18,7 @@ from creditbank.config import get_settings
 from creditbank.errors import CreditBankError
 from creditbank.service import impact as impacts
 from creditbank.service import impact_report, rulesets
+from creditbank.service import reaudit as reaudits
 from creditbank.service.fanout import LocalRunner, Runner, dask_runner
 from creditbank.store.session import session_scope
 
@@ -111,3 +112,46 @@ def _print_impact(report: impacts.Impact, draft_id: int) -> None:
         after = c.after.counted if c.after else "-"
         rules = ", ".join(f"{r.id} ({r.at})" for r in c.rules)
         typer.echo(f"{c.learner}\t{c.programme}\t{before} -> {after}\t{rules}\t{c.note}")
+
+
+def reaudit(
+    version: Annotated[int, typer.Option("--version", min=1, help="the published version")],
+    local: Local = False,
+    workers: Workers = None,
+    actor: Annotated[str, typer.Option(help="who re-audits (recorded in the ledger)")] = "cli",
+) -> None:
+    """Store new decisions for every enrolled learner a published version affects (each
+    under the version in force on their application date); run again after an interruption,
+    it does the rest and duplicates nothing."""
+    _engine()  # the database exists at the latest schema; workers open their own engines
+    try:
+        with (
+            _runner(local, workers) as runner,
+            typer.progressbar(length=0, label="enrolments", file=sys.stderr) as bar,
+        ):
+
+            def started(total: int) -> None:
+                bar.length = total
+
+            done = reaudits.run_reaudit(
+                get_settings().database_url,
+                version_id=version,
+                actor=actor,
+                now=_now(),
+                runner=runner,
+                progress=bar.update,
+                started=started,
+            )
+    except CreditBankError as exc:
+        raise _fail(exc) from None
+    previous = f"version {done.previous_id}" if done.previous_id else "no earlier version"
+    typer.echo(
+        f"version {version} (after {previous}): {done.decisions} decisions stored in "
+        f"{done.partitions} partitions; {len(done.changed)} learners changed"
+    )
+    for c in done.changed:
+        typer.echo(
+            f"{c['learner']}\t{c['programme']}\tdecision {c['decision']}\tremaining "
+            f"{c['remaining_before'] or '-'} -> {c['remaining_after']}\tstatuses "
+            f"{' '.join(c['statuses_before'] or []) or '-'} -> {' '.join(c['statuses_after']) or '-'}"
+        )
