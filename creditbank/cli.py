@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from creditbank import bank_cli
+from creditbank import bank_cli, population_cli
 from creditbank.config import get_settings
 from creditbank.domain import Lang, Outcome
 from creditbank.engine.audit import compute_audit
@@ -54,6 +54,8 @@ app.add_typer(bank_cli.credentials_app, name="credentials")
 app.add_typer(bank_cli.decisions_app, name="decisions")
 app.command("import")(bank_cli.import_batch)
 app.command("statement")(bank_cli.show_statement)
+rules_app.command("impact")(population_cli.rules_impact)
+app.command("reaudit")(population_cli.reaudit)
 
 RulesPath = Annotated[
     Path | None,

@@ -47,7 +47,7 @@ class Inputs:
     outcomes: list[Outcome]
 
 
-class _AccountMoved(Exception):
+class AccountMoved(Exception):
     """The account got a ledger entry between reading an audit's inputs and storing it."""
 
 
@@ -72,7 +72,7 @@ def audit_learner(
             return transaction(
                 engine,
                 functools.partial(
-                    _store,
+                    store_decision,
                     inputs=inputs,
                     decision=decision,
                     actor=actor,
@@ -80,7 +80,7 @@ def audit_learner(
                     learner_id=learner_id,
                 ),
             )
-        except _AccountMoved:
+        except AccountMoved:
             continue
     raise Conflict(
         f"learner '{learner_id}''s account kept changing while it was audited; audit again",
@@ -118,7 +118,7 @@ def read_inputs(
     return Inputs(learner.ledger_seq, version, [to_engine_outcome(r) for r in rows])
 
 
-def _store(
+def store_decision(
     session: Session,
     *,
     learner_id: str,
@@ -127,11 +127,13 @@ def _store(
     actor: str,
     now: dt.datetime,
 ) -> tuple[int, Decision]:
+    """Store ``decision`` and its ledger transfer entry (naming the version and the
+    decision) in the caller's transaction, if the account is still where ``inputs`` read it."""
     learner = lock_learner(session, learner_id)
     if learner is None:
         raise NotFound("learner", learner_id)
     if learner.ledger_seq != inputs.seq:
-        raise _AccountMoved
+        raise AccountMoved
     row = DecisionRow(
         learner_id=learner_id,
         programme=decision.programme,

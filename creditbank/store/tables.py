@@ -219,3 +219,32 @@ class CheckpointHead(Base):
     checkpoint_id: Mapped[int] = mapped_column(ForeignKey("checkpoints.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class ReauditRun(Base):
+    """A re-audit of the enrolled learners a published version affects (one per version)."""
+
+    __tablename__ = "reaudit_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("ruleset_versions.id"), unique=True)
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("ruleset_versions.id"))
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReauditPartition(Base):
+    """Enrolment ids ``first`` to ``last`` of a run: done when ``done_at`` is set, in the
+    transaction that stored its decisions; ``changed`` lists who changed."""
+
+    __tablename__ = "reaudit_partitions"
+    __table_args__ = (UniqueConstraint("run_id", "first"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("reaudit_runs.id"))
+    first: Mapped[int] = mapped_column(Integer)
+    last: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer)
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decisions: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[list[Any]] = mapped_column(JSON, default=list)

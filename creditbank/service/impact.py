@@ -1,0 +1,310 @@
+"""The impact of a draft: the enrolled learners audited under the version in force and under
+the draft, and what changes (credits transferred and counted, credits remaining, statuses),
+with the rules that made each difference and a summary by programme.
+
+Only the learners the change can touch are audited (``touch``), unless ``full``; the work
+runs in partitions of enrolments (``population``) on a runner (``fanout``), each partition
+read by its worker from the database. Nothing is written: an impact is a preview.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from creditbank.engine.audit import compute_audit
+from creditbank.engine.decision import Decision
+from creditbank.errors import CreditBankError, NotFound
+from creditbank.ruleset.ruleset import RuleSet
+from creditbank.service.errors import Conflict
+from creditbank.service.fanout import LocalRunner, Runner, engine_for
+from creditbank.service.population import PARTITION, Bounds, Enrolled, partitions, read_partition
+from creditbank.service.rulesets import ruleset_of
+from creditbank.service.touch import Touch, touch_of
+from creditbank.store.session import session_scope
+from creditbank.store.tables import RuleSetVersion
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where an audit leaves a learner: the figures an impact compares."""
+
+    transferred: Decimal
+    counted: Decimal
+    remaining: Decimal
+    statuses: tuple[str, ...]
+
+    @classmethod
+    def of(cls, decision: Decision) -> Standing:
+        t = decision.totals
+        return cls(t.transferred, t.counted, t.remaining, decision.statuses)
+
+
+@dataclass(frozen=True)
+class RuleDifference:
+    """A rule whose grants, refusals or cap use differ: ``change`` is ``before`` (it acts
+    only under the version in force), ``after`` (only under the draft) or ``changed``."""
+
+    id: str
+    at: str
+    change: str
+
+
+@dataclass(frozen=True)
+class LearnerChange:
+    """A learner audited differently; a standing is None where the programme could not be
+    audited under that version (``note`` says why)."""
+
+    learner: str
+    programme: str
+    date: dt.date
+    before: Standing | None
+    after: Standing | None
+    rules: tuple[RuleDifference, ...]
+    note: str = ""
+
+    @property
+    def delta(self) -> Decimal:
+        """Credits counted after minus before (a missing audit counts nothing)."""
+        return (self.after.counted if self.after else Decimal(0)) - (
+            self.before.counted if self.before else Decimal(0)
+        )
+
+
+@dataclass(frozen=True)
+class PartitionImpact:
+    """A partition's compact result: audits per programme and the learners that changed."""
+
+    audited: dict[str, int]
+    changes: list[LearnerChange]
+
+
+@dataclass(frozen=True)
+class Impact:
+    draft: int
+    against: int
+    pack: str
+    on: dt.date | None
+    incremental: bool
+    considered: int
+    audited: int
+    changes: list[LearnerChange]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def run_impact(
+    url: str,
+    *,
+    draft_id: int,
+    against_id: int,
+    on: dt.date | None = None,
+    full: bool = False,
+    runner: Runner | None = None,
+    partition: int = PARTITION,
+    progress: Callable[[int], None] | None = None,
+    started: Callable[[int], None] | None = None,
+) -> Impact:
+    """The impact of version ``draft_id`` against ``against_id`` (same pack) on every
+    enrolled learner it can touch (every one of the pack's programmes if ``full``), each
+    audited on its enrolment date, or on ``on``. ``started`` is told how many enrolments
+    will be read, ``progress`` how many each finished partition held."""
+    engine = engine_for(url)
+    with session_scope(engine, read_only=True) as session:
+        old, new = _pair(session, against_id, draft_id)
+        touch = touch_of(old, new)
+        programmes = _pack_programmes(old) | _pack_programmes(new)
+        candidates = None if full else touch.candidate_programmes()
+        if candidates is not None:
+            programmes &= candidates
+        bounds = partitions(session, programmes, partition)
+    if started is not None:
+        started(sum(b.count for b in bounds))
+    tasks = [(url, against_id, draft_id, b, frozenset(programmes), on, full) for b in bounds]
+    results = (runner or LocalRunner()).run(
+        impact_partition, tasks, [b.count for b in bounds], progress or (lambda _n: None)
+    )
+    audited: Counter[str] = Counter()
+    changes: list[LearnerChange] = []
+    for result in results:
+        audited.update(result.audited)
+        changes += result.changes
+    changes.sort(key=lambda c: (c.programme, c.learner))
+    return Impact(
+        draft=draft_id,
+        against=against_id,
+        pack=new.pack.id,
+        on=on,
+        incremental=not full,
+        considered=sum(b.count for b in bounds),
+        audited=sum(audited.values()),
+        changes=changes,
+        summary=summarise(changes, audited),
+    )
+
+
+def _pair(session: Session, against_id: int, draft_id: int) -> tuple[RuleSet, RuleSet]:
+    versions = []
+    for version_id in (against_id, draft_id):
+        version = session.get(RuleSetVersion, version_id)
+        if version is None:
+            raise NotFound("ruleset_version", str(version_id))
+        versions.append(version)
+    if versions[0].pack_id != versions[1].pack_id:
+        raise Conflict(
+            f"version {draft_id} is of pack '{versions[1].pack_id}' and version {against_id} "
+            f"of pack '{versions[0].pack_id}'; compare versions of one pack",
+            code="impact.other_pack",
+        )
+    return ruleset_of(versions[0]), ruleset_of(versions[1])
+
+
+def _pack_programmes(ruleset: RuleSet) -> set[str]:
+    return {p.id for p in ruleset.items("programmes")}
+
+
+_TOUCHES: dict[tuple[str, str], Touch] = {}
+"""Touches computed in this process, by the two rule sets' digests."""
+
+
+def impact_partition(
+    url: str,
+    against_id: int,
+    draft_id: int,
+    bounds: Bounds,
+    programmes: frozenset[str],
+    on: dt.date | None,
+    full: bool,
+) -> PartitionImpact:
+    """One partition's impact, read from the database at ``url`` (a task for a worker)."""
+    with session_scope(engine_for(url), read_only=True) as session:
+        old, new = _pair(session, against_id, draft_id)
+        enrolled = read_partition(session, bounds, programmes)
+    touch = None
+    if not full:
+        touch = _TOUCHES.get((old.digest, new.digest))
+        if touch is None:
+            touch = _TOUCHES.setdefault((old.digest, new.digest), touch_of(old, new))
+    audited: Counter[str] = Counter()
+    changes = []
+    for subject in enrolled:
+        day = on or subject.enrolled_on
+        if touch is not None and not touch.touches(
+            subject.programme, subject.outcomes, (old.at(day), new.at(day))
+        ):
+            continue
+        audited[subject.programme] += 1
+        change = compare(old, new, subject, day)
+        if change is not None:
+            changes.append(change)
+    return PartitionImpact(dict(audited), changes)
+
+
+def compare(old: RuleSet, new: RuleSet, subject: Enrolled, day: dt.date) -> LearnerChange | None:
+    """The learner's change from ``old`` to ``new`` on ``day``, None if nothing changes."""
+    before, why_not_before = _audit(old, subject, day)
+    after, why_not_after = _audit(new, subject, day)
+    standings = [None if d is None else Standing.of(d) for d in (before, after)]
+    if standings[0] == standings[1] and why_not_before == why_not_after:
+        return None
+    notes = [
+        f"{label}: {why}"
+        for label, why in (("in force", why_not_before), ("draft", why_not_after))
+        if why
+    ]
+    return LearnerChange(
+        subject.learner_id,
+        subject.programme,
+        day,
+        standings[0],
+        standings[1],
+        rule_differences(before, after),
+        "; ".join(notes),
+    )
+
+
+def _audit(ruleset: RuleSet, subject: Enrolled, day: dt.date) -> tuple[Decision | None, str]:
+    try:
+        return compute_audit(ruleset, list(subject.outcomes), subject.programme, day), ""
+    except CreditBankError as exc:
+        return None, str(exc)
+
+
+def rule_differences(before: Decision | None, after: Decision | None) -> tuple[RuleDifference, ...]:
+    """Rules whose part in the two decisions differs: appearing in one decision's grants,
+    refusals or caps and not the other's, or with other results there."""
+    was, now = _rule_parts(before), _rule_parts(after)
+    found = []
+    for rule_id in sorted(was.keys() | now.keys()):
+        (at_was, parts_was), (at_now, parts_now) = (
+            was.get(rule_id, ("", frozenset())),
+            now.get(rule_id, ("", frozenset())),
+        )
+        if parts_was == parts_now:
+            continue
+        change = "changed" if parts_was and parts_now else ("before" if parts_was else "after")
+        found.append(RuleDifference(rule_id, at_now or at_was, change))
+    return tuple(found)
+
+
+def _rule_parts(decision: Decision | None) -> dict[str, tuple[str, frozenset[tuple[Any, ...]]]]:
+    """Each rule's position and its parts in ``decision``: grants, refusals, caps."""
+    parts: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
+    where: dict[str, str] = {}
+    if decision is None:
+        return {}
+
+    def note(refs: Iterable[Any], part: tuple[Any, ...]) -> None:
+        for ref in refs:
+            parts[ref.id].add(part)
+            where.setdefault(ref.id, ref.at)
+
+    for g in decision.grants:
+        note(g.rules, ("grant", g.target, g.credits, g.outcomes))
+    for u in decision.unused:
+        note(u.rules, ("refusal", u.outcome, u.reason))
+        for also in u.also:
+            note(also.rules, ("refusal", u.outcome, also.reason))
+    for limit in decision.limits:
+        note((limit.rule,), ("cap", limit.instance, limit.used, limit.binding))
+    return {k: (where[k], frozenset(v)) for k, v in parts.items()}
+
+
+def summarise(changes: list[LearnerChange], audited: Counter[str]) -> dict[str, Any]:
+    """Gains, losses, credits moved, statuses reached and lost, and the distribution of the
+    change in counted credits: in all and by programme."""
+    by_programme: dict[str, list[LearnerChange]] = defaultdict(list)
+    for change in changes:
+        by_programme[change.programme].append(change)
+    return {
+        **_figures(changes, sum(audited.values())),
+        "by_programme": {p: _figures(by_programme.get(p, []), audited[p]) for p in sorted(audited)},
+    }
+
+
+def _figures(changes: list[LearnerChange], audited: int) -> dict[str, Any]:
+    reached: Counter[str] = Counter()
+    lost: Counter[str] = Counter()
+    for c in changes:
+        was = set(c.before.statuses if c.before else ())
+        now = set(c.after.statuses if c.after else ())
+        reached.update(now - was)
+        lost.update(was - now)
+    deltas = [c.delta for c in changes]
+    distribution = Counter(deltas)
+    return {
+        "audited": audited,
+        "changed": len(changes),
+        "gains": sum(1 for d in deltas if d > 0),
+        "losses": sum(1 for d in deltas if d < 0),
+        "credits_gained": sum((d for d in deltas if d > 0), Decimal(0)),
+        "credits_lost": -sum((d for d in deltas if d < 0), Decimal(0)),
+        "statuses_reached": dict(sorted(reached.items())),
+        "statuses_lost": dict(sorted(lost.items())),
+        "distribution": {str(d): distribution[d] for d in sorted(distribution)},
+    }

@@ -1,0 +1,105 @@
+"""The enrolled population, read in partitions of enrolments (by id bounds), so a worker
+can read its own share from the database given only the bounds.
+
+An enrolment is one learner applying to one programme on a date: the audit it stands for is
+that learner's usable outcomes against that programme on that date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from creditbank.domain import Outcome
+from creditbank.service.audits import USABLE
+from creditbank.service.outcomes import to_engine_outcome
+from creditbank.store.tables import Enrolment, OutcomeRow
+
+PARTITION = 2_000
+"""Enrolments a partition holds by default: large enough that reading and compiling per
+partition is small beside its audits, small enough that a lost worker loses little."""
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    """An enrolment with the learner's usable outcomes (ids of their rows in ``row_ids``)."""
+
+    enrolment_id: int
+    learner_id: str
+    programme: str
+    enrolled_on: dt.date
+    outcomes: tuple[Outcome, ...]
+    row_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Enrolment ids ``first`` to ``last`` (inclusive) and how many enrolments that is."""
+
+    first: int
+    last: int
+    count: int
+
+
+def _enrolments(programmes: Collection[str] | None) -> Select[int]:
+    query = select(Enrolment.id)
+    if programmes is not None:
+        query = query.where(Enrolment.programme.in_(sorted(programmes)))
+    return query
+
+
+def partitions(
+    session: Session, programmes: Collection[str] | None, size: int = PARTITION
+) -> list[Bounds]:
+    """Consecutive id bounds of the enrolments in ``programmes`` (None: all), ``size`` each."""
+    if programmes is not None and not programmes:
+        return []
+    ids = list(session.scalars(_enrolments(programmes).order_by(Enrolment.id)))
+    return [
+        Bounds(ids[i], ids[min(i + size, len(ids)) - 1], min(size, len(ids) - i))
+        for i in range(0, len(ids), size)
+    ]
+
+
+def count_enrolments(session: Session, programmes: Collection[str] | None) -> int:
+    query = _enrolments(programmes).subquery()
+    return session.scalar(select(func.count()).select_from(query)) or 0
+
+
+def read_partition(
+    session: Session, bounds: Bounds, programmes: Collection[str] | None
+) -> list[Enrolled]:
+    """The enrolments within ``bounds`` (in ``programmes``, None: all) with their learners'
+    usable outcomes, in enrolment id order: two queries, whatever the partition's size."""
+    query = select(Enrolment).where(Enrolment.id.between(bounds.first, bounds.last))
+    if programmes is not None:
+        query = query.where(Enrolment.programme.in_(sorted(programmes)))
+    enrolments = list(session.scalars(query.order_by(Enrolment.id)))
+    learners = sorted({e.learner_id for e in enrolments})
+    held: dict[str, list[OutcomeRow]] = defaultdict(list)
+    for start in range(0, len(learners), 500):  # bound the statement's parameters
+        rows = session.scalars(
+            select(OutcomeRow)
+            .where(
+                OutcomeRow.learner_id.in_(learners[start : start + 500]),
+                OutcomeRow.status.in_(USABLE),
+            )
+            .order_by(OutcomeRow.id)
+        )
+        for row in rows:
+            held[row.learner_id].append(row)
+    converted = {
+        learner: (tuple(to_engine_outcome(r) for r in rows), tuple(r.id for r in rows))
+        for learner, rows in held.items()
+    }
+    return [
+        Enrolled(
+            e.id, e.learner_id, e.programme, e.enrolled_on, *converted.get(e.learner_id, ((), ()))
+        )
+        for e in enrolments
+    ]
