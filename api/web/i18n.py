@@ -167,9 +167,11 @@ TEXT: dict[str, dict[str, str]] = {
     "to_take": {"en": "Courses to study", "zh": "需要修读的课程"},
     "limits": {"en": "Caps", "zh": "上限"},
     "limit_line": {
-        "en": "{id} {instance}: {used} of {bound} {unit}",
-        "zh": "{id} {instance}：已用 {used} / {bound} {unit}",
+        "en": "{id}: {used} of {bound} {unit}",
+        "zh": "{id}：已用 {used} / {bound} {unit}",
     },
+    "unit_credits": {"en": "credits", "zh": "学分"},
+    "unit_count": {"en": "outcomes", "zh": "项"},
     "binding": {"en": "(reached)", "zh": "（已达上限）"},
     # what-if
     "what_if_title": {"en": "What if", "zh": "假如"},
