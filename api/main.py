@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import errors
+from api import errors, web
 from api.middleware import RequestContext
 from api.routes import admin, credentials, enterprise, institution, learner, policy, public
 from creditbank.config import Settings, get_settings
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in ROUTERS:
         app.include_router(module.router, prefix="/v1")
+    web.mount(app)
     if settings.api_cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -81,5 +81,15 @@ def enrolments_of(
     return [_info(r) for r in rows]
 
 
+def enrolments_of_learner(session: Session, learner_id: str) -> list[EnrolmentInfo]:
+    """The programmes the learner is enrolled in, first enrolment first."""
+    rows = session.scalars(
+        select(Enrolment)
+        .where(Enrolment.learner_id == learner_key(learner_id))
+        .order_by(Enrolment.id)
+    )
+    return [_info(r) for r in rows]
+
+
 def _info(row: Enrolment) -> EnrolmentInfo:
     return EnrolmentInfo(row.id, row.learner_id, row.programme, row.institution, row.enrolled_on)

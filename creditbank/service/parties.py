@@ -5,13 +5,14 @@ Anything else is answered as if the outcome did not exist."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from creditbank.service.enrolments import is_enrolled
 from creditbank.service.outcomes import change_status
-from creditbank.store.tables import OutcomeRow
+from creditbank.store.tables import Enrolment, OutcomeRow
 
 
 def revoke_issued(
@@ -59,3 +60,26 @@ def review_outcome(
         reason=reason,
         visible=visible,
     )
+
+
+def review_queue(session: Session, institution: str, *, limit: int = 200) -> list[dict[str, Any]]:
+    """Submitted outcomes of learners enrolled at ``institution``, oldest first: what its
+    registrars have to verify or reject."""
+    enrolled = select(Enrolment.learner_id).where(Enrolment.institution == institution)
+    rows = session.scalars(
+        select(OutcomeRow)
+        .where(OutcomeRow.status == "submitted", OutcomeRow.learner_id.in_(enrolled))
+        .order_by(OutcomeRow.id)
+        .limit(limit)
+    )
+    return [
+        {
+            "id": r.id,
+            "learner": r.learner_id,
+            "issuer": r.issuer_id,
+            "external_id": r.external_id,
+            "kind": r.kind,
+            "date": r.obtained_on.isoformat(),
+        }
+        for r in rows
+    ]
