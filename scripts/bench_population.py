@@ -1,0 +1,261 @@
+"""Population benchmark: the impact of a draft over a synthetic province, next to the floor of
+reading the same learners' outcomes.
+
+A province: ``--learners`` accounts (default 10,000), each with about 20 verified outcomes of
+every kind drawn from the Chinese sample pack's own worked cases (rules/cn-open-university/
+tests), enrolled in one of its three programmes. Accounts, outcomes and enrolments are bulk
+inserted (outside every timing); the pack is published as version 1, and a draft that changes
+five rules (two caps, a count cap, an hours rate, a residency) is stored next to it.
+
+Timed, each ``--repeat`` times (medians quoted):
+
+* floor: every enrolment's learner and usable outcomes read from the database, in the
+  partitions the impact reads them in (``population.read_partition``), one process;
+* impact, full (every enrolment of the pack's programmes) and incremental (only those the
+  change can touch), in one process (``--local``) and on a Dask LocalCluster of
+  ``--workers`` single-threaded worker processes.
+
+Learners per second and the ratio to the floor are printed; run it at two sizes to see how the
+cost grows (it should be linear). SQLite by default; ``--pg URL`` also runs PostgreSQL (its
+tables are dropped first: point it at a test database only).
+
+    .venv/bin/python scripts/bench_population.py [--learners N] [--workers 2] [--pg URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import insert, select
+
+from creditbank.service import rulesets, submissions
+from creditbank.service.fanout import LocalRunner, dask_runner
+from creditbank.service.impact import run_impact
+from creditbank.service.population import partitions, read_partition
+from creditbank.store import migrate
+from creditbank.store.session import make_engine, session_scope
+from creditbank.store.tables import Enrolment, Issuer, Learner, OutcomeRow
+
+ROOT = Path(__file__).resolve().parents[1]
+PACK = ROOT / "rules" / "cn-open-university"
+NOW = dt.datetime(2026, 9, 1, 8, 0, tzinfo=dt.UTC)
+ON = dt.date(2026, 9, 1)
+PROGRAMMES = {
+    "ouc-mechatronics-associate": "ouc",
+    "ouc-logistics-associate": "ouc",
+    "ouc-mech-bachelor": "ouc",
+}
+CHANGES = (
+    ("limits/mechatronics-associate.yaml", "max_credits: 45", "max_credits: 40"),
+    ("limits/mechatronics-associate.yaml", "max_count: 3", "max_count: 2"),
+    ("limits/logistics-associate.yaml", "max_credits: 8\n", "max_credits: 6\n"),
+    ("recognition/hours.yaml", "per_hours: {hours: 16,", "per_hours: {hours: 18,"),
+    (
+        "programmes/mech-bachelor.yaml",
+        "residency: {min_credits: 20,",
+        "residency: {min_credits: 24,",
+    ),
+)
+"""The draft's five changed rules: (file, text, replacement)."""
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def sample_outcomes() -> list[dict[str, Any]]:
+    """Every outcome of the pack's worked audit cases (the vocabulary its rules speak of)."""
+    found = []
+    for path in sorted((PACK / "tests").glob("*.yaml")):
+        for case in yaml.safe_load(path.read_text(encoding="utf-8")).get("cases", []):
+            found.extend(case.get("outcomes", []))
+    return found
+
+
+def province(count: int, rng: random.Random) -> tuple[list[str], list[tuple[str, dict[str, Any]]]]:
+    """Learner ids and their outcome rows (about 20 each)."""
+    pool = sample_outcomes()
+    ids = [f"P{i:07d}" for i in range(count)]
+    rows = []
+    for learner in ids:
+        for n, outcome in enumerate(rng.sample(pool, k=min(20, len(pool)))):
+            row = {k: v for k, v in outcome.items() if k not in ("id", "issuer")}
+            row["learner"], row["external_id"] = learner, f"{learner}-{n}"
+            row["date"] = str(row["date"])
+            rows.append((outcome["issuer"], row))
+    return ids, rows
+
+
+def fill(
+    url: str, ids: list[str], rows: list[tuple[str, dict[str, Any]]], rng: random.Random
+) -> None:
+    """Accounts, verified outcomes and enrolments, bulk-inserted after the pack is published
+    (what the service would store, without the ledger: the impact reads outcomes, not
+    entries)."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(Learner),
+            [
+                {"id": i, "national_id_hash": None, "employer_id": None, "ledger_seq": 0,
+                 "ledger_head": "", "created_at": NOW}
+                for i in ids
+            ],
+        )  # fmt: skip
+    with engine.connect() as conn:
+        known = set(conn.scalars(select(Issuer.id)))
+    by_issuer: dict[str, list[dict[str, Any]]] = {}
+    for issuer, row in rows:
+        if issuer in known:  # the worked cases also name issuers the rules do not know
+            by_issuer.setdefault(issuer, []).append(row)
+    values = []
+    for issuer, issued in by_issuer.items():
+        records, problems = submissions.validate(issued, issuer, NOW.date())
+        if problems:
+            log(f"  {len(problems):,} of {issuer}'s rows left out: {next(iter(problems.values()))}")
+        for record in records:
+            if record is None:
+                continue
+            learner, external, kind, obtained_on, attributes = record
+            values.append(
+                {"learner_id": learner, "issuer_id": issuer, "external_id": external,
+                 "kind": kind, "obtained_on": dt.date.fromisoformat(obtained_on),
+                 "attributes": json.loads(attributes), "status": "verified",
+                 "status_reason": None, "batch_id": None, "created_at": NOW}
+            )  # fmt: skip
+    with engine.begin() as conn:
+        for start in range(0, len(values), 20_000):
+            conn.execute(insert(OutcomeRow), values[start : start + 20_000])
+        conn.execute(
+            insert(Enrolment),
+            [
+                {"learner_id": i, "programme": p, "institution": PROGRAMMES[p],
+                 "enrolled_on": ON, "created_at": NOW}
+                for i in ids
+                for p in [rng.choice(sorted(PROGRAMMES))]
+            ],
+        )  # fmt: skip
+    engine.dispose()
+    log(f"  {len(ids):,} learners, {len(values):,} outcomes, {len(ids):,} enrolments")
+
+
+def versions(url: str, workdir: Path) -> tuple[int, int]:
+    """Publish the pack (version 1) and store the draft changing five rules."""
+    engine = make_engine(url)
+    first = rulesets.load_draft(engine, root=PACK, actor="bench", now=NOW)
+    rulesets.publish(
+        engine, version_id=first.id, effective_from=dt.date(2021, 9, 1), actor="bench", now=NOW
+    )
+    draft_root = workdir / "draft"
+    for path in PACK.rglob("*.yaml"):
+        target = draft_root / path.relative_to(PACK)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    for name, old, new in CHANGES:
+        path = draft_root / name
+        text = path.read_text(encoding="utf-8")
+        if old not in text:
+            raise SystemExit(f"the draft's change to {name} no longer applies: '{old}' not found")
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    draft = rulesets.load_draft(engine, root=draft_root, actor="bench", now=NOW)
+    engine.dispose()
+    return first.id, draft.id
+
+
+def read_floor(url: str) -> None:
+    engine = make_engine(url)
+    with session_scope(engine, read_only=True) as session:
+        for bounds in partitions(session, None, 2_000):
+            read_partition(session, bounds, None)
+    engine.dispose()
+
+
+def median_of(repeat: int, work: Callable[[], Any]) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+@contextmanager
+def database(kind: str, pg: str | None, workdir: Path) -> Iterator[str]:
+    if kind == "sqlite":
+        url = f"sqlite:///{workdir / 'province.sqlite3'}"
+    else:
+        assert pg is not None
+        url = pg
+        migrate.drop_everything(url)
+    migrate.upgrade(url)
+    try:
+        yield url
+    finally:
+        if kind == "postgresql":
+            migrate.drop_everything(url)
+
+
+def bench(kind: str, args: argparse.Namespace, workdir: Path) -> None:
+    rng = random.Random(20261205)
+    log(f"== {kind}: building a province of {args.learners:,} learners")
+    ids, rows = province(args.learners, rng)
+    with database(kind, args.pg, workdir) as url:
+        against, draft = versions(url, workdir)
+        fill(url, ids, rows, rng)
+        floor, _ = median_of(args.repeat, lambda: read_floor(url))
+        print(f"{kind}: floor (read {args.learners:,} learners' outcomes) {floor:.2f} s")
+        figures = []
+        for label, full in (("full", True), ("incremental", False)):
+            took, impact = median_of(
+                args.repeat,
+                lambda full=full: run_impact(
+                    url, draft_id=draft, against_id=against, full=full, runner=LocalRunner()
+                ),
+            )
+            figures.append((f"{label}, one process", took, impact))
+            if args.workers:
+                with dask_runner(args.workers) as runner:
+                    took, impact = median_of(
+                        args.repeat,
+                        lambda full=full, runner=runner: run_impact(
+                            url, draft_id=draft, against_id=against, full=full, runner=runner
+                        ),
+                    )
+                figures.append((f"{label}, {args.workers} Dask workers", took, impact))
+        for label, took, impact in figures:
+            print(
+                f"{kind}: impact {label}: {took:.1f} s for {impact.audited:,} enrolments "
+                f"({impact.audited / took:,.0f}/s), {len(impact.changes):,} changed; "
+                f"{took / floor:.1f}x the floor"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--learners", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=2, help="0: no Dask run")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--pg", default=None, help="a PostgreSQL test database URL (reset!)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        bench("sqlite", args, Path(tmp))
+        if args.pg:
+            bench("postgresql", args, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()
