@@ -331,3 +331,86 @@ def test_a_model_that_defeats_the_solvers_presolve_is_solved_without_it() -> Non
         floors=[Floor("min0", 1, {0: 1})],
     )
     assert solve(problem) == brute_force(problem)
+
+
+def test_a_floor_model_the_solvers_presolve_calls_infeasible_is_solved_without_it() -> None:
+    # A learner of the population benchmark (mechatronics, 13 options, 8 floors): HiGHS 1.16's
+    # presolve called the floor stage infeasible although the optimum without floors
+    # satisfies it; the allocation retries without presolve and matches brute force.
+    problem = Problem(
+        keys=[f"k{i:02d}" for i in range(13)],
+        credits=[400, 300, 800, 400, 800, 300, 400, 400, 1000, 300, 300, 300, 200],
+        outcome_counts=[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+        resources=[
+            frozenset(["o:zzl-1x:P0000463-15"]),
+            frozenset(["o:zzl-1x:P0000463-17"]),
+            frozenset(["o:mohrss:P0000463-0"]),
+            frozenset(["o:craftsman-online:P0000463-10"]),
+            frozenset(["o:mohrss:P0000463-0"]),
+            frozenset(["c:50208", "o:neea:P0000463-8"]),
+            frozenset(["c:51301", "o:hn-eea:P0000463-18"]),
+            frozenset(["c:52401", "o:hnmvc:P0000463-2"]),
+            frozenset(["c:52402", "c:52403", "c:54601", "o:hn-skill-centre:P0000463-9"]),
+            frozenset(["c:52402", "o:xingcheng-cnc:P0000463-5"]),
+            frozenset(["c:52406", "o:zzl-1x:P0000463-17"]),
+            frozenset(["c:52406", "o:hn-skill-centre:P0000463-1"]),
+            frozenset(["c:54602", "o:hn-skill-centre:P0000463-14"]),
+        ],
+        caps=[
+            Cap("category:elective", 1200, {0: 400, 1: 300, 2: 800, 3: 400}),
+            Cap(
+                "residency",
+                5600,
+                {
+                    0: 400,
+                    1: 300,
+                    2: 800,
+                    3: 400,
+                    4: 800,
+                    5: 300,
+                    6: 400,
+                    7: 400,
+                    8: 1000,
+                    9: 300,
+                    10: 300,
+                    11: 300,
+                    12: 200,
+                },
+            ),
+            Cap("mecha.cert-count[]", 3, {0: 1, 1: 1, 5: 1, 8: 1, 10: 1, 11: 1, 12: 1}),
+            Cap("mecha.cert-count.sub1[]", 1, {0: 1, 1: 1}),
+            Cap("mecha.enterprise-per-semester[semester from 2022-09-01]", 600, {9: 300}),
+            Cap(
+                "mecha.max-transfer[]",
+                4500,
+                {
+                    0: 400,
+                    1: 300,
+                    2: 800,
+                    3: 400,
+                    4: 800,
+                    5: 300,
+                    6: 400,
+                    7: 400,
+                    8: 1000,
+                    9: 300,
+                    10: 300,
+                    11: 300,
+                    12: 200,
+                },
+            ),
+            Cap("mecha.online-share[]", 1900, {3: 400}),
+            Cap("mecha.per-enterprise[issuer=xingcheng-cnc]", 1000, {9: 300}),
+        ],
+        floors=[
+            Floor("category#0", 2200, {5: 300}),
+            Floor("category#1", 1800, {6: 400}),
+            Floor("category#2", 1600, {7: 400, 8: 600, 9: 300, 10: 300, 11: 300}),
+            Floor("category#3", 600, {0: 400, 1: 300, 2: 800, 3: 400}),
+            Floor("category#4", 1000, {4: 800, 8: 400, 12: 200}),
+            Floor("requirement#2", 3, {8: 3, 9: 1}),
+            Floor("requirement#3", 3, {12: 1}),
+            Floor("source#0", 2000, {6: 400, 7: 400}),
+        ],
+    )
+    assert solve(problem) == brute_force(problem)
