@@ -28,6 +28,8 @@ EFFECTIVE_FROM = dt.date(2020, 9, 1)
 """The sample packs' publication date: before every demo outcome and application date."""
 ENROLMENT = ("L-2026-0001", "ouc-mechatronics-associate", dt.date(2026, 9, 1))
 """The demo learner's application: what lets the demo institution see and verify its outcomes."""
+PACK = "cn-open-university"
+"""The pack the demo recognises outcomes under (bank credits, which credentials export)."""
 EMPLOYER = "xiangjiang-heavy"
 ACTOR = "demo"
 CALLERS: dict[str, tuple[str, str | None]] = {
@@ -54,8 +56,8 @@ class SeedReport:
 def seed(
     engine: Engine, *, packs: Iterable[Path], learner_files: Iterable[Path], now: dt.datetime
 ) -> SeedReport:
-    """Publish ``packs``, open each learner file's account and send its outcomes as one
-    batch per issuer (verified), and enrol the demo learner; nothing twice."""
+    """Publish ``packs``, open each learner file's account, send its outcomes as one batch
+    per issuer, verify and recognise them, and enrol the demo learner; nothing twice."""
     report = SeedReport()
     for root in packs:
         _publish(engine, root, now, report)
@@ -103,6 +105,11 @@ def _deposit(engine: Engine, item: LearnerFile, now: dt.datetime, report: SeedRe
         _verify(engine, ids, now)
         what = f"batch {result.batch_id} from {issuer}: {len(ids)} verified outcome(s)"
         report.note(not result.replayed, what)
+    found = outcomes.recognise(
+        engine, learner_id=item.learner, on=ENROLMENT[2], actor=ACTOR, now=now, pack_id=PACK
+    )
+    if recognised := sum(r["status"] == "recognised" for r in found):
+        report.note(True, f"{recognised} outcome(s) of {item.learner} recognised (bank credits)")
 
 
 def _verify(engine: Engine, outcome_ids: list[int], now: dt.datetime) -> None:

@@ -1,5 +1,6 @@
-"""The demo bank of scripts/run: seeding twice adds nothing the second time, every demo
-outcome is verified, and the demo keys are kept while the bank accepts them."""
+"""The demo bank of scripts/run: seeding twice adds nothing the second time, the demo
+outcomes are verified and recognised, and the demo keys are kept while the bank accepts
+them."""
 
 from __future__ import annotations
 
@@ -35,11 +36,11 @@ def test_seeding_twice_adds_nothing_the_second_time(engine: Engine) -> None:
     second = demo.seed(engine, packs=PACKS, learner_files=LEARNERS, now=NOW)
 
     assert first.added and not first.present
-    assert not second.added and len(second.present) == len(first.added)
+    assert not second.added and second.present
     assert counts(engine) == after_first
     with session_scope(engine, read_only=True) as session:
         statuses = set(session.scalars(select(OutcomeRow.status)))
-    assert statuses == {"verified"}
+    assert statuses == {"recognised"}  # every example outcome earns bank credits
     assert after_first[0] == 11  # the example learners' outcomes
 
 
