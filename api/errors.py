@@ -189,10 +189,40 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    """Answer every error of the core, of request validation and of routing as a problem."""
+    """Answer every error of the core, of request validation and of routing as a problem,
+    and declare them so in the OpenAPI document."""
     app.add_exception_handler(CreditBankError, _bank_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            declare_problems(generate())
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")
+"""The models FastAPI declares for its 422, which this API never sends (a problem instead)."""
+
+
+def declare_problems(document: dict[str, Any]) -> None:
+    """Every error answer (4xx, 5xx) as what it is: ``application/problem+json``, a
+    ``Problem``; FastAPI's own declaration of its 422 would say ``application/json`` and a
+    model it never sends."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                if status[0] in "45":
+                    response["content"] = PROBLEM_CONTENT
+                    if status == "422":
+                        response["description"] = TITLES[422]
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for name in FASTAPI_VALIDATION:
+        schemas.pop(name, None)
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
