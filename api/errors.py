@@ -54,6 +54,7 @@ STATUS: dict[str, int] = {
     "auth.forbidden": 403,
     "request.too_large": 413,
     "audit.busy": 503,
+    "audit.timeout": 503,
     "db.unreachable": 503,
     "db.not_current": 503,
     "db.missing": 503,
@@ -66,6 +67,8 @@ STATUS: dict[str, int] = {
     "request.invalid": 422,
 }
 """Statuses by error code; otherwise by class (``_status``)."""
+RETRY_AFTER = {"audit.busy": 1, "audit.timeout": 5}
+"""Seconds a client should wait before sending again, by error code (``Retry-After``)."""
 
 TITLES = {
     401: "Not authenticated",
@@ -150,7 +153,9 @@ def problem_response(
         instance=instance,
         errors=errors or [],
     )
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if code in RETRY_AFTER:
+        headers["Retry-After"] = str(RETRY_AFTER[code])
     return JSONResponse(
         body.model_dump(exclude_none=True),
         status_code=status,
