@@ -9,6 +9,7 @@ that its existence does not leak.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -120,6 +121,13 @@ def id_hash_key(settings: Annotated[Settings, Depends(get_settings)]) -> str | N
     return None if key is None else key.get_secret_value()
 
 
+async def audit_deadline(settings: Annotated[Settings, Depends(get_settings)]) -> float:
+    """When an audit request must be done (``time.monotonic()``): its budget from arrival.
+    Async, so it is taken on arrival, not once a worker thread is free."""
+    return time.monotonic() + settings.api_audit_seconds
+
+
+AuditDeadline = Annotated[float, Depends(audit_deadline)]
 IdHashKey = Annotated[str | None, Depends(id_hash_key)]
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the bank's number of it")]
 """A stored row's id: the columns are 32-bit integers on PostgreSQL."""

@@ -54,6 +54,7 @@ STATUS: dict[str, int] = {
     "auth.forbidden": 403,
     "request.too_large": 413,
     "audit.busy": 503,
+    "audit.timeout": 503,
     "db.unreachable": 503,
     "db.not_current": 503,
     "db.missing": 503,
@@ -66,6 +67,8 @@ STATUS: dict[str, int] = {
     "request.invalid": 422,
 }
 """Statuses by error code; otherwise by class (``_status``)."""
+RETRY_AFTER = {"audit.busy": 1, "audit.timeout": 5}
+"""Seconds a client should wait before sending again, by error code (``Retry-After``)."""
 
 TITLES = {
     401: "Not authenticated",
@@ -150,7 +153,9 @@ def problem_response(
         instance=instance,
         errors=errors or [],
     )
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if code in RETRY_AFTER:
+        headers["Retry-After"] = str(RETRY_AFTER[code])
     return JSONResponse(
         body.model_dump(exclude_none=True),
         status_code=status,
@@ -189,10 +194,40 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    """Answer every error of the core, of request validation and of routing as a problem."""
+    """Answer every error of the core, of request validation and of routing as a problem,
+    and declare them so in the OpenAPI document."""
     app.add_exception_handler(CreditBankError, _bank_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            declare_problems(generate())
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")
+"""The models FastAPI declares for its 422, which this API never sends (a problem instead)."""
+
+
+def declare_problems(document: dict[str, Any]) -> None:
+    """Every error answer (4xx, 5xx) as what it is: ``application/problem+json``, a
+    ``Problem``; FastAPI's own declaration of its 422 would say ``application/json`` and a
+    model it never sends."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                if status[0] in "45":
+                    response["content"] = PROBLEM_CONTENT
+                    if status == "422":
+                        response["description"] = TITLES[422]
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for name in FASTAPI_VALIDATION:
+        schemas.pop(name, None)
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

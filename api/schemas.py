@@ -5,9 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """A time the database gave without its zone (SQLite) is UTC, as the bank stores it."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+UtcTime = Annotated[dt.datetime, AfterValidator(_utc)]
+"""A time with its zone, as OpenAPI's date-time requires (RFC 3339)."""
 
 LEARNER_OUTCOME_EXAMPLE: dict[str, Any] = {
     "id": "cert-1",
@@ -75,8 +84,8 @@ class Version(BaseModel):
     status: str
     effective_from: dt.date | None
     created_by: str
-    created_at: dt.datetime
-    published_at: dt.datetime | None
+    created_at: UtcTime
+    published_at: UtcTime | None
 
 
 class RuleRef(BaseModel):
@@ -129,7 +138,7 @@ class LedgerEntry(BaseModel):
     seq: int
     kind: str
     actor: str
-    at: dt.datetime
+    at: UtcTime
     outcome: int | None
     decision: int | None
     ruleset_version: int | None
@@ -184,7 +193,7 @@ class DecisionSummary(BaseModel):
     application_date: dt.date
     ruleset_version: int
     digest: str
-    created_at: dt.datetime
+    created_at: UtcTime
 
 
 class Rerun(BaseModel):
@@ -240,7 +249,7 @@ class BatchSummary(BaseModel):
     submitter: str
     accepted: int
     rejected: int
-    created_at: dt.datetime
+    created_at: UtcTime
 
 
 class Reason(BaseModel):
@@ -269,7 +278,7 @@ class OutcomeOut(BaseModel):
 class KeyRequest(BaseModel):
     role: str
     scope: str | None = Field(default=None, description="the enterprise, institution or learner")
-    expires_at: dt.datetime | None = None
+    expires_at: UtcTime | None = None
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -291,9 +300,9 @@ class KeyOut(BaseModel):
     prefix: str
     role: str
     scope_id: str | None
-    created_at: dt.datetime
-    expires_at: dt.datetime | None
-    revoked_at: dt.datetime | None
+    created_at: UtcTime
+    expires_at: UtcTime | None
+    revoked_at: UtcTime | None
 
 
 class NewKey(KeyOut):
@@ -316,7 +325,7 @@ class LearnerOut(BaseModel):
     id: str
     employer_id: str | None
     ledger_seq: int
-    created_at: dt.datetime
+    created_at: UtcTime
 
 
 class FindingOut(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = 101_000_000
     """Largest request body the API reads (a 100 MB batch and its multipart wrapping);
     a larger one is refused with 413 before it is read."""
+    api_audit_seconds: float = Field(default=10.0, gt=0)
+    """Time budget of an audit request (stored, institution or what-if), from its arrival:
+    past it the API answers 503 ``audit.timeout`` with Retry-After and stores nothing."""
     api_cors_origins: list[str] = []
     """Web origins allowed to call the API from a browser (JSON list); none by default."""
     checkpoint_log: Path | None = None

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import EngineDep, Institution, Now, ReadSession, RowId, actor, scope
+from api.deps import AuditDeadline, EngineDep, Institution, Now, ReadSession, RowId, actor, scope
 from api.errors import responses
 from api.pagination import Cursor, Limit, Page, decode_int, page
 from api.routes.learner import LangQuery, decision_out
@@ -67,6 +67,7 @@ def reject(outcome_id: RowId, body: Reason, who: Institution, engine: EngineDep,
     responses={**CHANGE, **responses(503)},
 )
 def audit(
+    deadline: AuditDeadline,
     learner_id: str,
     body: AuditRequest,
     who: Institution,
@@ -86,5 +87,6 @@ def audit(
         on=body.date or at.date(),
         actor=actor(who),
         now=at,
+        deadline=deadline,
     )
     return decision_out(ident, decision, lang)

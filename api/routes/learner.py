@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.deps import EngineDep, Learner, Now, ReadSession, RowId, actor, own_learner
+from api.deps import AuditDeadline, EngineDep, Learner, Now, ReadSession, RowId, actor, own_learner
 from api.errors import responses
 from api.pagination import Cursor, Limit, Page, decode_int, page
 from api.schemas import (
@@ -58,6 +58,7 @@ def ledger(
     responses={**AUTH, **responses(409, 422, 503)},
 )
 def audit(
+    deadline: AuditDeadline,
     learner_id: str,
     body: AuditRequest,
     who: Learner,
@@ -73,14 +74,16 @@ def audit(
         on=body.date or at.date(),
         actor=actor(who),
         now=at,
+        deadline=deadline,
     )
     return decision_out(ident, decision, lang)
 
 
 @router.post(
-    "/audits/what-if", response_model=DecisionOut, responses={**AUTH, **responses(409, 422)}
+    "/audits/what-if", response_model=DecisionOut, responses={**AUTH, **responses(409, 422, 503)}
 )
 def audit_what_if(
+    deadline: AuditDeadline,
     learner_id: str,
     body: WhatIfRequest,
     who: Learner,
@@ -96,6 +99,7 @@ def audit_what_if(
         programme=body.programme,
         on=body.date or at.date(),
         extra=body.extra_outcomes,
+        deadline=deadline,
     )
     return decision_out(None, decision, lang)
 

@@ -66,6 +66,8 @@ def canonical(document: dict[str, Any], loader: Loader | None = None) -> str:
         while cause is not None:
             if isinstance(cause, UnknownContext):
                 raise ProofError(str(cause)) from exc
+            # pyld keeps a loader's error in its details, not as a cause: the chain is
+            # followed through the exceptions each was raised while handling
             cause = getattr(cause, "cause", None) or cause.__cause__ or cause.__context__
         raise ProofError(f"the credential is not valid JSON-LD: {exc.type}") from exc
     return text

@@ -24,7 +24,7 @@ from creditbank.domain import Outcome
 from creditbank.engine.audit import MAX_OUTCOMES, compute_audit
 from creditbank.engine.decision import Decision, digest_of, input_digest
 from creditbank.errors import NotFound
-from creditbank.service.errors import Conflict
+from creditbank.service.errors import Conflict, check_budget
 from creditbank.service.learners import learner_key, lock_learner
 from creditbank.service.outcomes import require_vouched, to_engine_outcome
 from creditbank.service.rulesets import ruleset_of, version_for_programme
@@ -60,14 +60,20 @@ def audit_learner(
     actor: str,
     now: dt.datetime,
     version_id: int | None = None,
+    deadline: float | None = None,
 ) -> tuple[int, Decision]:
     """Audit and store: the decision's id and the decision. The version is the one in
-    force on ``on`` of the rule set that defines ``programme``, unless ``version_id``."""
+    force on ``on`` of the rule set that defines ``programme``, unless ``version_id``.
+    Past ``deadline`` (``time.monotonic()``), checked before and after the engine computes
+    and before the decision is written, ``OverBudget`` is raised and nothing is stored."""
     learner_id = learner_key(learner_id)
+    what = f"the audit of learner '{learner_id}'"
     for _attempt in range(ATTEMPTS):
         with session_scope(engine, read_only=True) as session:
             inputs = read_inputs(session, learner_id, programme, on, version_id)
+        check_budget(deadline, what)
         decision = compute_audit(ruleset_of(inputs.version), inputs.outcomes, programme, on)
+        check_budget(deadline, what)
         try:
             return transaction(
                 engine,
@@ -78,6 +84,7 @@ def audit_learner(
                     actor=actor,
                     now=now,
                     learner_id=learner_id,
+                    deadline=deadline,
                 ),
             )
         except AccountMoved:
@@ -126,14 +133,17 @@ def store_decision(
     decision: Decision,
     actor: str,
     now: dt.datetime,
+    deadline: float | None = None,
 ) -> tuple[int, Decision]:
     """Store ``decision`` and its ledger transfer entry (naming the version and the
-    decision) in the caller's transaction, if the account is still where ``inputs`` read it."""
+    decision) in the caller's transaction, if the account is still where ``inputs`` read it
+    and the ``deadline`` (a monotonic time; None: none) has not passed."""
     learner = lock_learner(session, learner_id)
     if learner is None:
         raise NotFound("learner", learner_id)
     if learner.ledger_seq != inputs.seq:
         raise AccountMoved
+    check_budget(deadline, f"the audit of learner '{learner_id}'")
     row = DecisionRow(
         learner_id=learner_id,
         programme=decision.programme,

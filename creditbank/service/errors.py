@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,6 +39,21 @@ class BatchInvalid(CreditBankError):
             more = len(lines) - self.SHOWN
             lines[self.SHOWN :] = [f"... and {more} more error(s), not listed here"]
         super().__init__(head + ("\n" + "\n".join(lines) if lines else ""))
+
+
+class OverBudget(CreditBankError):
+    """An audit that did not finish within its request's time budget; it stored nothing."""
+
+    code = "audit.timeout"
+
+
+def check_budget(deadline: float | None, what: str) -> None:
+    """Stop ``what`` once the monotonic clock is past ``deadline`` (None: no budget)."""
+    if deadline is not None and time.monotonic() > deadline:
+        raise OverBudget(
+            f"{what} did not finish within its time budget and stored nothing; the bank is "
+            "busy: send it again in a few seconds"
+        )
 
 
 class Conflict(CreditBankError):

@@ -17,6 +17,7 @@ from creditbank.engine.audit import MAX_OUTCOMES, compute_audit
 from creditbank.engine.decision import Decision
 from creditbank.errors import InputInvalid
 from creditbank.service.audits import read_inputs
+from creditbank.service.errors import check_budget
 from creditbank.service.learner_file import parse_learner
 from creditbank.service.learners import learner_key
 from creditbank.service.rulesets import ruleset_of
@@ -33,9 +34,11 @@ def what_if(
     programme: str,
     on: dt.date,
     extra: Sequence[dict[str, Any]] = (),
+    deadline: float | None = None,
 ) -> Decision:
     """The decision the learner would get with ``extra`` outcomes (learner-file objects)
-    added to the stored verified ones; nothing is stored."""
+    added to the stored verified ones; nothing is stored. Past ``deadline``
+    (``time.monotonic()``), ``OverBudget`` is raised instead of an answer."""
     learner_id = learner_key(learner_id)
     hypothetical = parse_learner(
         {"learner": learner_id, "outcomes": list(extra)}, source="extra_outcomes"
@@ -51,4 +54,8 @@ def what_if(
             f"{len(outcomes)} outcomes with the stored ones; an audit takes at most {MAX_OUTCOMES}"
         )
         raise InputInvalid([("extra_outcomes", message)])
-    return compute_audit(ruleset_of(inputs.version), outcomes, programme, on)
+    what = f"the what-if audit of learner '{learner_id}'"
+    check_budget(deadline, what)
+    decision = compute_audit(ruleset_of(inputs.version), outcomes, programme, on)
+    check_budget(deadline, what)
+    return decision

@@ -197,3 +197,25 @@ def test_every_operation_declares_its_responses_and_every_body_an_example(api: A
                 ref = content.get("schema", {}).get("$ref", "")
                 schema = spec["components"]["schemas"][ref.rsplit("/", 1)[-1]] if ref else {}
                 assert "example" in content or schema.get("examples"), (method, path)
+
+
+def test_an_audit_past_its_time_budget_is_a_503_with_retry_after_and_stores_nothing(
+    api: Api,
+) -> None:
+    app = api.client.app
+    app.state.settings = app.state.settings.model_copy(update={"api_audit_seconds": 1e-9})
+    learner = api.auth("learner")
+    before = api.client.get("/v1/learners/L1/ledger", headers=learner).json()["items"]
+    body = {"programme": "mech", "date": "2024-01-01"}
+    for path, headers in [
+        ("/v1/learners/L1/audits", learner),
+        ("/v1/learners/L1/audits/what-if", learner),
+        ("/v1/institution/learners/L1/audits", api.auth("institution")),
+    ]:
+        answer = api.client.post(path, json=body, headers=headers)
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["Retry-After"] == "5"
+        assert answer.headers["Content-Type"] == "application/problem+json"
+        assert answer.json()["type"] == "urn:creditbank:problem:audit.timeout"
+    after = api.client.get("/v1/learners/L1/ledger", headers=learner).json()["items"]
+    assert after == before
