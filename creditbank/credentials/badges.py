@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,6 +27,10 @@ STATUS_BITS = 131_072
 """The length of one status list: the 16 KiB minimum the Bitstring Status List asks for, so
 that a list does not tell how many credentials the bank issued. Outcome N has bit N mod this
 in list N div this."""
+
+LIST_BYTES_AT_MOST = 16 * STATUS_BITS // 8
+"""The largest status list read (sixteen times the bank's own): a compressed list that
+inflates beyond it is refused, not inflated."""
 
 ACHIEVEMENT_TYPES = {
     "academic_course": "Course",
@@ -261,7 +266,14 @@ def revoked_in(status_credential: dict[str, Any], index: int) -> bool:
     if not encoded.startswith("u"):
         raise ValueError("the status list is not multibase base64url ('u...')")
     body = encoded[1:]
-    bits = gzip.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip
+    bits = inflate.decompress(
+        base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)), LIST_BYTES_AT_MOST
+    )
+    if inflate.unconsumed_tail or not inflate.eof:
+        raise ValueError(
+            f"the status list is not a gzip stream of at most {LIST_BYTES_AT_MOST:,} bytes"
+        )
     if not 0 <= index < len(bits) * 8:
         raise ValueError(f"status index {index} is outside the list")
     return bool(bits[index // 8] & (0x80 >> (index % 8)))

@@ -43,6 +43,7 @@ def accept(
     """The outcome row (as a batch row for ``learner``) of a verified credential, or Refused."""
     if not isinstance(credential, dict):
         raise Refused("a credential is a JSON object")
+    _check_plain(credential, "credential")
     types = set(_as_list(credential.get("type")))
     if not types & BADGE_TYPES:
         raise Refused("not an Open Badges 3.0 credential (type OpenBadgeCredential expected)")
@@ -52,8 +53,41 @@ def accept(
         raise Refused(f"the issuer {issuer_id or '(none)'} is not one the rules register")
     _verify(credential, issuer.badges)
     _check_dates(credential, today)
-    _check_status(credential, issuer.badges, status_list)
+    _check_status(credential, issuer.badges, status_list, today)
     return Accepted(issuer, _row(credential, issuer.badges, learner))
+
+
+LINKED_DATA_KEYWORDS = {"@included", "@graph", "@reverse", "@nest", "@id", "@type", "@context"}
+"""JSON-LD keywords that let one signed document say the same thing in another JSON shape (a
+status moved into ``@included``, a term redefined by an inline context): refused anywhere but
+a top-level ``@context`` of known context URLs, so that what this module reads from the JSON
+is what the signature covers."""
+
+
+def _check_plain(document: dict[str, Any], what: str) -> None:
+    """Refuse the JSON-LD shapes the checks below could be fooled by (see LINKED_DATA_KEYWORDS)
+    and a status entry whose fields are not plain text."""
+    contexts = document.get("@context")
+    if not isinstance(contexts, list) or not all(isinstance(c, str) for c in contexts):
+        raise Refused(f"the {what}'s @context must be a list of context URLs")
+    top = LINKED_DATA_KEYWORDS.intersection(document) - {"@context"}
+    if top:
+        raise Refused(f"the {what} uses {sorted(top)[0]}; send it plain")
+    stack: list[Any] = [v for k, v in document.items() if k != "@context"]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            found = LINKED_DATA_KEYWORDS.intersection(value)
+            if found:
+                raise Refused(f"the {what} uses {sorted(found)[0]} inside it; send it plain")
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    for entry in _as_list(document.get("credentialStatus")):
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(k), str) for k in ("statusPurpose", "statusListIndex")
+        ):
+            raise Refused(f"the {what}'s credentialStatus must be objects of plain text")
 
 
 def _verify(credential: dict[str, Any], registered: schema.BadgeIssuer) -> None:
@@ -79,26 +113,38 @@ def _check_dates(credential: dict[str, Any], today: dt.date) -> None:
 
 
 def _check_status(
-    credential: dict[str, Any], registered: schema.BadgeIssuer, status_list: dict[str, Any] | None
+    credential: dict[str, Any],
+    registered: schema.BadgeIssuer,
+    status_list: dict[str, Any] | None,
+    today: dt.date,
 ) -> None:
-    entries = _as_list(credential.get("credentialStatus"))
-    for entry in entries:
-        if not isinstance(entry, dict) or entry.get("statusPurpose") != "revocation":
-            continue
+    for entry in _as_list(credential.get("credentialStatus")):
+        if entry["statusPurpose"] not in ("revocation", "suspension"):
+            raise Refused(f"the credential's status purpose {entry['statusPurpose']!r} is unknown")
         if status_list is None:
             raise Refused(
-                "the credential has a revocation status: send its status list "
+                f"the credential has a {entry['statusPurpose']} status: send its status list "
                 f"({entry.get('statusListCredential')}) with it"
             )
         if status_list.get("id") != entry.get("statusListCredential"):
             raise Refused("the status list sent is not the one the credential names")
+        _check_plain(status_list, "status list")
         _verify(status_list, registered)
+        subject = status_list.get("credentialSubject")
+        if (
+            "BitstringStatusListCredential" not in _as_list(status_list.get("type"))
+            or not isinstance(subject, dict)
+            or subject.get("statusPurpose") != entry["statusPurpose"]
+        ):
+            raise Refused("the status list sent is not a list for this status purpose")
+        _check_dates(status_list, today)
         try:
             revoked = badges.revoked_in(status_list, int(entry["statusListIndex"]))
-        except (KeyError, ValueError, OSError) as exc:
+        except Exception as exc:  # any way a list can be unreadable is the sender's problem
             raise Refused(f"the status list cannot be read: {exc}") from exc
         if revoked:
-            raise Refused("the issuer has revoked this credential")
+            done = {"revocation": "revoked", "suspension": "suspended"}[entry["statusPurpose"]]
+            raise Refused(f"the issuer has {done} this credential")
 
 
 def _row(

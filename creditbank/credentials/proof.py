@@ -23,6 +23,9 @@ from creditbank.credentials import multibase
 from creditbank.credentials.documents import Loader, UnknownContext, document_loader
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
+SIGNATURE_TEXT_AT_MOST = 100
+"""A 64-byte Ed25519 signature is at most 89 characters of base58btc multibase; longer text
+is refused before it is decoded (decoding grows with the square of its length)."""
 
 
 class ProofError(ValueError):
@@ -127,6 +130,8 @@ def verify(document: dict[str, Any], key: Ed25519PublicKey, loader: Loader | Non
     value = proof.get("proofValue")
     if not isinstance(value, str):
         raise ProofError("the proof has no proofValue")
+    if len(value) > SIGNATURE_TEXT_AT_MOST:
+        raise ProofError("the proofValue is too long for an Ed25519 signature")
     try:
         signature = multibase.decode(value)
     except multibase.MultibaseError as exc:

@@ -69,7 +69,19 @@ def issuer_key(settings: Settings) -> Ed25519PrivateKey:
             "the database (`creditbank keys issuer-init FILE` makes one)",
             code="config.issuer_key",
         )
-    return load_private_key(path, code="config.issuer_key")
+    key = load_private_key(path, code="config.issuer_key")
+    if settings.checkpoint_key is not None and _same_key(key, private_key(settings)):
+        raise _error(
+            path,
+            "is also the checkpoint key; give credentials a key of their own",
+            "config.issuer_key",
+        )
+    return key
+
+
+def _same_key(a: Ed25519PrivateKey, b: Ed25519PrivateKey) -> bool:
+    raw = (Encoding.Raw, PublicFormat.Raw)
+    return a.public_key().public_bytes(*raw) == b.public_key().public_bytes(*raw)
 
 
 def load_private_key(path: Path, code: str = "config.checkpoint_key") -> Ed25519PrivateKey:

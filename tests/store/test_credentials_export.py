@@ -142,3 +142,15 @@ def test_a_revoked_outcome_is_marked_in_the_status_list(
 def test_without_an_issuer_key_nothing_is_exported(bank: Bank, recognised: list[int]) -> None:
     with pytest.raises(CreditBankError, match="CREDITBANK_ISSUER_KEY"):
         credentials.export(bank.engine, Settings(), "L1", record=False, lang="en", now=NOW)
+
+
+def test_the_checkpoint_key_is_refused_as_the_issuer_key(
+    bank: Bank, settings: Settings, recognised: list[int]
+) -> None:
+    same = Settings(
+        issuer_key=settings.issuer_key,
+        checkpoint_key=settings.issuer_key,
+        issuer_url=settings.issuer_url,
+    )
+    with pytest.raises(CreditBankError, match="also the checkpoint key"):
+        credentials.export(bank.engine, same, "L1", record=False, lang="en", now=NOW)

@@ -4,8 +4,10 @@ credential is refused with its reason and nothing is stored."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import datetime as dt
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -146,6 +148,22 @@ def _revoked_list(index: int) -> dict[str, Any]:
 STATUS = badges.status_entry(badges.Bank(OWN_ISSUER, "Badge works"), 5)
 
 
+def _long_proof() -> dict[str, Any]:
+    credential = _own()
+    credential["proof"][0]["proofValue"] = "z" + "2" * 200_000  # quadratic to decode
+    return credential
+
+
+def _bomb() -> dict[str, Any]:
+    """A status list whose compressed bits inflate far beyond any status list, signed."""
+    listing = _revoked_list(6)
+    packed = gzip.compress(bytes(64 * 1024 * 1024), mtime=0)
+    listing["credentialSubject"]["encodedList"] = "u" + base64.urlsafe_b64encode(packed).decode()
+    listing.pop("proof")
+    method = f"{OWN_ISSUER}#{proof.public_multibase(OWN.public_key())}"
+    return proof.sign(listing, OWN, method, "2024-01-01T00:00:00Z", as_set=True)
+
+
 @pytest.mark.parametrize(
     ("credential", "options", "issuer", "words"),
     [
@@ -192,6 +210,36 @@ STATUS = badges.status_entry(badges.Bank(OWN_ISSUER, "Badge works"), 5)
             "badgeworks",
             "a JSON object",
             id="not-an-object",
+        ),
+        # the same signed statements in other JSON shapes, which the checks would misread
+        pytest.param(
+            lambda: _own(credentialStatus={**STATUS, "statusPurpose": ["revocation"]}),
+            {"status_list": _revoked_list(5)},
+            "badgeworks",
+            "objects of plain text",
+            id="status-as-list",
+        ),
+        pytest.param(
+            lambda: _own(credentialStatus=STATUS["id"], **{"@included": [STATUS]}),
+            {},
+            "badgeworks",
+            "uses @included",
+            id="status-included",
+        ),
+        pytest.param(
+            lambda: _own(**{"@context": [badges.VC, badges.OB, {"x": "https://w3id.org/x"}]}),
+            {},
+            "badgeworks",
+            "list of context URLs",
+            id="inline-context",
+        ),
+        pytest.param(lambda: _long_proof(), {}, "badgeworks", "too long", id="long-proof"),
+        pytest.param(
+            lambda: _own(credentialStatus=STATUS),
+            {"status_list": _bomb()},
+            "badgeworks",
+            "cannot be read",
+            id="status-list-bomb",
         ),
     ],
 )
