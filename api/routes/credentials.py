@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import EngineDep, Enterprise, Learner, Now, actor, get_settings, own_learner, scope
 from api.errors import responses
@@ -104,17 +105,22 @@ async def import_badge(
     """An Open Badges 3.0 credential the enterprise issued for a learner, verified (proof
     with its registered keys, dates, revocation) and stored once as an outcome; 201 stored,
     200 sent before, 422 refused with the reason (nothing stored)."""
-    body = batch_files.load_json(await request.body(), source="request")
-    if not isinstance(body, dict) or not isinstance(body.get("learner"), str):
-        raise InputInvalid([("$", "send {learner, credential, status_list?}")])
-    listing = body.get("status_list")
-    result = credentials.import_badge(
-        engine,
-        credential=body.get("credential"),
-        learner_id=body["learner"],
-        issuer_id=scope(who),
-        submitter=actor(who),
-        now=at,
-        status_list=listing if isinstance(listing, dict) else None,
-    )
-    return batch_answer(result, response)
+    data = await request.body()
+
+    def work() -> BatchOut:  # canonicalising and verifying must not stall the event loop
+        body = batch_files.load_json(data, source="request")
+        if not isinstance(body, dict) or not isinstance(body.get("learner"), str):
+            raise InputInvalid([("$", "send {learner, credential, status_list?}")])
+        listing = body.get("status_list")
+        result = credentials.import_badge(
+            engine,
+            credential=body.get("credential"),
+            learner_id=body["learner"],
+            issuer_id=scope(who),
+            submitter=actor(who),
+            now=at,
+            status_list=listing if isinstance(listing, dict) else None,
+        )
+        return batch_answer(result, response)
+
+    return await run_in_threadpool(work)

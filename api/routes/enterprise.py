@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.deps import EngineDep, Enterprise, IdHashKey, Now, ReadSession, RowId, actor, scope
@@ -121,9 +122,14 @@ async def submit_json(
     keep_valid: KeepValid = False,
 ) -> BatchOut:
     """Submit records as a JSON array (or ``{"rows": [...]}``); 201 stored, 200 a replay."""
-    batch = batch_files.parse_json(await request.body())
-    options = {"now": at, "keep_valid": keep_valid, "id_hash_key": id_key}
-    return _submit(engine, who, key, batch, options, response)
+    body = await request.body()
+
+    def work() -> BatchOut:
+        batch = batch_files.parse_json(body)
+        options = {"now": at, "keep_valid": keep_valid, "id_hash_key": id_key}
+        return _submit(engine, who, key, batch, options, response)
+
+    return await run_in_threadpool(work)  # a large batch must not stall the event loop
 
 
 @router.post(
@@ -148,10 +154,14 @@ async def submit_file(
     file, encoding = form.get("file"), form.get("encoding") or "utf-8"
     if not isinstance(file, UploadFile) or not isinstance(encoding, str):
         raise InputInvalid([("file", "send the batch as the multipart field 'file'")])
-    data = await file.read()
-    batch = batch_files.read_batch(data, name=file.filename or "", encoding=encoding)
-    options = {"now": at, "keep_valid": keep_valid, "id_hash_key": id_key}
-    return _submit(engine, who, key, batch, options, response)
+    data, name = await file.read(), file.filename or ""
+
+    def work() -> BatchOut:
+        batch = batch_files.read_batch(data, name=name, encoding=encoding)
+        options = {"now": at, "keep_valid": keep_valid, "id_hash_key": id_key}
+        return _submit(engine, who, key, batch, options, response)
+
+    return await run_in_threadpool(work)
 
 
 @router.get("/batches", response_model=Page[BatchSummary], responses=AUTH)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import EngineDep, Now, Policy, ReadSession, RowId, actor
 from api.errors import responses
@@ -46,7 +47,7 @@ def _finding(f: Any) -> dict[str, str]:
 )
 async def check(request: Request, who: Policy) -> Findings:
     """Every error and warning in the rules, with file:line:column; nothing is stored."""
-    found = rule_packs.findings_of(await request.body())
+    found = await run_in_threadpool(rule_packs.findings_of, await request.body())
     errors = sum(f.severity == "error" for f in found)
     return Findings(
         errors=errors, warnings=len(found) - errors, findings=[_finding(f) for f in found]
@@ -61,7 +62,7 @@ async def check(request: Request, who: Policy) -> Findings:
 )
 async def run_tests(request: Request, who: Policy) -> Any:
     """Run the worked cases under the pack's tests/ against its rules."""
-    return rule_packs.run_tests(await request.body()).__dict__
+    return (await run_in_threadpool(rule_packs.run_tests, await request.body())).__dict__
 
 
 @router.post(
@@ -74,7 +75,10 @@ async def run_tests(request: Request, who: Policy) -> Any:
 async def upload_draft(request: Request, who: Policy, engine: EngineDep, at: Now) -> DraftOut:
     """Store the rules as a draft version (refused, with every error, if the checker finds
     any); the answer lists the warnings."""
-    version, found = rule_packs.upload_draft(engine, await request.body(), actor=actor(who), now=at)
+    data = await request.body()
+    version, found = await run_in_threadpool(
+        lambda: rule_packs.upload_draft(engine, data, actor=actor(who), now=at)
+    )
     return DraftOut(version=Version.model_validate(version), findings=[_finding(f) for f in found])
 
 

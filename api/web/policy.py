@@ -4,9 +4,12 @@ publishing a draft from a date; and a semantic diff of two versions."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from api.deps import EngineDep, Now, ReadSession, RowId, actor
@@ -65,15 +68,7 @@ async def upload(
         return _policy_page(request, session, status=422, error=t("no_file"))
     result: dict[str, Any] = {"action": action, "file": (file.filename if file else "") or "zip"}
     try:
-        if action == "check":
-            result |= _findings(rule_packs.findings_of(data))
-        elif action == "test":
-            result["tests"] = rule_packs.run_tests(data)
-        else:
-            version, found = rule_packs.upload_draft(
-                data=data, engine=engine, actor=actor(who.caller), now=at
-            )
-            result |= _findings(found) | {"version": version.id}
+        result |= await run_in_threadpool(_act, action, data, engine, actor(who.caller), at)
     except RuleSetInvalid as exc:
         result |= _findings(exc.findings) | {"refused": True}
     except CreditBankError as exc:
@@ -104,9 +99,23 @@ def publish(
     return redirect(f"/web/policy?published={version_id}")
 
 
+def _act(action: str, data: bytes, engine: Engine, who: str, at: dt.datetime) -> dict[str, Any]:
+    """What an upload's action finds (run in a worker thread: it reads and checks a pack)."""
+    if action == "check":
+        return _findings(rule_packs.findings_of(data))
+    if action == "test":
+        return {"tests": rule_packs.run_tests(data)}
+    version, found = rule_packs.upload_draft(data=data, engine=engine, actor=who, now=at)
+    return _findings(found) | {"version": version.id}
+
+
 @router.get("/diff")
 def diff(
-    request: Request, who: PolicyViewer, session: ReadSession, old: int = 0, new: int = 0
+    request: Request,
+    who: PolicyViewer,
+    session: ReadSession,
+    old: Annotated[int, Query(ge=0, lt=2**31)] = 0,
+    new: Annotated[int, Query(ge=0, lt=2**31)] = 0,
 ) -> Response:
     t = translator(choose(request))
     try:

@@ -15,6 +15,7 @@ import io
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,13 +49,28 @@ def unpacked(data: bytes) -> Iterator[Path]:
         for info in files:
             if stat.S_ISLNK(info.external_attr >> 16):
                 continue  # a link could point anywhere; rules are plain files
-            target = root.joinpath(*PurePosixPath(info.filename).parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(info) as source:
-                content = source.read(MAX_UNPACKED_BYTES + 1)
-            target.write_bytes(content)
+            _extract(archive, info, root)
         entries = [p for p in root.iterdir() if not p.name.startswith(("__MACOSX", "."))]
         yield entries[0] if len(entries) == 1 and entries[0].is_dir() else root
+
+
+def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, root: Path) -> None:
+    """Write one entry under ``root``; an entry that cannot be read or written (encrypted,
+    damaged, a name too long, a file where a folder is) is the sender's error, named."""
+    if info.flag_bits & 0x1:
+        raise InputInvalid(
+            [(info.filename, "an encrypted entry; zip the rules without a password")]
+        )
+    target = root.joinpath(*PurePosixPath(info.filename).parts)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with archive.open(info) as source:
+            content = source.read(MAX_UNPACKED_BYTES + 1)
+        target.write_bytes(content)
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, zlib.error) as exc:
+        raise InputInvalid([(info.filename, f"cannot be unpacked: {exc}")]) from None
+    except OSError as exc:
+        raise InputInvalid([(info.filename, f"cannot be written: {exc.strerror or exc}")]) from None
 
 
 def _check_limits(files: list[zipfile.ZipInfo]) -> None:
