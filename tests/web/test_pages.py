@@ -258,3 +258,9 @@ def test_the_pages_after_a_form_pass_the_accessibility_check(api: Api) -> None:
         "/web/policy/upload", data={"csrf": token, "action": "test"}, files=files, headers=EN
     )
     assert problems(checked.text) == []
+
+
+def test_a_version_number_out_of_range_is_refused_not_a_crash(api: Api) -> None:
+    sign_in(api.client, api.keys["policy"])
+    response = api.client.get("/web/policy/diff?old=1180591620717411303424&new=1")
+    assert response.status_code == 422
