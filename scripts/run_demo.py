@@ -117,6 +117,7 @@ def main() -> int:
         role, scope = demo.CALLERS[name]
         print(f"export {name}={key}    # {role}{f' {scope}' if scope else ''}")
     print(f"export CB={base}/v1")
+    print(f"==> web pages {base}/web/  (sign in with a learner, institution or policy key above)")
     print(f"==> docs {base}/docs   OpenAPI {base}/openapi.json")
     print(f"    try  {base}/v1/programmes   {base}/v1/health")
     if args.no_serve:

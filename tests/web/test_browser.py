@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from api.web.i18n import LANG_COOKIE
 from creditbank.service import outcomes
 from creditbank.store import migrate
 from tests.api.conftest import NOW, pack_zip
@@ -269,3 +270,36 @@ def test_another_learners_url_is_a_page_that_does_not_exist(
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/web/learners/L1/audit")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+SERIOUS = {"serious", "critical"}
+
+
+def test_every_page_has_no_serious_accessibility_violation(
+    page: playwright_api.Page, api: Api, served: str
+) -> None:
+    """axe-core (the copy axe-playwright-python ships) on every page, in zh and en, signed in
+    as whoever sees it: no serious or critical violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.web.test_pages import every_page
+
+    axe, found = Axe(), []
+    for lang in ("en", "zh"):
+        signed_in_as: str | None = "nobody yet"
+        for caller, path in every_page(api):
+            if caller != signed_in_as:
+                page.context.clear_cookies()
+                if caller:
+                    sign_in(page, api.keys[caller])  # the sign-in page as the browser's locale
+                page.context.add_cookies([{"name": LANG_COOKIE, "value": lang, "url": served}])
+                signed_in_as = caller
+            page.goto(path)
+            assert page.locator("html").get_attribute("lang", timeout=2000) in (lang, f"{lang}-CN")
+            results = axe.run(page).response
+            found += [
+                f"{lang} {path}: {v['id']} ({v['impact']}) {v['help']}"
+                for v in results["violations"]
+                if v["impact"] in SERIOUS
+            ]
+    assert found == []
