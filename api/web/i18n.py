@@ -289,6 +289,11 @@ TEXT: dict[str, dict[str, str]] = {
     "vstatus_published": {"en": "published", "zh": "已发布"},
     "vstatus_retired": {"en": "retired", "zh": "已停用"},
     "publish": {"en": "Publish", "zh": "发布"},
+    "impact": {"en": "Impact on learners", "zh": "对学习者的影响"},
+    "impact_label": {
+        "en": "Re-audit the enrolled learners under draft {id} and the version in force",
+        "zh": "按草案 {id} 与现行版本重新审核已注册学习者",
+    },
     "publish_from": {"en": "In force from (version {id})", "zh": "生效日期（版本 {id}）"},
     "published": {"en": "Version {id} is published.", "zh": "版本 {id} 已发布。"},
     "diff": {"en": "Compare two versions", "zh": "比较两个版本"},

@@ -7,18 +7,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from api.deps import EngineDep, Now, ReadSession, RowId, actor
+from api.deps import EngineDep, Now, ReadSession, RowId, actor, get_settings
 from api.web.access import PageError, PolicyViewer, check_form, day
 from api.web.i18n import choose, translator
 from api.web.problems import problem_text
 from api.web.render import page, redirect
+from creditbank.config import Settings
 from creditbank.errors import CreditBankError, Finding, RuleSetInvalid, Severity
-from creditbank.service import rule_packs, rulesets, version_diff
+from creditbank.service import impact_report, rule_packs, rulesets, version_diff
+from creditbank.service.impact import run_impact
 
 router = APIRouter(prefix="/web/policy", include_in_schema=False)
 Text = Annotated[str, Form()]
@@ -107,6 +110,31 @@ def _act(action: str, data: bytes, engine: Engine, who: str, at: dt.datetime) ->
         return {"tests": rule_packs.run_tests(data)}
     version, found = rule_packs.upload_draft(data=data, engine=engine, actor=who, now=at)
     return _findings(found) | {"version": version.id}
+
+
+@router.post("/versions/{version_id}/impact")
+async def impact(
+    request: Request,
+    version_id: RowId,
+    who: PolicyViewer,
+    session: ReadSession,
+    settings: Annotated[Settings, Depends(get_settings)],
+    at: Now,
+    csrf: Text = "",
+) -> Response:
+    """The impact report of a draft against its pack's version in force today (the offline
+    HTML report `creditbank rules impact --html` writes), or the page with why not."""
+    check_form(who, csrf)
+    t = translator(choose(request))
+    try:
+        draft = rulesets.version_of(session, version_id)
+        against = rulesets.version_in_force(session, at.date(), draft.pack_id)
+        found = await run_in_threadpool(
+            lambda: run_impact(settings.database_url, draft_id=draft.id, against_id=against.id)
+        )
+    except CreditBankError as exc:
+        return _policy_page(request, session, status=422, error=problem_text(t, exc))
+    return HTMLResponse(impact_report.as_html(found))
 
 
 @router.get("/diff")

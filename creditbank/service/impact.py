@@ -20,15 +20,14 @@ from sqlalchemy.orm import Session
 
 from creditbank.engine.audit import compute_audit
 from creditbank.engine.decision import Decision
-from creditbank.errors import CreditBankError, NotFound
+from creditbank.errors import CreditBankError
 from creditbank.ruleset.ruleset import RuleSet
 from creditbank.service.errors import Conflict
 from creditbank.service.fanout import LocalRunner, Runner, engine_for
 from creditbank.service.population import PARTITION, Bounds, Enrolled, partitions, read_partition
-from creditbank.service.rulesets import ruleset_of
+from creditbank.service.rulesets import ruleset_of, version_of
 from creditbank.service.touch import Touch, touch_of
 from creditbank.store.session import session_scope
-from creditbank.store.tables import RuleSetVersion
 
 
 @dataclass(frozen=True)
@@ -149,12 +148,7 @@ def run_impact(
 
 
 def _pair(session: Session, against_id: int, draft_id: int) -> tuple[RuleSet, RuleSet]:
-    versions = []
-    for version_id in (against_id, draft_id):
-        version = session.get(RuleSetVersion, version_id)
-        if version is None:
-            raise NotFound("ruleset_version", str(version_id))
-        versions.append(version)
+    versions = [version_of(session, against_id), version_of(session, draft_id)]
     if versions[0].pack_id != versions[1].pack_id:
         raise Conflict(
             f"version {draft_id} is of pack '{versions[1].pack_id}' and version {against_id} "

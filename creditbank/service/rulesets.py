@@ -130,6 +130,14 @@ def _locked(session: Session, version_id: int, status: str, code: str) -> RuleSe
     return version
 
 
+def version_of(session: Session, version_id: int) -> RuleSetVersion:
+    """A stored version by its number (NotFound if there is none)."""
+    version = session.get(RuleSetVersion, version_id)
+    if version is None:
+        raise NotFound("ruleset_version", str(version_id))
+    return version
+
+
 def list_versions(session: Session) -> list[RuleSetVersion]:
     return list(session.scalars(select(RuleSetVersion).order_by(RuleSetVersion.id)))
 

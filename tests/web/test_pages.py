@@ -264,3 +264,17 @@ def test_a_version_number_out_of_range_is_refused_not_a_crash(api: Api) -> None:
     sign_in(api.client, api.keys["policy"])
     response = api.client.get("/web/policy/diff?old=1180591620717411303424&new=1")
     assert response.status_code == 422
+
+
+def test_policy_staff_see_the_impact_of_a_draft_on_the_enrolled_learners(api: Api) -> None:
+    sign_in(api.client, api.keys["policy"])
+    page_text = api.client.get("/web/policy", headers=EN).text
+    draft = api.ids["draft"]
+    assert f"/web/policy/versions/{draft}/impact" in page_text
+    report = api.client.post(
+        f"/web/policy/versions/{draft}/impact", data={"csrf": csrf_of(page_text)}, headers=EN
+    )
+    assert report.status_code == 200
+    assert f"Impact of version {draft} against version {api.ids['version']}" in report.text
+    refused = api.client.post(f"/web/policy/versions/{draft}/impact", data={"csrf": "x"})
+    assert refused.status_code in (400, 403)
