@@ -131,7 +131,11 @@ async def load(
             while remaining > 0 and time.perf_counter() < stop:
                 remaining -= 1
                 sent = time.perf_counter()
-                answer = await client.request(method, path, json=body, headers=headers)
+                try:
+                    answer = await client.request(method, path, json=body, headers=headers)
+                except httpx.TransportError:  # a dropped connection is an error, counted
+                    errors += 1
+                    continue
                 latencies.append(time.perf_counter() - sent)
                 errors += answer.status_code >= 300
 
