@@ -61,6 +61,12 @@ def issuer(settings: SettingsDep) -> JsonLd:
     return credentials.issuer_document(settings)
 
 
+@router.get("/issuer/jwks.json", response_model=JsonLd, responses=responses(503))
+def issuer_jwks(settings: SettingsDep) -> JsonLd:
+    """The same public key as a JSON Web Key Set, for verifiers that take JWK."""
+    return credentials.issuer_jwks(settings)
+
+
 @router.get(
     "/issuer/status/revocation/{number}", response_model=JsonLd, responses=responses(422, 503)
 )

@@ -4,10 +4,12 @@ status lists. Everything is read in one snapshot; nothing is written."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -52,6 +54,25 @@ def issuer_document(settings: Settings) -> dict[str, Any]:
             }
         ],
         "assertionMethod": [method],
+    }
+
+
+def issuer_jwks(settings: Settings) -> dict[str, Any]:
+    """The issuer's public key as a JSON Web Key Set (RFC 7517, OKP Ed25519 of RFC 8037),
+    for verifiers that resolve keys as JWK; ``kid`` is the verification method of its proofs."""
+    public = issuer_key(settings).public_key()
+    raw = public.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return {
+        "keys": [
+            {
+                "kty": "OKP",
+                "crv": "Ed25519",
+                "x": base64.urlsafe_b64encode(raw).decode().rstrip("="),
+                "kid": f"{settings.issuer_url}#{proof.public_multibase(public)}",
+                "use": "sig",
+                "alg": "EdDSA",
+            }
+        ]
     }
 
 

@@ -132,6 +132,7 @@ TABLE: dict[tuple[str, str], Case] = {
     ("POST", "/v1/policy/versions/{version}/retire"): Case(only("policy", 200)),
     ("GET", "/v1/policy/versions/{version}/diff/{draft}"): Case(only("policy", 200)),
     ("GET", "/v1/issuer"): Case(public()),
+    ("GET", "/v1/issuer/jwks.json"): Case(public()),
     ("GET", "/v1/issuer/status/revocation/0"): Case(public()),
     ("GET", "/v1/learners/{learner}/credentials"): Case(only("learner", 200, 404)),
     ("POST", "/v1/credentials"): Case(

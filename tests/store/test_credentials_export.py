@@ -4,12 +4,14 @@ status list; a changed export no longer verifies."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from jsonschema import Draft201909Validator
 from sqlalchemy import select
 
@@ -154,3 +156,16 @@ def test_the_checkpoint_key_is_refused_as_the_issuer_key(
     )
     with pytest.raises(CreditBankError, match="also the checkpoint key"):
         credentials.export(bank.engine, same, "L1", record=False, lang="en", now=NOW)
+
+
+def test_the_issuer_key_as_a_jwk_verifies_the_exported_badges(
+    bank: Bank, settings: Settings, recognised: list[int]
+) -> None:
+    (jwk,) = credentials.issuer_jwks(settings)["keys"]
+    raw = base64.urlsafe_b64decode(jwk["x"] + "=" * (-len(jwk["x"]) % 4))
+    key = Ed25519PublicKey.from_public_bytes(raw)
+    (first, _second) = credentials.export(
+        bank.engine, settings, "L1", record=False, lang="en", now=NOW
+    )
+    assert first["proof"][0]["verificationMethod"] == jwk["kid"]
+    verify(first, key)
