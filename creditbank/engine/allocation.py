@@ -141,10 +141,7 @@ def solve(
         return frozenset()
     if min(problem.outcome_counts) < 1:
         raise ValueError("every option uses at least one outcome")
-    order = sorted(range(n), key=lambda i: problem.keys[i])
-    rank = [0] * n
-    for position, i in enumerate(order):
-        rank[i] = position
+    rank = ranks(problem)
     passed = set(admission(problem, rank))
     unordered = [cap for cap in problem.caps if not cap.chronological]
     alive = _fitting(unordered, n) - passed
@@ -211,10 +208,7 @@ def admission(problem: Problem, rank: Sequence[int] | None = None) -> dict[int, 
     if not ordered:
         return {}
     if rank is None:
-        order = sorted(range(len(problem.keys)), key=lambda i: problem.keys[i])
-        rank = [0] * len(order)
-        for position, i in enumerate(order):
-            rank[i] = position
+        rank = ranks(problem)
     claims: dict[frozenset[str], list[int]] = {}
     for i in sorted({i for _, cap in ordered for i, w in cap.weights.items() if w}):
         outcomes = frozenset(r for r in problem.resources[i] if r.startswith("o:"))
@@ -265,16 +259,9 @@ def _meet_floors(
     part.sort(key=rank.__getitem__)
     inside = set(part)
     fixed = chosen - inside
-    local = {i: k for k, i in enumerate(part)}
-    numbers: dict[str, int] = {}
-    resources = [
-        [numbers.setdefault(r, len(numbers)) for r in sorted(problem.resources[i])] for i in part
-    ]
-    cap_rows = [
-        (cap.bound, [(local[i], w) for i, w in cap.weights.items() if i in inside])
-        for cap in caps
-        if inside.intersection(cap.weights)
-    ]
+    local, resources, cap_rows = _numbered(
+        problem, part, [cap for cap in caps if inside.intersection(cap.weights)]
+    )
     floor_rows = []
     always = 0
     for floor in problem.floors:
@@ -337,13 +324,19 @@ def _within(chain: _Chain, part: set[int], members: set[int]) -> bool:
     return bool(options) and all(i in part for i in options)
 
 
+def ranks(problem: Problem) -> list[int]:
+    """Each option's position in the tie-break order (by key)."""
+    rank = [0] * len(problem.keys)
+    for position, i in enumerate(sorted(range(len(problem.keys)), key=problem.keys.__getitem__)):
+        rank[i] = position
+    return rank
+
+
 def preference(problem: Problem, chosen: frozenset[int]) -> tuple[int, int, int, int]:
     """How the tie-break ranks a choice (greater is better): credits, floors met, fewer
     outcomes, then the set with the earlier option at the first difference (for tests that
     compare against brute force)."""
-    n = len(problem.keys)
-    order = sorted(range(n), key=lambda i: problem.keys[i])
-    rank = {index: position for position, index in enumerate(order)}
+    n, rank = len(problem.keys), ranks(problem)
     return (
         sum(problem.credits[i] for i in chosen),
         _met(problem, chosen),
@@ -506,6 +499,22 @@ def _components(
     return sorted(groups.values(), key=lambda g: g[0])
 
 
+def _numbered(
+    problem: Problem, options: list[int], caps: Sequence[Cap]
+) -> tuple[dict[int, int], list[list[int]], list[tuple[int, list[tuple[int, int]]]]]:
+    """``options`` renumbered 0..n-1 for a solver: the local number of each, its resources as
+    small integers, and ``caps`` as (bound, [(local option, weight)]) over those options."""
+    local = {i: k for k, i in enumerate(options)}
+    numbers: dict[str, int] = {}
+    resources = [
+        [numbers.setdefault(r, len(numbers)) for r in sorted(problem.resources[i])] for i in options
+    ]
+    rows = [
+        (cap.bound, [(local[i], w) for i, w in cap.weights.items() if i in local]) for cap in caps
+    ]
+    return local, resources, rows
+
+
 def _solve_component(
     problem: Problem,
     component: list[int],
@@ -515,13 +524,7 @@ def _solve_component(
     budget: int,
 ) -> set[int]:
     """The tie-break's optimum of one component (``component`` in rank order)."""
-    local = {i: k for k, i in enumerate(component)}
-    numbers: dict[str, int] = {}
-    resources = [
-        [numbers.setdefault(r, len(numbers)) for r in sorted(problem.resources[i])]
-        for i in component
-    ]
-    cap_rows = [(cap.bound, [(local[i], w) for i, w in cap.weights.items()]) for cap in caps]
+    local, resources, cap_rows = _numbered(problem, component, caps)
     chain_rows = [
         (pattern_credits, [[local.get(i) for i in member] for member in members])
         for pattern_credits, members in chains

@@ -111,7 +111,9 @@ def compute_audit(
         ],
         caps=[cap for cap, _ in cap_rows],
         floors=build_floors(rules, programme, options, earned, by_id),
-        dates=[max(by_id[x].date for x in o.outcomes).toordinal() for o in options],
+        dates=[max(by_id[x].date for x in o.outcomes).toordinal() for o in options]
+        if plan.in_date_order
+        else (),
     )
     chosen = sorted(solve(problem), key=lambda i: options[i].key)
     loads = [sum(cap.weights.get(i, 0) for i in chosen) for cap in problem.caps]
