@@ -224,3 +224,72 @@ class Outcome(BaseModel):
         if self.start_date and self.start_date > self.date:
             raise ValueError("start_date is after date (the date the outcome was obtained)")
         return self
+
+
+class ExceptionKind(StrEnum):
+    """What an institution grants a learner beyond the rules (a registrar's exception)."""
+
+    WAIVER = "waiver"  # a course or a requirement is no longer required; no credit
+    SUBSTITUTION = "substitution"  # one of the learner's outcomes counts for a course
+    PETITION = "petition"  # credit granted by petition: a course, or credits in a category
+
+
+class ExceptionTarget(StrEnum):
+    """What an exception is granted on, in the programme it was granted for."""
+
+    COURSE = "course"
+    REQUIREMENT = "requirement"
+    CATEGORY = "category"
+
+
+_EXCEPTION_SHAPES: dict[ExceptionKind, tuple[set[ExceptionTarget], str, str]] = {
+    ExceptionKind.WAIVER: ({ExceptionTarget.COURSE, ExceptionTarget.REQUIREMENT}, "no", "no"),
+    ExceptionKind.SUBSTITUTION: ({ExceptionTarget.COURSE}, "yes", "no"),
+    ExceptionKind.PETITION: ({ExceptionTarget.COURSE, ExceptionTarget.CATEGORY}, "may", "cat"),
+}
+"""Per kind: the targets it takes, whether it names an outcome (yes, no, may) and whether it
+gives ``credits`` (no; cat: exactly when its target is a category)."""
+
+
+class LearnerException(BaseModel):
+    """An institution's decision for one learner that the rules would not make: a waived
+    course or requirement, a substitution (outcome X counts for course Y), or credit by
+    petition. The audit takes them as inputs and applies them before the rules' allocation
+    (``engine/exceptions.py``); ``programme`` is the one it was granted for, and a course
+    target (``institution`` and code) follows the learner to another programme or version
+    through course equivalences."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: Ident
+    kind: ExceptionKind
+    programme: Ident
+    target_kind: ExceptionTarget
+    target: Ident
+    institution: Ident | None = None
+    outcome: Ident | None = None
+    credits: Decimal | None = Field(default=None, gt=0, le=300, max_digits=12, decimal_places=6)
+    reason: str = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _shape_of_kind(self) -> LearnerException:
+        targets, outcome, credits = _EXCEPTION_SHAPES[self.kind]
+        kind, target = self.kind.value, self.target_kind.value
+        if self.target_kind not in targets:
+            allowed = " or ".join(sorted(t.value for t in targets))
+            raise ValueError(f"a {kind} is granted on a {allowed}, not a {target}")
+        is_course = self.target_kind is ExceptionTarget.COURSE
+        if is_course and self.institution is None:
+            raise ValueError("a course target needs the 'institution' whose catalogue has it")
+        if not is_course and self.institution is not None:
+            raise ValueError(f"a {target} has no 'institution': remove it")
+        if outcome == "yes" and self.outcome is None:
+            raise ValueError(f"a {kind} names the learner's 'outcome' that counts for the course")
+        if outcome == "no" and self.outcome is not None:
+            raise ValueError(f"a {kind} uses no outcome: remove 'outcome'")
+        wants_credits = credits == "cat" and self.target_kind is ExceptionTarget.CATEGORY
+        if wants_credits and self.credits is None:
+            raise ValueError("credit by petition in a category says how many 'credits'")
+        if not wants_credits and self.credits is not None:
+            raise ValueError(f"a {kind} on a {target} takes the course's credits: remove 'credits'")
+        return self

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from decimal import Decimal
 from functools import partial
 
-from creditbank.domain import Outcome, OutcomeKind
+from creditbank.domain import LearnerException, Outcome, OutcomeKind
 from creditbank.engine.allocation import Cap, Problem, admission, solve
 from creditbank.engine.candidates import FIELD, Candidates, Option, Target, build_options
 from creditbank.engine.decision import (
@@ -30,6 +30,7 @@ from creditbank.engine.decision import (
     Unused,
     input_digest,
 )
+from creditbank.engine.exceptions import Applied, apply_exceptions, without_held
 from creditbank.engine.limits import SCALE, CapInfo, build_caps, outcome_profile
 from creditbank.engine.matching import Failure
 from creditbank.engine.minimums import build_floors, minimum_profile
@@ -54,9 +55,14 @@ near 2,000. Learner files and the store refuse more; :func:`compute_audit` check
 
 
 def compute_audit(
-    ruleset: RuleSet, outcomes: list[Outcome], programme_id: str, on: dt.date
+    ruleset: RuleSet,
+    outcomes: list[Outcome],
+    programme_id: str,
+    on: dt.date,
+    exceptions: Sequence[LearnerException] = (),
 ) -> Decision:
-    """The sealed decision for ``outcomes`` against ``programme_id`` on application date ``on``.
+    """The sealed decision for ``outcomes`` against ``programme_id`` on application date ``on``,
+    with the learner's ``exceptions`` (``engine/exceptions.py``) applied before the rules.
 
     More than :data:`MAX_OUTCOMES` outcomes are refused (InputInvalid)."""
     if len(outcomes) > MAX_OUTCOMES:
@@ -83,7 +89,9 @@ def compute_audit(
     earned = _earned(programme, usable, catalogue)
     earned_courses = {e.course for e in earned}
     earned_outcomes = {e.outcome for e in earned}
-    transferable = [o for o in usable if o.id not in earned_outcomes]
+    applied = apply_exceptions(rules, programme, catalogue, exceptions, by_id, earned_courses)
+    taken = earned_outcomes | applied.outcomes
+    transferable = [o for o in usable if o.id not in taken]
     duplicates = duplicate_groups(rules, transferable)
     if rules.ruleset.pack.duplicates.keep != schema.Keep.OPTIMAL:
         refused |= copies_not_kept(duplicates)
@@ -99,7 +107,7 @@ def compute_audit(
         duplicates,
         partial(_profile, plan),
     )
-    options = candidates.options
+    options, displaced = without_held(candidates.options, applied.held)
     cap_rows = build_caps(rules, programme, templates, options, by_id, catalogue)
     problem = Problem(
         keys=[_tie_break_key(o, duplicates) for o in options],
@@ -129,21 +137,23 @@ def compute_audit(
         problem,
         options,
         chosen,
-        used | earned_outcomes,
+        used | taken,
         blocked,
         cap_rows,
+        displaced,
     )
     limits = _limit_statuses(cap_rows, loads, blocked)
     transferred = sum((g.credits for g in grants), start=ZERO)
     earned_total = sum((e.credits for e in earned), start=ZERO)
-    counted = transferred + earned_total
+    counted = transferred + earned_total + applied.credits
+    reported = grants + applied.grants  # what the requirement and group reports count
     decision = Decision(
         programme=programme.id,
         programme_name=programme.name or schema.Label(en=programme.id),
         application_date=on,
         ruleset=ruleset.pack.id,
         ruleset_digest=ruleset.digest,
-        input_digest=input_digest(programme.id, on, outcomes),
+        input_digest=input_digest(programme.id, on, outcomes, exceptions),
         grants=tuple(grants),
         earned=tuple(earned),
         unused=tuple(unused),
@@ -153,10 +163,12 @@ def compute_audit(
             )
             for b in sorted(bank.values(), key=lambda b: b.outcome)
         ),
-        requirements=tuple(_requirements(rules, programme, grants, earned)),
-        categories=tuple(_categories(programme, grants, earned)),
-        source_minimums=tuple(_source_minimums(rules, programme, catalogue, grants, earned, by_id)),
-        residency=_residency(programme, grants, earned, by_id),
+        requirements=tuple(_requirements(rules, programme, grants, earned, applied)),
+        categories=tuple(_categories(programme, reported, earned)),
+        source_minimums=tuple(
+            _source_minimums(rules, programme, catalogue, reported, earned, by_id)
+        ),
+        residency=_residency(programme, reported, earned, by_id),
         limits=tuple(limits),
         statuses=tuple(
             s.id
@@ -170,7 +182,9 @@ def compute_audit(
             required=programme.total_credits,
             remaining=max(ZERO, programme.total_credits - counted),
             transferred_by_kind=_by_kind(grants, by_id),
+            by_exception=applied.credits,
         ),
+        exceptions=tuple(applied.statuses),
     )
     return decision.sealed()
 
@@ -286,6 +300,7 @@ def _unused(
     used: set[str],
     blocked: dict[int, list[int]],
     cap_rows: list[tuple[Cap, CapInfo]],
+    displaced: dict[str, tuple[str, str]],
 ) -> list[Unused]:
     chosen_by_resource = {r: i for i in chosen for r in problem.resources[i]}
     options_of: dict[str, list[int]] = defaultdict(list)
@@ -307,6 +322,11 @@ def _unused(
                     outcome.id, mine, problem, options, chosen_by_resource, blocked, cap_rows
                 )
             )
+            continue
+        if outcome.id in displaced:
+            course, exception = displaced[outcome.id]
+            by = f"exception {exception}"
+            result.append(Unused(outcome.id, Reason.USED_ELSEWHERE, {"target": course, "by": by}))
             continue
         # Every failure is reported; the most specific leads: a failed recognition (below
         # grade) explains a category transfer that needed it better than "no rule".
@@ -421,12 +441,24 @@ def _completed(grants: list[Grant], earned: list[Earned], exempt_ok: bool) -> di
 
 
 def _requirements(
-    rules: RuleSetAt, programme: schema.Programme, grants: list[Grant], earned: list[Earned]
+    rules: RuleSetAt,
+    programme: schema.Programme,
+    grants: list[Grant],
+    earned: list[Earned],
+    applied: Applied,
 ) -> list[GroupStatus]:
+    """Each requirement's courses and credits; the institution's exceptions count whether
+    or not the requirement is exemptable (they are its own decisions): a waived course is
+    done with no credit, a waived requirement is met."""
     substitutes = [set(s.courses) for s in rules.in_force("substitutes", programme.id)]
+    excepted = {g.target: g.credits for g in applied.grants if g.target_kind == "course"}
+    excepted_credits = sum(
+        (g.credits for g in applied.grants if g.target_kind == "category"), start=ZERO
+    )
     statuses = []
     for req in programme.requirements:
-        done = _completed(grants, earned, req.exemptable)
+        done = dict.fromkeys(applied.waived_courses, ZERO)
+        done |= excepted | _completed(grants, earned, req.exemptable)
         filled: set[str] = set()
         missing: list[str] = []
         credits = ZERO
@@ -440,11 +472,13 @@ def _requirements(
                 filled.add(taker)
                 credits += done[taker]
         if not req.courses:
-            credits = sum(done.values(), start=ZERO) + sum(
+            credits = sum(done.values(), start=excepted_credits) + sum(
                 (g.credits for g in grants if g.target_kind == "category" and req.exemptable),
                 start=ZERO,
             )
-        if req.credits is not None:
+        if req.id in applied.waived_requirements:
+            met, gap = True, ZERO
+        elif req.credits is not None:
             met = credits >= req.credits or (bool(req.courses) and not missing)
             gap = ZERO if met else req.credits - credits
         else:
@@ -539,8 +573,8 @@ def _residency(
     if residency is None:
         return None
     counted = earned
-    if residency.last and grants:
-        latest = max(by_id[o].date for g in grants for o in g.outcomes)
+    latest = max((by_id[o].date for g in grants for o in g.outcomes), default=None)
+    if residency.last and latest is not None:
         counted = [e for e in earned if by_id[e.outcome].date > latest]
     credits = sum((e.credits for e in counted), start=ZERO)
     return GroupStatus(

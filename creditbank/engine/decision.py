@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from pydantic import PlainSerializer, TypeAdapter
 
-from creditbank.domain import Label, Outcome
+from creditbank.domain import Label, LearnerException, Outcome
 from creditbank.engine.reasons import Reason
 from creditbank.engine.trace import RuleRef
 from creditbank.ruleset.ruleset import sha256_text
@@ -112,13 +113,41 @@ class LimitStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class ExceptionStatus:
+    """A learner exception as this audit applied it, or why it could not apply.
+
+    ``granted_for`` is what the institution granted (``programme/target``); ``target`` is
+    what it applies to here, reached through the equivalence rules ``via`` when the learner
+    changed programme or the course left the programme. ``why_not`` is a code of
+    ``engine/exceptions.py`` (empty when applied), with its ``params``."""
+
+    id: str
+    kind: str
+    granted_for: str
+    reason: str
+    applied: bool
+    target_kind: str
+    target: str
+    category: str
+    credits: Decimal
+    outcome: str
+    via: tuple[RuleRef, ...] = ()
+    why_not: str = ""
+    params: Annotated[dict[str, str], IN_KEY_ORDER] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Totals:
+    """``counted`` is ``transferred`` (by the rules) plus ``earned_in_programme`` plus
+    ``by_exception`` (credit the institution granted by substitution or petition)."""
+
     transferred: Decimal
     earned_in_programme: Decimal
     counted: Decimal
     required: Decimal
     remaining: Decimal
     transferred_by_kind: Annotated[dict[str, Decimal], IN_KEY_ORDER]
+    by_exception: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,12 +171,19 @@ class Decision:
     limits: tuple[LimitStatus, ...]
     statuses: tuple[str, ...]
     totals: Totals
+    exceptions: tuple[ExceptionStatus, ...] = ()
     digest: str = ""
 
     def canonical(self) -> str:
         """Canonical JSON: fields in declaration order, mappings in key order, no spaces;
-        identical inputs give identical bytes."""
-        return canonical_text(self)
+        identical inputs give identical bytes. A decision without learner exceptions leaves
+        out ``exceptions`` and ``totals.by_exception``, so it keeps the bytes (and digest) it
+        had before exceptions existed."""
+        if self.exceptions:
+            return canonical_text(self)
+        unset: Any = msgspec.UNSET  # msgspec leaves out a field holding UNSET
+        totals = dataclasses.replace(self.totals, by_exception=unset)
+        return canonical_text(dataclasses.replace(self, exceptions=unset, totals=totals))
 
     def sealed(self) -> Decision:
         """This decision with ``digest`` set to the hash of its canonical form without it."""
@@ -199,14 +235,26 @@ class AuditInput:
     programme: str
     date: dt.date
     outcomes: tuple[Outcome, ...]
+    exceptions: tuple[LearnerException, ...] | None = None
 
 
 _INPUT_JSON = TypeAdapter(AuditInput)
 
 
-def input_digest(programme: str, on: dt.date, outcomes: list[Outcome]) -> str:
-    """Digest of what was asked (outcomes in id order, unset fields left out)."""
-    asked = AuditInput(programme, on, tuple(sorted(outcomes, key=lambda o: o.id)))
+def input_digest(
+    programme: str,
+    on: dt.date,
+    outcomes: list[Outcome],
+    exceptions: Sequence[LearnerException] = (),
+) -> str:
+    """Digest of what was asked (outcomes and exceptions in id order, unset fields left out:
+    an audit without exceptions has the digest it had before they existed)."""
+    asked = AuditInput(
+        programme,
+        on,
+        tuple(sorted(outcomes, key=lambda o: o.id)),
+        tuple(sorted(exceptions, key=lambda e: e.id)) or None,
+    )
     return sha256_text(_INPUT_JSON.dump_json(asked, exclude_none=True).decode())
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from creditbank.domain import Lang
-from creditbank.engine.decision import Earned, Grant, Unused
+from creditbank.engine.decision import Earned, ExceptionStatus, Grant, Unused
 from creditbank.engine.reasons import Reason
 
 _UNUSED: dict[Reason, dict[Lang, str]] = {
@@ -213,3 +213,91 @@ def explain_earned(item: Earned, lang: Lang | str = Lang.EN) -> str:
     """One sentence for a course completed in the programme itself."""
     values = {"course": item.course, "credits": str(item.credits), "outcome": item.outcome}
     return _fill(_EARNED[Lang(lang)], values)
+
+
+_EXCEPTION = {
+    ("waiver", "course"): {
+        Lang.EN: "Course {target} is waived by exception {id} ({reason}): it no longer has to be taken, and gives no credit.",
+        Lang.ZH: "课程{target}经例外{id}免修（{reason}）：无须再修，不计学分。",
+    },
+    ("waiver", "requirement"): {
+        Lang.EN: "Requirement {target} is waived by exception {id} ({reason}).",
+        Lang.ZH: "要求{target}经例外{id}豁免（{reason}）。",
+    },
+    ("substitution", "course"): {
+        Lang.EN: "{outcome} counts for course {target} ({credits} credits) by exception {id} ({reason}).",
+        Lang.ZH: "{outcome}经例外{id}替代课程{target}（{credits}学分）（{reason}）。",
+    },
+    ("petition", "course"): {
+        Lang.EN: "Course {target} ({credits} credits) is granted by petition, exception {id} ({reason}).",
+        Lang.ZH: "经申请认定课程{target}（{credits}学分），例外{id}（{reason}）。",
+    },
+    ("petition", "category"): {
+        Lang.EN: "{credits} credits in category {target} are granted by petition, exception {id} ({reason}).",
+        Lang.ZH: "经申请计入类别{target}{credits}学分，例外{id}（{reason}）。",
+    },
+}
+
+_FOLLOWED = {
+    Lang.EN: " It was granted for {granted_for} and follows here through {via}.",
+    Lang.ZH: "该例外原为{granted_for}批准，经{via}转至此处。",
+}
+
+_NOT_APPLIED = {
+    Lang.EN: "Exception {id} ({kind} for {granted_for}) does not apply: {why}.",
+    Lang.ZH: "例外{id}（{granted_for}的{kind}）不适用：{why}。",
+}
+
+_WHY_NOT = {
+    "no_equivalent": {
+        Lang.EN: "course {course} is not in programme {programme}, and no equivalence leads from it to one of its courses",
+        Lang.ZH: "课程{course}不在专业{programme}中，也没有课程互认可将其对应到该专业的课程",
+    },
+    "programme_changed": {
+        Lang.EN: "it was granted for programme {granted}, and a requirement or category belongs to its programme, so it does not follow to {programme}",
+        Lang.ZH: "它为专业{granted}批准，要求与类别属于该专业，不随学习者转到{programme}",
+    },
+    "not_in_programme": {
+        Lang.EN: "{what} {target} is no longer in programme {programme}",
+        Lang.ZH: "{target}已不在专业{programme}中",
+    },
+    "outcome_not_usable": {
+        Lang.EN: "the outcome {outcome} it rests on is not usable ({status})",
+        Lang.ZH: "其所依据的成果{outcome}不可用（{status}）",
+    },
+    "already_completed": {
+        Lang.EN: "course {course} is already completed in the programme",
+        Lang.ZH: "课程{course}已在本专业修读完成",
+    },
+    "conflict": {
+        Lang.EN: "exception {other} already uses that course or outcome",
+        Lang.ZH: "例外{other}已使用该课程或成果",
+    },
+}
+
+
+def explain_exception(item: ExceptionStatus, lang: Lang | str = Lang.EN) -> str:
+    """One sentence for a learner exception: what it does here (and the equivalences it
+    followed), or why it does not apply.
+
+    >>> from decimal import Decimal
+    >>> explain_exception(ExceptionStatus("X1", "waiver", "mech/thesis", "industry project",
+    ...     True, "requirement", "thesis", "", Decimal(0), ""))
+    'Requirement thesis is waived by exception X1 (industry project).'
+    """
+    lang = Lang(lang)
+    values = {
+        "id": item.id,
+        "kind": item.kind,
+        "granted_for": item.granted_for,
+        "reason": item.reason,
+        "target": item.target,
+        "credits": str(item.credits),
+        "outcome": item.outcome,
+        "via": ", ".join(f"{r.id} ({r.at})" if r.at else r.id for r in item.via),
+    }
+    if not item.applied:
+        why = _fill(_WHY_NOT.get(item.why_not, {}).get(lang, "?"), item.params)
+        return _fill(_NOT_APPLIED[lang], {**values, "why": why})
+    sentence = _fill(_EXCEPTION[(item.kind, item.target_kind)][lang], values)
+    return sentence + (_fill(_FOLLOWED[lang], values) if item.via else "")

@@ -221,6 +221,12 @@ def _route_rank(route: Route) -> tuple[Any, ...]:
     return (-route.credits, route.hops, tuple(r.id for r in route.chain))
 
 
+def best_route(routes: dict[str, Route]) -> Route | None:
+    """The best of routes to several targets (most credits, fewest hops, smallest rule ids,
+    then smallest target), or None when there is none."""
+    return min(routes.values(), key=lambda r: (_route_rank(r), r.target), default=None)
+
+
 def equivalence_graph(rules: RuleSetAt) -> EquivalenceGraph:
     """The graph of ``rules``, built once per rule set and date."""
     graph = rules.memo.get("graph")

@@ -23,6 +23,7 @@ from creditbank.engine.decision import (
     Because,
     Decision,
     Earned,
+    ExceptionStatus,
     Grant,
     GroupStatus,
     LimitStatus,
@@ -39,7 +40,12 @@ PYDANTIC = TypeAdapter(Decision)
 
 
 def pydantic_text(decision: Decision) -> str:
-    return PYDANTIC.dump_json(decision).decode()
+    """pydantic's bytes; a decision without learner exceptions leaves their two fields out
+    (``Decision.canonical``), as every decision did before exceptions existed."""
+    if decision.exceptions:
+        return PYDANTIC.dump_json(decision).decode()
+    unset = {"exceptions": True, "totals": {"by_exception"}}
+    return PYDANTIC.dump_json(decision, exclude=unset).decode()
 
 
 def test_golden_workload_decisions_have_pydantics_bytes() -> None:
@@ -151,7 +157,27 @@ decisions = st.builds(
         required=decimals,
         remaining=decimals,
         transferred_by_kind=st.dictionaries(ids, decimals, max_size=4),
+        by_exception=decimals,
     ),
+    exceptions=st.lists(
+        st.builds(
+            ExceptionStatus,
+            id=ids,
+            kind=st.sampled_from(["waiver", "substitution", "petition"]),
+            granted_for=texts,
+            reason=texts,
+            applied=st.booleans(),
+            target_kind=st.sampled_from(["course", "requirement", "category"]),
+            target=texts,
+            category=texts,
+            credits=decimals,
+            outcome=texts,
+            via=ref_tuples,
+            why_not=texts,
+            params=params,
+        ),
+        max_size=2,
+    ).map(tuple),
     digest=ids,
 )
 
@@ -175,3 +201,11 @@ def test_mappings_in_key_order_and_rules_without_position(decision: Decision) ->
     ).canonical()
     assert '"transferred_by_kind":{"a":"1E+1","b":"2.50"}' in text
     assert '"params":{"a":"1","b":"2","é":"3"},"rules":[{"id":"r1"}]' in text
+
+
+@settings(max_examples=20, deadline=None)
+@given(decisions)
+def test_exception_fields_are_written_only_when_there_are_exceptions(decision: Decision) -> None:
+    text = decision.canonical()
+    assert ('"exceptions":' in text) == bool(decision.exceptions)
+    assert ('"by_exception":' in text) == bool(decision.exceptions)
