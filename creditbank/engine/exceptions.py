@@ -11,7 +11,8 @@ another programme, or a new version dropped the course, a course exception follo
 the course equivalences of the rules in force (the best route: most credits, fewest steps);
 a requirement or a category belongs to its programme and follows only within it. Whatever
 cannot apply is listed in the decision with the reason (``WhyNot``), never dropped. Among
-exceptions that want the same course or outcome, the one with the smaller id applies.
+exceptions that want the same course or outcome, the one with the smaller id applies (the
+shorter id, then the smaller: the store's numbers compare as numbers).
 """
 
 from __future__ import annotations
@@ -82,9 +83,9 @@ def apply_exceptions(
     by_id: dict[str, Outcome],
     earned_courses: set[str],
 ) -> Applied:
-    """Resolve ``exceptions`` (in id order) against ``programme`` as in force in ``rules``."""
+    """Resolve ``exceptions`` (smaller id first) against ``programme`` as in force in ``rules``."""
     applied = Applied()
-    for exception in sorted(exceptions, key=lambda e: e.id):
+    for exception in sorted(exceptions, key=lambda e: (len(e.id), e.id)):
         status = _resolve(rules, programme, catalogue, exception, by_id, earned_courses, applied)
         applied.statuses.append(status)
     return applied

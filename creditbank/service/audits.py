@@ -14,17 +14,19 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from creditbank.domain import Outcome
+from creditbank.domain import LearnerException, Outcome
 from creditbank.engine.audit import MAX_OUTCOMES, compute_audit
 from creditbank.engine.decision import Decision, digest_of, input_digest
 from creditbank.errors import NotFound
 from creditbank.service.errors import Conflict, check_budget
+from creditbank.service.exceptions import exceptions_in_force
 from creditbank.service.learners import learner_key, lock_learner
 from creditbank.service.outcomes import require_vouched, to_engine_outcome
 from creditbank.service.rulesets import ruleset_of, version_for_programme
@@ -40,11 +42,13 @@ ATTEMPTS = 3
 
 @dataclass(frozen=True)
 class Inputs:
-    """What an audit reads: the account's ledger position, the version, the usable outcomes."""
+    """What an audit reads: the account's ledger position, the version, the usable outcomes
+    and the exceptions in force."""
 
     seq: int
     version: RuleSetVersion
     outcomes: list[Outcome]
+    exceptions: list[LearnerException] = field(default_factory=list)
 
 
 class AccountMoved(Exception):
@@ -72,7 +76,9 @@ def audit_learner(
         with session_scope(engine, read_only=True) as session:
             inputs = read_inputs(session, learner_id, programme, on, version_id)
         check_budget(deadline, what)
-        decision = compute_audit(ruleset_of(inputs.version), inputs.outcomes, programme, on)
+        decision = compute_audit(
+            ruleset_of(inputs.version), inputs.outcomes, programme, on, inputs.exceptions
+        )
         check_budget(deadline, what)
         try:
             return transaction(
@@ -122,7 +128,8 @@ def read_inputs(
             code="audit.too_many_outcomes",
         )
     require_vouched(session, learner_id, [r.id for r in rows])
-    return Inputs(learner.ledger_seq, version, [to_engine_outcome(r) for r in rows])
+    outcomes = [to_engine_outcome(r) for r in rows]
+    return Inputs(learner.ledger_seq, version, outcomes, exceptions_in_force(session, learner_id))
 
 
 def store_decision(
@@ -149,7 +156,7 @@ def store_decision(
         programme=decision.programme,
         application_date=decision.application_date,
         ruleset_version_id=inputs.version.id,
-        inputs=[o.model_dump(mode="json", exclude_none=True) for o in inputs.outcomes],
+        inputs=stored_inputs(inputs.outcomes, inputs.exceptions),
         canonical=decision.canonical(),
         digest=decision.digest,
         input_digest=decision.input_digest,
@@ -192,10 +199,10 @@ def stored_decision_problems(
     problems += _recorded_problems(row, recorded)
     if version_digest is not None and version_digest != row.ruleset_digest:
         problems.append("its rule-set digest is not its version's (the version was changed)")
-    outcomes = _stored_inputs(row)
-    if outcomes is None:
+    asked = _stored_inputs(row)
+    if asked is None:
         problems.append("its stored inputs are not valid outcomes (they were changed)")
-    elif input_digest(row.programme, row.application_date, outcomes) != row.input_digest:
+    elif input_digest(row.programme, row.application_date, *asked) != row.input_digest:
         problems.append("its stored inputs do not match its input digest (they were changed)")
     try:
         text = json.loads(canonical)
@@ -240,11 +247,35 @@ def _recorded_problems(row: DecisionRow, recorded: Transfer | None) -> list[str]
     return problems
 
 
-def _stored_inputs(row: DecisionRow) -> list[Outcome] | None:
-    if not isinstance(row.inputs, list):
+def stored_inputs(
+    outcomes: list[Outcome], exceptions: list[LearnerException]
+) -> list[Any] | dict[str, Any]:
+    """A decision's inputs as stored: the outcomes, and with exceptions an object of both
+    (a decision without them is stored as it always was)."""
+    written = [o.model_dump(mode="json", exclude_none=True) for o in outcomes]
+    if not exceptions:
+        return written
+    return {
+        "outcomes": written,
+        "exceptions": [e.model_dump(mode="json", exclude_none=True) for e in exceptions],
+    }
+
+
+def _stored_inputs(row: DecisionRow) -> tuple[list[Outcome], list[LearnerException]] | None:
+    """The outcomes and exceptions a stored decision was computed from; None when they are
+    not readable (changed around the bank)."""
+    stored: Any = row.inputs
+    outcomes: Any = stored if isinstance(stored, list) else None
+    exceptions: Any = [] if isinstance(stored, list) else None
+    if isinstance(stored, dict) and set(stored) == {"outcomes", "exceptions"}:
+        outcomes, exceptions = stored["outcomes"], stored["exceptions"]
+    if not isinstance(outcomes, list) or not isinstance(exceptions, list):
         return None
     try:
-        return [Outcome.model_validate(o) for o in row.inputs]
+        return (
+            [Outcome.model_validate(o) for o in outcomes],
+            [LearnerException.model_validate(e) for e in exceptions],
+        )
     except ValidationError:
         return None
 
@@ -277,8 +308,10 @@ def rerun_decision(session: Session, decision_id: int) -> Rerun:
     problems = stored_decision_problems(row, recorded, version.digest)
     if len(entries) > 1:
         problems[problems.index(_NO_TRANSFER)] = f"{len(entries)} transfer entries record it"
-    outcomes = _stored_inputs(row)
-    if outcomes is None:
+    asked = _stored_inputs(row)
+    if asked is None:
         return Rerun(row.digest, "", tuple(problems))
-    again = compute_audit(ruleset_of(version), outcomes, row.programme, row.application_date)
+    again = compute_audit(
+        ruleset_of(version), asked[0], row.programme, row.application_date, asked[1]
+    )
     return Rerun(row.digest, again.digest, tuple(problems))

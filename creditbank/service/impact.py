@@ -188,8 +188,10 @@ def impact_partition(
     changes = []
     for subject in enrolled:
         day = on or subject.enrolled_on
+        views = (old.at(day), new.at(day))
+        excepted = bool(subject.exceptions)
         if touch is not None and not touch.touches(
-            subject.programme, subject.outcomes, (old.at(day), new.at(day))
+            subject.programme, subject.outcomes, views, excepted=excepted
         ):
             continue
         audited[subject.programme] += 1
@@ -224,7 +226,8 @@ def compare(old: RuleSet, new: RuleSet, subject: Enrolled, day: dt.date) -> Lear
 
 def _audit(ruleset: RuleSet, subject: Enrolled, day: dt.date) -> tuple[Decision | None, str]:
     try:
-        return compute_audit(ruleset, list(subject.outcomes), subject.programme, day), ""
+        outcomes = list(subject.outcomes)
+        return compute_audit(ruleset, outcomes, subject.programme, day, subject.exceptions), ""
     except CreditBankError as exc:
         return None, str(exc)
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from creditbank.domain import Outcome
+from creditbank.domain import LearnerException, Outcome
 from creditbank.service.audits import USABLE
+from creditbank.service.exceptions import in_force_by_learner
 from creditbank.service.outcomes import to_engine_outcome
 from creditbank.store.tables import Enrolment, OutcomeRow
 
@@ -27,7 +28,8 @@ partition is small beside its audits, small enough that a lost worker loses litt
 
 @dataclass(frozen=True)
 class Enrolled:
-    """An enrolment with the learner's usable outcomes (ids of their rows in ``row_ids``)."""
+    """An enrolment with the learner's usable outcomes (ids of their rows in ``row_ids``) and
+    exceptions in force."""
 
     enrolment_id: int
     learner_id: str
@@ -35,6 +37,7 @@ class Enrolled:
     enrolled_on: dt.date
     outcomes: tuple[Outcome, ...]
     row_ids: tuple[int, ...]
+    exceptions: tuple[LearnerException, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,8 @@ def read_partition(
     session: Session, bounds: Bounds, programmes: Collection[str] | None
 ) -> list[Enrolled]:
     """The enrolments within ``bounds`` (in ``programmes``, None: all) with their learners'
-    usable outcomes, in enrolment id order: two queries, whatever the partition's size."""
+    usable outcomes and exceptions, in enrolment id order: a few queries, whatever the
+    partition's size."""
     query = select(Enrolment).where(Enrolment.id.between(bounds.first, bounds.last))
     if programmes is not None:
         query = query.where(Enrolment.programme.in_(sorted(programmes)))
@@ -97,9 +101,15 @@ def read_partition(
         learner: (tuple(to_engine_outcome(r) for r in rows), tuple(r.id for r in rows))
         for learner, rows in held.items()
     }
+    excepted = in_force_by_learner(session, learners, vouch=False)
     return [
         Enrolled(
-            e.id, e.learner_id, e.programme, e.enrolled_on, *converted.get(e.learner_id, ((), ()))
+            e.id,
+            e.learner_id,
+            e.programme,
+            e.enrolled_on,
+            *converted.get(e.learner_id, ((), ())),
+            tuple(excepted.get(e.learner_id, ())),
         )
         for e in enrolments
     ]

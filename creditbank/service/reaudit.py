@@ -198,11 +198,16 @@ def reaudit_partition(url: str, partition_id: int, actor: str, now: dt.datetime)
             if not _under(session, subject.programme, day, version.id, seen):
                 continue
             views = [new.at(day)] + ([old.at(day)] if old is not None else [])
-            if touch is not None and not touch.touches(subject.programme, subject.outcomes, views):
+            excepted = bool(subject.exceptions)
+            if touch is not None and not touch.touches(
+                subject.programme, subject.outcomes, views, excepted=excepted
+            ):
                 continue
             learner = session.get(Learner, subject.learner_id)
             assert learner is not None
-            decision = compute_audit(new, list(subject.outcomes), subject.programme, day)
+            decision = compute_audit(
+                new, list(subject.outcomes), subject.programme, day, subject.exceptions
+            )
             before = _before(session, subject, old)
             computed.append(_Computed(subject, learner.ledger_seq, decision, before))
     return transaction(
@@ -252,7 +257,7 @@ def _before(session: Session, subject: Enrolled, old: RuleSet | None) -> Standin
         return None
     try:
         decision = compute_audit(
-            old, list(subject.outcomes), subject.programme, subject.enrolled_on
+            old, list(subject.outcomes), subject.programme, subject.enrolled_on, subject.exceptions
         )
     except CreditBankError:
         return None
@@ -277,7 +282,8 @@ def _write(
     appended: Counter[str] = Counter()  # entries this transaction put on each account
     for item in computed:
         s = item.subject
-        inputs = audits.Inputs(item.seq + appended[s.learner_id], version, list(s.outcomes))
+        seq = item.seq + appended[s.learner_id]
+        inputs = audits.Inputs(seq, version, list(s.outcomes), list(s.exceptions))
         decision = item.decision
         audits.require_vouched(session, s.learner_id, list(s.row_ids))
         try:
@@ -294,7 +300,9 @@ def _write(
             inputs = audits.read_inputs(
                 session, s.learner_id, s.programme, s.enrolled_on, version.id
             )
-            decision = compute_audit(ruleset, inputs.outcomes, s.programme, s.enrolled_on)
+            decision = compute_audit(
+                ruleset, inputs.outcomes, s.programme, s.enrolled_on, inputs.exceptions
+            )
             decision_id, decision = audits.store_decision(
                 session,
                 learner_id=s.learner_id,

@@ -56,12 +56,18 @@ class Touch:
         return self.programmes.union(*(r.programmes or () for r in self.reaches))
 
     def touches(
-        self, programme: str, outcomes: Sequence[Outcome], views: Iterable[RuleSetAt]
+        self,
+        programme: str,
+        outcomes: Sequence[Outcome],
+        views: Iterable[RuleSetAt],
+        *,
+        excepted: bool = False,
     ) -> bool:
         """Whether a learner enrolled in ``programme`` with ``outcomes`` may be audited
         differently. ``views``: both rule sets on the audit's date (selectors that read
-        ladders or issuers are matched under each)."""
-        if self.everyone or programme in self.programmes:
+        ladders or issuers are matched under each). A learner with exceptions (``excepted``)
+        always may: any change to equivalences or courses can move where one applies."""
+        if excepted or self.everyone or programme in self.programmes:
             return True
         near = [r for r in self.reaches if r.programmes is None or programme in r.programmes]
         if not near:

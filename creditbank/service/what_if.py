@@ -56,6 +56,6 @@ def what_if(
         raise InputInvalid([("extra_outcomes", message)])
     what = f"the what-if audit of learner '{learner_id}'"
     check_budget(deadline, what)
-    decision = compute_audit(ruleset_of(inputs.version), outcomes, programme, on)
+    decision = compute_audit(ruleset_of(inputs.version), outcomes, programme, on, inputs.exceptions)
     check_budget(deadline, what)
     return decision

@@ -54,6 +54,8 @@ class EntryKind(StrEnum):
     TRANSFER = "transfer"
     REVERSAL = "reversal"
     REVOCATION = "revocation"
+    EXCEPTION = "exception"
+    EXCEPTION_WITHDRAWN = "exception_withdrawn"
 
 
 class NewEntry(NamedTuple):

@@ -122,7 +122,7 @@ class DecisionRow(Base):
     programme: Mapped[str] = mapped_column(Id)
     application_date: Mapped[dt.date] = mapped_column(Date)
     ruleset_version_id: Mapped[int] = mapped_column(ForeignKey("ruleset_versions.id"))
-    inputs: Mapped[list[Any]] = mapped_column(JSON)
+    inputs: Mapped[list[Any] | dict[str, Any]] = mapped_column(JSON)
     canonical: Mapped[str] = mapped_column(Text)
     digest: Mapped[str] = mapped_column(String(64))
     input_digest: Mapped[str] = mapped_column(String(64))
@@ -161,6 +161,31 @@ class Enrolment(Base):
     institution: Mapped[str] = mapped_column(Id)
     enrolled_on: Mapped[dt.date] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LearnerExceptionRow(Base):
+    """An exception an institution granted a learner (a waiver, substitution or credit by
+    petition), as recorded; a withdrawal keeps the row and says when, by whom and why. Its
+    content is vouched for by its ledger entry."""
+
+    __tablename__ = "learner_exceptions"
+    __table_args__ = (Index(None, "learner_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    programme: Mapped[str] = mapped_column(Id)
+    target_kind: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(Id)
+    institution: Mapped[str] = mapped_column(Id)
+    outcome_id: Mapped[int | None] = mapped_column(ForeignKey("outcomes.id"))
+    credits: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by: Mapped[str | None] = mapped_column(String(200))
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class LedgerEntry(Base):
