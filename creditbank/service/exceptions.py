@@ -26,7 +26,7 @@ from creditbank.service.enrolments import is_enrolled
 from creditbank.service.errors import Conflict
 from creditbank.service.learners import learner_key, lock_learner
 from creditbank.service.rulesets import ruleset_of, version_for_programme
-from creditbank.store.integrity import entry_hash_of
+from creditbank.store.integrity import Problem, entry_hash_of
 from creditbank.store.ledger import EntryKind, NewEntry, append
 from creditbank.store.session import transaction
 from creditbank.store.tables import LearnerExceptionRow, LedgerEntry, OutcomeRow
@@ -175,16 +175,14 @@ def in_force_by_learner(
 ) -> dict[str, list[LearnerException]]:
     """``exceptions_in_force`` for many learners at once (population reads: ``vouch=False``
     skips the ledger check, as their reading of outcomes does)."""
-    rows: list[LearnerExceptionRow] = []
-    for start in range(0, len(learner_ids), 500):  # bound the statement's parameters
-        rows += session.scalars(
-            select(LearnerExceptionRow)
-            .where(LearnerExceptionRow.learner_id.in_(learner_ids[start : start + 500]))
-            .order_by(LearnerExceptionRow.id)
+    if vouch and (problems := exception_problems(session, learner_ids)):
+        raise CreditBankError(
+            "the learner's exceptions are not what the ledger vouches for; nothing was done "
+            "(`creditbank ledger verify` reports every problem):\n" + "\n".join(map(str, problems)),
+            code="ledger.mismatch",
         )
+    rows = _rows(session, learner_ids)
     outcome_ids = _outcome_ids(session, rows)
-    if vouch:
-        _require_vouched(session, learner_ids, rows, outcome_ids)
     found: dict[str, list[LearnerException]] = {}
     for row in rows:
         if row.withdrawn_at is None:
@@ -192,50 +190,63 @@ def in_force_by_learner(
     return found
 
 
-def _require_vouched(
-    session: Session,
-    learner_ids: list[str],
-    rows: list[LearnerExceptionRow],
-    outcome_ids: dict[int, str],
-) -> None:
+def exception_problems(session: Session, learner_ids: list[str]) -> list[Problem]:
+    """Every exception of these accounts that its ledger entries do not vouch for: changed,
+    added, deleted, withdrawn or restored around the ledger (for audits and ``ledger
+    verify``)."""
+    rows = _rows(session, learner_ids)
+    outcome_ids = _outcome_ids(session, rows)
+    kinds = [EntryKind.EXCEPTION.value, EntryKind.EXCEPTION_WITHDRAWN.value]
     entries = session.scalars(
-        select(LedgerEntry).where(
-            LedgerEntry.learner_id.in_(learner_ids),
-            LedgerEntry.kind.in_([EntryKind.EXCEPTION.value, EntryKind.EXCEPTION_WITHDRAWN.value]),
-        )
+        select(LedgerEntry)
+        .where(LedgerEntry.learner_id.in_(learner_ids), LedgerEntry.kind.in_(kinds))
+        .order_by(LedgerEntry.id)
     ).all()
-    recorded: dict[str, Any] = {}
-    withdrawn: set[str] = set()
     problems = [
-        f"ledger entry {e.seq}: it does not match its hash"
+        Problem(e.learner_id, f"exception entry {e.seq}", "it does not match its hash")
         for e in entries
         if e.hash != entry_hash_of(e)
     ]
+    recorded: dict[tuple[str, str], Any] = {}
+    withdrawn: set[tuple[str, str]] = set()
     for entry in entries:
-        ident = str(entry.payload.get("id"))
+        key = (entry.learner_id, str(entry.payload.get("id")))
         if entry.kind == EntryKind.EXCEPTION.value:
-            recorded[ident] = entry.payload
+            recorded[key] = entry.payload
         else:
-            withdrawn.add(ident)
+            withdrawn.add(key)
     for row in rows:
-        ident = str(row.id)
+        key, subject = (row.learner_id, str(row.id)), f"exception {row.id}"
         try:
             content: Any = _engine_exception(row, outcome_ids).model_dump(
                 mode="json", exclude_none=True
             )
-        except (ValidationError, KeyError):
+        except (InputInvalid, KeyError):
             content = None
-        if recorded.pop(ident, None) != content:
-            problems.append(f"exception {ident}: it is not what its ledger entry recorded")
-        if (row.withdrawn_at is not None) != (ident in withdrawn):
-            problems.append(f"exception {ident}: withdrawn or restored around the ledger")
-    problems += [f"exception {i}: recorded in the ledger but missing" for i in sorted(recorded)]
-    if problems:
-        raise CreditBankError(
-            "the learner's exceptions are not what the ledger vouches for; nothing was done "
-            "(`creditbank ledger verify` checks the chain):\n" + "\n".join(problems),
-            code="ledger.mismatch",
+        if recorded.pop(key, None) != content:
+            problems.append(Problem(row.learner_id, subject, _NOT_RECORDED))
+        if (row.withdrawn_at is not None) != (key in withdrawn):
+            problems.append(Problem(row.learner_id, subject, _WITHDRAWN_AROUND))
+    problems += [
+        Problem(learner, f"exception {ident}", "recorded in the ledger, missing from the bank")
+        for learner, ident in sorted(recorded)
+    ]
+    return problems
+
+
+_NOT_RECORDED = "it is not what its ledger entry recorded (written or changed around the ledger)"
+_WITHDRAWN_AROUND = "withdrawn or restored around the ledger"
+
+
+def _rows(session: Session, learner_ids: list[str]) -> list[LearnerExceptionRow]:
+    rows: list[LearnerExceptionRow] = []
+    for start in range(0, len(learner_ids), 500):  # bound the statement's parameters
+        rows += session.scalars(
+            select(LearnerExceptionRow)
+            .where(LearnerExceptionRow.learner_id.in_(learner_ids[start : start + 500]))
+            .order_by(LearnerExceptionRow.id)
         )
+    return rows
 
 
 def _programme(session: Session, programme_id: str, on: dt.date) -> schema.Programme:

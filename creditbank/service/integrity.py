@@ -4,8 +4,8 @@ its signed checkpoints, and new checkpoints written.
 What is checked, for every account (``store.integrity``): the hash chain; each outcome against
 its deposit and its lifecycle entries; the heads the newest checkpoint recorded. For every
 stored decision: its text against its digest, its inputs against its input digest, its
-digest against the ledger's transfer entry. For every rule-set version: its sources against
-its digest. For the checkpoints: the newest one's signature with the public key, its root
+digest against the ledger's transfer entry. For every learner exception: its row against its
+ledger entries. For every rule-set version: its sources against its digest. For the checkpoints: the newest one's signature with the public key, its root
 against the heads stored for it, the chain of statements, and the checkpoint log kept outside
 the database (its newest checkpoint must be in the database, unchanged).
 """
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from creditbank.errors import CreditBankError, NotFound
 from creditbank.ruleset.loader import load_ruleset_from_sources
 from creditbank.service.audits import stored_decision_problems
+from creditbank.service.exceptions import exception_problems
 from creditbank.service.learners import learner_key
 from creditbank.store import checkpoints
 from creditbank.store.integrity import (
@@ -87,6 +88,7 @@ def verify_bank(
             report.entries += found.entries
             report.outcomes += found.outcomes
             report.problems.extend(found.problems)
+            report.problems.extend(exception_problems(session, chunk))
             report.moved.extend(found.moved)
             _check_decisions(session, chunk, found, versions, report)
             if progress:
