@@ -52,6 +52,7 @@ STATUS: dict[str, int] = {
     "auth.missing": 401,
     "auth.invalid": 401,
     "auth.forbidden": 403,
+    "exception.not_your_programme": 403,
     "request.too_large": 413,
     "audit.busy": 503,
     "audit.timeout": 503,

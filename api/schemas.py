@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from creditbank.domain import Date, ExceptionKind, ExceptionTarget, Ident
+
 
 def _utc(value: dt.datetime) -> dt.datetime:
     """A time the database gave without its zone (SQLite) is UTC, as the bank stores it."""
@@ -177,6 +179,9 @@ class WhatIfRequest(AuditRequest):
 class Explanations(BaseModel):
     granted: list[str]
     not_used: list[str]
+    exceptions: list[str] = Field(
+        default=[], description="each learner exception: what it does here, or why it cannot"
+    )
 
 
 class DecisionOut(BaseModel):
@@ -380,3 +385,60 @@ class VersionDiff(BaseModel):
     to: int
     pack_fields_changed: list[str]
     sections: list[SectionDiff]
+
+
+class ExceptionRequest(BaseModel):
+    """An exception the institution grants a learner in one of its programmes: a waiver of a
+    course or requirement, a substitution (``outcome`` counts for a course), or credit by
+    petition (a course, or ``credits`` in a category)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "substitution",
+                    "programme": "ouc-mechatronics-associate",
+                    "target_kind": "course",
+                    "target": "MECH-1001",
+                    "outcome": 12,
+                    "reason": "CAD training at work covers the course, assessed by the faculty",
+                }
+            ]
+        },
+    )
+
+    kind: ExceptionKind
+    programme: Ident
+    target_kind: ExceptionTarget
+    target: Ident
+    reason: str = Field(min_length=1, max_length=500)
+    date: Date | None = Field(
+        default=None, description="the programme as in force on this day (default: today)"
+    )
+    outcome: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="the bank's number of the outcome"
+    )
+    credits: Decimal | None = Field(
+        default=None, gt=0, le=300, max_digits=12, decimal_places=6, description="petitions"
+    )
+
+
+class ExceptionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    learner_id: str
+    kind: str
+    programme: str
+    target_kind: str
+    target: str
+    institution: str
+    outcome: int | None
+    credits: Decimal | None
+    reason: str
+    actor: str
+    created_at: UtcTime
+    withdrawn_at: UtcTime | None
+    withdrawn_by: str | None
+    withdrawn_reason: str | None

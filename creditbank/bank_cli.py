@@ -48,17 +48,17 @@ RowId = Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="the bank's num
 """A stored row's id: the columns are 32-bit integers on PostgreSQL."""
 
 
-def _engine() -> Engine:
+def bank_engine() -> Engine:
     """The bank's database, once it is known to exist at the latest schema."""
     url = get_settings().database_url
     try:
         migrate.require_current(url)
     except CreditBankError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     return make_engine(url)
 
 
-def _now() -> dt.datetime:
+def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
@@ -75,16 +75,16 @@ def _secret_from_stdin(prompt: str) -> str:
     return sys.stdin.readline().strip()
 
 
-def _fail(exc: Exception) -> typer.Exit:
+def fail(exc: Exception) -> typer.Exit:
     typer.secho(printable(str(exc), keep_newlines=True), err=True, fg=typer.colors.RED)
     return typer.Exit(1)
 
 
-def _date(value: str) -> dt.date:
+def parse_date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise _fail(ValueError(f"'{value}' is not a date like 2026-09-01")) from None
+        raise fail(ValueError(f"'{value}' is not a date like 2026-09-01")) from None
 
 
 @db_app.command("upgrade")
@@ -105,7 +105,7 @@ def ledger_verify(
     """Check every account's chain, outcomes and decisions, and the newest signed checkpoint;
     say which accounts changed since it."""
     settings = get_settings()
-    engine = _engine()
+    engine = bank_engine()
     try:
         public_key = signing_keys.public_key(settings)
         accounts = integrity.accounts_to_check(engine, learner)
@@ -118,7 +118,7 @@ def ledger_verify(
                 progress=bar.update,
             )
     except CreditBankError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     for problem in report.problems:
         typer.secho(f"BROKEN {printable(str(problem))}", fg=typer.colors.RED)
     typer.echo(
@@ -157,24 +157,24 @@ def ledger_checkpoint(
     """Sign every account's ledger head with the key in CREDITBANK_CHECKPOINT_KEY (run it
     from cron, or with --every)."""
     settings = get_settings()
-    engine = _engine()
+    engine = bank_engine()
     try:
         key = signing_keys.private_key(settings)
         trusted = signing_keys.public_key(settings)
     except CreditBankError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     while True:
         try:
             checkpoint = integrity.write_checkpoint(
-                engine, key=key, now=_now(), log=settings.checkpoint_log, trusted=trusted
+                engine, key=key, now=now_utc(), log=settings.checkpoint_log, trusted=trusted
             )
         except CreditBankError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
         if checkpoint is None:
-            typer.echo(f"{_now():%Y-%m-%d %H:%M:%S} no account moved since the last checkpoint")
+            typer.echo(f"{now_utc():%Y-%m-%d %H:%M:%S} no account moved since the last checkpoint")
         else:
             typer.echo(
-                f"{_now():%Y-%m-%d %H:%M:%S} checkpoint {checkpoint.id}: "
+                f"{now_utc():%Y-%m-%d %H:%M:%S} checkpoint {checkpoint.id}: "
                 f"{checkpoint.accounts} accounts, root {checkpoint.root[:16]}"
             )
         if every is None:
@@ -186,9 +186,9 @@ def ledger_checkpoint(
 def versions_load(path: Path, actor: Actor = "cli") -> None:
     """Store a rule directory as a draft version (after checking it)."""
     try:
-        version = rulesets.load_draft(_engine(), root=path, actor=actor, now=_now())
+        version = rulesets.load_draft(bank_engine(), root=path, actor=actor, now=now_utc())
     except CreditBankError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo(f"version {version.id}: {version.pack_id} {version.digest[:16]} ({version.status})")
 
 
@@ -201,14 +201,14 @@ def versions_publish(
     """Publish a draft version from a date; it can never change afterwards."""
     try:
         row = rulesets.publish(
-            _engine(),
+            bank_engine(),
             version_id=version,
-            effective_from=_date(effective_from),
+            effective_from=parse_date(effective_from),
             actor=actor,
-            now=_now(),
+            now=now_utc(),
         )
     except CreditBankError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo(f"version {row.id} published from {row.effective_from}")
 
 
@@ -216,16 +216,16 @@ def versions_publish(
 def versions_retire(version: RowId) -> None:
     """Take a published version out of force; past decisions keep naming it."""
     try:
-        row = rulesets.retire(_engine(), version_id=version)
+        row = rulesets.retire(bank_engine(), version_id=version)
     except CreditBankError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo(f"version {row.id} retired")
 
 
 @versions_app.command("list")
 def versions_list() -> None:
     """List stored versions."""
-    with session_scope(_engine(), read_only=True) as session:
+    with session_scope(bank_engine(), read_only=True) as session:
         for v in rulesets.list_versions(session):
             typer.echo(
                 f"{v.id}\t{v.pack_id}\t{v.status}\t{v.effective_from or '-'}\t{v.digest[:16]}"
@@ -248,18 +248,18 @@ def learners_add(
     if national_id == "-":
         national_id = _secret_from_stdin("national ID number")
         if not national_id:
-            raise _fail(ValueError("--national-id -: no number was given on standard input"))
+            raise fail(ValueError("--national-id -: no number was given on standard input"))
     try:
         learner = learners.register_learner(
-            _engine(),
+            bank_engine(),
             learner_id=learner_id,
-            now=_now(),
+            now=now_utc(),
             national_id=national_id,
             id_hash_key=_id_hash_key(),
             employer_id=employer,
         )
     except CreditBankError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo(f"learner {printable(learner.id)} ready")  # the id as the bank keeps it
 
 
@@ -269,9 +269,11 @@ def learners_rehash() -> None:
     stored hash under it (CREDITBANK_ID_HASH_KEY must hold the bank's current keys)."""
     new_key = _secret_from_stdin("new key")
     try:
-        count, ring = learners.rehash(_engine(), key=_id_hash_key(), new_key=new_key, now=_now())
+        count, ring = learners.rehash(
+            bank_engine(), key=_id_hash_key(), new_key=new_key, now=now_utc()
+        )
     except CreditBankError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo(
         f"{count} national ID hash(es) re-keyed; the bank's key ring now has {len(ring.keys)} "
         f"keys (fingerprint {ring.fingerprint()[:12]}).\n"
@@ -290,7 +292,7 @@ def keys_checkpoint_init(
     try:
         public = signing_keys.create_key_files(path)
     except CreditBankError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo(
         f"wrote {path} (private: keep it off the database server's backups) and "
         f"{signing_keys.public_path(path)}\n"
@@ -311,7 +313,7 @@ def keys_issuer_init(
     try:
         public = signing_keys.create_key_files(path)
     except CreditBankError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo(
         f"wrote {path} (private) and {signing_keys.public_path(path)}\n"
         f"public key {public_multibase(public)}\n"
@@ -330,9 +332,9 @@ def keys_create(
     """Create an API key; it is printed once and stored only as a hash."""
     scope = enterprise or institution or learner
     try:
-        key = keys.create_key(_engine(), role=role, scope_id=scope, now=_now())
+        key = keys.create_key(bank_engine(), role=role, scope_id=scope, now=now_utc())
     except CreditBankError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo(key)
 
 
@@ -345,13 +347,18 @@ def outcomes_set(
 ) -> None:
     """Verify, reject or revoke a stored outcome."""
     if action not in ("verify", "reject", "revoke"):
-        raise _fail(ValueError("action must be verify, reject or revoke"))
+        raise fail(ValueError("action must be verify, reject or revoke"))
     try:
         row = outcomes.change_status(
-            _engine(), outcome_id=outcome_id, action=action, actor=actor, now=_now(), reason=reason
+            bank_engine(),
+            outcome_id=outcome_id,
+            action=action,
+            actor=actor,
+            now=now_utc(),
+            reason=reason,
         )
     except CreditBankError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo(f"outcome {row.id} is {row.status}")
 
 
@@ -359,11 +366,11 @@ def outcomes_set(
 def decisions_rerun(decision_id: RowId) -> None:
     """Check a stored decision against its digest and the ledger, and recompute it from its
     stored inputs; exit 1 if anything differs."""
-    with session_scope(_engine(), read_only=True) as session:
+    with session_scope(bank_engine(), read_only=True) as session:
         try:
             rerun = audits.rerun_decision(session, decision_id)
         except CreditBankError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
     for problem in rerun.problems:
         typer.secho(f"BROKEN decision {decision_id}: {problem}", fg=typer.colors.RED)
     status = "reproduced" if rerun.reproduced else "DIFFERS"
@@ -393,19 +400,19 @@ def import_batch(
             file=None,
         ) as bar:
             result = submissions.submit_batch(
-                _engine(),
+                bank_engine(),
                 issuer_id=enterprise,
                 idempotency_key=key or file.name,
                 rows=batch.rows,
                 lines=batch.lines,
                 submitter=f"cli:{enterprise}",
-                now=_now(),
+                now=now_utc(),
                 keep_valid=keep_valid,
                 id_hash_key=_id_hash_key(),
                 progress=bar.update,
             )
     except CreditBankError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     replay = " (already stored: nothing written)" if result.replayed else ""
     typer.echo(
         f"batch {result.batch_id}: {result.accepted} accepted, {result.rejected} rejected{replay}"
@@ -420,11 +427,11 @@ def show_statement(
     learner_id: str, as_json: Annotated[bool, typer.Option("--json")] = False
 ) -> None:
     """A learner's account: outcomes, bank credits, ledger history."""
-    with session_scope(_engine(), read_only=True) as session:
+    with session_scope(bank_engine(), read_only=True) as session:
         try:
             result = accounts.statement(session, learner_id)
         except CreditBankError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
     if as_json:
         text = json.dumps(result.__dict__, default=str, ensure_ascii=False, indent=2)
         typer.echo(printable(text, keep_newlines=True))
@@ -469,13 +476,13 @@ def credentials_export(
     """The learner's recognised outcomes as signed Open Badges 3.0 credentials (a JSON list),
     or with --clr the whole record as a signed CLR 2.0 credential."""
     if lang not in ("zh", "en"):
-        raise _fail(CreditBankError(f"--lang must be zh or en, not '{lang}'"))
+        raise fail(CreditBankError(f"--lang must be zh or en, not '{lang}'"))
     try:
         found = credentials.export(
-            _engine(), get_settings(), learner, record=clr, lang=lang, now=_now()
+            bank_engine(), get_settings(), learner, record=clr, lang=lang, now=now_utc()
         )
     except CreditBankError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     _write_json(found, output)
 
 
@@ -486,9 +493,9 @@ def credentials_status_list(
 ) -> None:
     """The signed Bitstring Status List of revoked credentials (as the API serves it)."""
     try:
-        found = credentials.status_list(_engine(), get_settings(), number, _now())
+        found = credentials.status_list(bank_engine(), get_settings(), number, now_utc())
     except CreditBankError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     _write_json(found, output)
 
 
@@ -517,16 +524,16 @@ def credentials_import(
         credential = batch_files.read_json_file(path)
         listing = batch_files.read_json_file(status_list) if status_list is not None else None
         result = credentials.import_badge(
-            _engine(),
+            bank_engine(),
             credential=credential,
             learner_id=learner,
             issuer_id=issuer,
             submitter=actor,
-            now=_now(),
+            now=now_utc(),
             status_list=listing if isinstance(listing, dict) else None,
         )
     except CreditBankError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     typer.echo(
         f"batch {result.batch_id}: {result.accepted} stored"
         + (" (a replay: the credential was sent before)" if result.replayed else "")

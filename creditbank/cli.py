@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from creditbank import bank_cli, population_cli
+from creditbank import bank_cli, exceptions_cli, population_cli
 from creditbank.config import get_settings
 from creditbank.domain import Lang, Outcome
 from creditbank.engine.audit import compute_audit
@@ -21,7 +21,12 @@ from creditbank.engine.equivalence import (
     counts_as_for_outcome,
     counts_toward,
 )
-from creditbank.engine.explain import explain_earned, explain_grant, explain_unused
+from creditbank.engine.explain import (
+    explain_earned,
+    explain_exception,
+    explain_grant,
+    explain_unused,
+)
 from creditbank.engine.explain_suggest import explain_suggestion, explain_to_take
 from creditbank.engine.match import Matches, match
 from creditbank.engine.suggest import Suggestions, suggest
@@ -52,6 +57,7 @@ app.add_typer(bank_cli.keys_app, name="keys")
 app.add_typer(bank_cli.outcomes_app, name="outcomes")
 app.add_typer(bank_cli.credentials_app, name="credentials")
 app.add_typer(bank_cli.decisions_app, name="decisions")
+app.add_typer(exceptions_cli.exceptions_app, name="exceptions")
 app.command("import")(bank_cli.import_batch)
 app.command("statement")(bank_cli.show_statement)
 rules_app.command("impact")(population_cli.rules_impact)
@@ -310,10 +316,11 @@ def audit(
     ruleset = _load(rules)
     on = _date(date)
     try:
-        outcomes = list(read_learner(learner).outcomes)
-        decision = compute_audit(ruleset, outcomes, programme, on)
+        learner_file = read_learner(learner)
+        outcomes, granted = list(learner_file.outcomes), learner_file.exceptions
+        decision = compute_audit(ruleset, outcomes, programme, on, granted)
         found = (
-            suggest(ruleset, outcomes, programme, on, suggest_top)
+            suggest(ruleset, outcomes, programme, on, suggest_top, exceptions=granted)
             if suggest_top is not None
             else None
         )
@@ -358,9 +365,12 @@ def _print_decision(decision: Decision, outcomes: list[Outcome], lang: Lang) -> 
         f"{'申请日期' if zh else 'application date'} {decision.application_date}",
         bold=True,
     )
+    excepted = (
+        f" + {'例外认定' if zh else 'by exception'} {t.by_exception}" if t.by_exception else ""
+    )
     typer.echo(
         f"{'转换学分' if zh else 'transferred'} {t.transferred} + "
-        f"{'本专业修得' if zh else 'earned in programme'} {t.earned_in_programme} = "
+        f"{'本专业修得' if zh else 'earned in programme'} {t.earned_in_programme}{excepted} = "
         f"{t.counted} / {t.required}; {'尚差' if zh else 'remaining'} {t.remaining}"
     )
     _section(
@@ -369,6 +379,9 @@ def _print_decision(decision: Decision, outcomes: list[Outcome], lang: Lang) -> 
         + [explain_earned(e, lang) for e in decision.earned],
     )
     _section("未使用" if zh else "Not used", [explain_unused(u, lang) for u in decision.unused])
+    _section(
+        "例外" if zh else "Exceptions", [explain_exception(x, lang) for x in decision.exceptions]
+    )
     rows = []
     residency = (decision.residency,) if decision.residency is not None else ()
     groups = (*decision.requirements, *decision.categories, *decision.source_minimums, *residency)

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from creditbank.bank_cli import _date, _engine, _fail, _now
+from creditbank.bank_cli import bank_engine, fail, now_utc, parse_date
 from creditbank.config import get_settings
 from creditbank.errors import CreditBankError
 from creditbank.service import impact as impacts
@@ -61,9 +61,9 @@ def rules_impact(
     """What a draft would change for the enrolled learners, before it is published: each is
     audited under the version in force and under the draft (the draft is stored as a draft
     version, or the version with its digest is used)."""
-    engine = _engine()
+    engine = bank_engine()
     try:
-        draft = rulesets.load_draft(engine, root=draft_path, actor=actor, now=_now())
+        draft = rulesets.load_draft(engine, root=draft_path, actor=actor, now=now_utc())
         if against is None:
             with session_scope(engine, read_only=True) as session:
                 against = rulesets.version_in_force(session, dt.date.today(), draft.pack_id).id
@@ -79,14 +79,14 @@ def rules_impact(
                 get_settings().database_url,
                 draft_id=draft.id,
                 against_id=against,
-                on=None if on is None else _date(on),
+                on=None if on is None else parse_date(on),
                 full=full,
                 runner=runner,
                 progress=bar.update,
                 started=started,
             )
     except CreditBankError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     if html is not None:
         html.write_text(impact_report.as_html(report), encoding="utf-8")
     if as_json:
@@ -123,7 +123,7 @@ def reaudit(
     """Store new decisions for every enrolled learner a published version affects (each
     under the version in force on their application date); run again after an interruption,
     it does the rest and duplicates nothing."""
-    _engine()  # the database exists at the latest schema; workers open their own engines
+    bank_engine()  # the database exists at the latest schema; workers open their own engines
     try:
         with (
             _runner(local, workers) as runner,
@@ -137,13 +137,13 @@ def reaudit(
                 get_settings().database_url,
                 version_id=version,
                 actor=actor,
-                now=_now(),
+                now=now_utc(),
                 runner=runner,
                 progress=bar.update,
                 started=started,
             )
     except CreditBankError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     previous = f"version {done.previous_id}" if done.previous_id else "no earlier version"
     typer.echo(
         f"version {version} (after {previous}): {done.decisions} decisions stored in "

@@ -195,3 +195,38 @@ def test_audit_text_gives_every_reason_in_both_languages(pack: Path, tmp_path: P
     )
     zh = runner.invoke(app, [*args, "--lang", "zh"])
     assert "t的颁发机构“nowhere”不在规则所列机构中。另外：t不满足规则的条件" in zh.output
+
+
+def test_audit_applies_the_exceptions_of_a_learner_file(pack: Path, tmp_path: Path) -> None:
+    learner = tmp_path / "learner.json"
+    course = {"id": "x9", "kind": "academic_course", "issuer": "poly", "date": "2024-01-01"}
+    waiver = {"id": "X2", "kind": "waiver", "programme": "mech", "target_kind": "requirement"}
+    data = {
+        "learner": "L1",
+        "outcomes": [{**course, "code": "X9", "credits": 4}],
+        "exceptions": [
+            {
+                "id": "X1",
+                "kind": "substitution",
+                "programme": "mech",
+                "target_kind": "course",
+                "target": "M1",
+                "institution": "ou",
+                "outcome": "x9",
+                "reason": "same syllabus",
+            },
+            {**waiver, "target": "thesis", "reason": "industry project"},
+        ],
+    }
+    learner.write_text(json.dumps(data), encoding="utf-8")
+    args = ["audit", "--learner", str(learner), "--programme", "mech", "--rules", str(pack)]
+    table = runner.invoke(app, [*args, "--date", "2026-09-01"])
+    assert table.exit_code == 0, table.output
+    assert "transferred 0 + earned in programme 0 + by exception 4 = 4 / 20" in table.output
+    assert "x9 counts for course M1 (4 credits) by exception X1 (same syllabus)." in table.output
+    assert "Requirement thesis is waived by exception X2 (industry project)." in table.output
+    data["exceptions"][1] = {**waiver, "target": "thesis", "reason": "", "credits": 1}
+    learner.write_text(json.dumps(data), encoding="utf-8")
+    bad = runner.invoke(app, [*args, "--date", "2026-09-01"])
+    assert bad.exit_code == 1
+    assert "$.exceptions[1].reason" in bad.output and "$.exceptions[1].credits" not in bad.output

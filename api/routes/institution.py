@@ -11,10 +11,19 @@ from api.deps import AuditDeadline, EngineDep, Institution, Now, ReadSession, Ro
 from api.errors import responses
 from api.pagination import Cursor, Limit, Page, decode_int, page
 from api.routes.learner import LangQuery, decision_out
-from api.schemas import AuditRequest, DecisionOut, Enrolment, OptionalReason, OutcomeOut, Reason
+from api.schemas import (
+    AuditRequest,
+    DecisionOut,
+    Enrolment,
+    ExceptionOut,
+    ExceptionRequest,
+    OptionalReason,
+    OutcomeOut,
+    Reason,
+)
 from creditbank.domain import Lang
 from creditbank.errors import NotFound
-from creditbank.service import audits, enrolments, parties
+from creditbank.service import audits, enrolments, exceptions, parties
 from creditbank.service.learners import learner_key
 
 router = APIRouter(prefix="/institution", tags=["institution"])
@@ -90,3 +99,59 @@ def audit(
         deadline=deadline,
     )
     return decision_out(ident, decision, lang)
+
+
+@router.post(
+    "/learners/{learner_id}/exceptions",
+    response_model=ExceptionOut,
+    status_code=201,
+    responses=CHANGE,
+)
+def grant_exception(
+    learner_id: str, body: ExceptionRequest, who: Institution, engine: EngineDep, at: Now
+) -> Any:
+    """Record an exception for an enrolled learner in one of the institution's programmes
+    (a waiver, a substitution or credit by petition), with its ledger entry; every audit
+    applies it from then on, and says so."""
+    grant = exceptions.Grant(
+        kind=body.kind.value,
+        programme=body.programme,
+        target_kind=body.target_kind.value,
+        target=body.target,
+        reason=body.reason,
+        on=body.date or at.date(),
+        outcome=body.outcome,
+        credits=body.credits,
+    )
+    return exceptions.record_exception(
+        engine, learner_id=learner_id, grant=grant, actor=actor(who), now=at, granted_by=scope(who)
+    )
+
+
+@router.get(
+    "/learners/{learner_id}/exceptions",
+    response_model=list[ExceptionOut],
+    responses=responses(401, 403, 404),
+)
+def list_exceptions(learner_id: str, who: Institution, session: ReadSession) -> Any:
+    """The exceptions recorded for an enrolled learner, withdrawn ones included."""
+    learner_id = learner_key(learner_id)
+    if not enrolments.is_enrolled(session, learner_id, scope(who)):
+        raise NotFound("learner", learner_id)
+    return exceptions.exceptions_of(session, learner_id)
+
+
+@router.post("/exceptions/{exception_id}/withdraw", response_model=ExceptionOut, responses=CHANGE)
+def withdraw_exception(
+    exception_id: RowId, body: Reason, who: Institution, engine: EngineDep, at: Now
+) -> Any:
+    """Withdraw an exception the institution granted: it stays on record, audits stop
+    applying it."""
+    return exceptions.withdraw_exception(
+        engine,
+        exception_id=exception_id,
+        reason=body.reason,
+        actor=actor(who),
+        now=at,
+        granted_by=scope(who),
+    )

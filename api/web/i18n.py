@@ -156,6 +156,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "rules_used": {"en": "Rules", "zh": "依据规则"},
     "not_counting": {"en": "What does not count, and why", "zh": "不能抵免的成果及原因"},
+    "exceptions": {"en": "Exceptions your institution granted", "zh": "院校批准的例外"},
     "nothing_refused": {"en": "Every outcome counts.", "zh": "所有学习成果均已计入。"},
     "why": {"en": "Why?", "zh": "为什么？"},
     "what_it_takes": {"en": "What would it take", "zh": "怎样最快完成"},

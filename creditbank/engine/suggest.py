@@ -29,14 +29,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import TypeAdapter
 
-from creditbank.domain import IssuerType, Label, Outcome, OutcomeKind
+from creditbank.domain import IssuerType, Label, LearnerException, Outcome, OutcomeKind
 from creditbank.engine.audit import MAX_OUTCOMES, compute_audit
 from creditbank.engine.decision import IN_KEY_ORDER, Decision, Grant
 from creditbank.engine.graph import equivalence_graph
@@ -151,11 +151,18 @@ _VIA = {1: "ladder", 2: "transfer", 3: "equivalence"}
 
 
 def suggest(
-    ruleset: RuleSet, outcomes: list[Outcome], programme_id: str, on: dt.date, limit: int = 5
+    ruleset: RuleSet,
+    outcomes: list[Outcome],
+    programme_id: str,
+    on: dt.date,
+    limit: int = 5,
+    *,
+    exceptions: Sequence[LearnerException] = (),
 ) -> Suggestions:
-    """The ``limit`` best verified suggestions for ``outcomes`` toward ``programme_id`` on
-    ``on``, and the courses still to take; none of either when nothing remains to earn."""
-    base = compute_audit(ruleset, outcomes, programme_id, on)
+    """The ``limit`` best verified suggestions for ``outcomes`` (with the learner's
+    ``exceptions``) toward ``programme_id`` on ``on``, and the courses still to take; none
+    of either when nothing remains to earn."""
+    base = compute_audit(ruleset, outcomes, programme_id, on, exceptions)
     rules = ruleset.at(on)
     programme = rules.programmes[programme_id]
     found: list[Suggestion] = []
@@ -166,7 +173,7 @@ def suggest(
         candidates = _candidates(rules, programme, learner, base, on)
         verified = min(len(candidates), MAX_VERIFIED)
         for candidate in candidates[:MAX_VERIFIED]:
-            suggestion = _verify(ruleset, learner, programme_id, on, base, candidate)
+            suggestion = _verify(ruleset, learner, exceptions, programme_id, on, base, candidate)
             if suggestion is not None:
                 found.append(suggestion)
         to_take = _to_take(rules, programme, base)
@@ -184,6 +191,7 @@ def suggest(
 def _verify(
     ruleset: RuleSet,
     learner: list[Outcome],
+    exceptions: Sequence[LearnerException],
     programme_id: str,
     on: dt.date,
     base: Decision,
@@ -194,7 +202,7 @@ def _verify(
     added_outcomes = [p.outcome for p in candidate.outcomes]
     if len(learner) + len(added_outcomes) > MAX_OUTCOMES:
         return None
-    after = compute_audit(ruleset, [*learner, *added_outcomes], programme_id, on)
+    after = compute_audit(ruleset, [*learner, *added_outcomes], programme_id, on, exceptions)
     added = after.totals.counted - base.totals.counted
     ids = {o.id for o in added_outcomes}
     grants = tuple(g for g in after.grants if ids & set(g.outcomes))

@@ -16,7 +16,12 @@ from sqlalchemy.orm import Session
 
 from creditbank.domain import Lang
 from creditbank.engine.decision import Decision
-from creditbank.engine.explain import explain_earned, explain_grant, explain_unused
+from creditbank.engine.explain import (
+    explain_earned,
+    explain_exception,
+    explain_grant,
+    explain_unused,
+)
 from creditbank.errors import NotFound
 from creditbank.service.learners import learner_key
 from creditbank.store.tables import DecisionRow
@@ -47,11 +52,13 @@ def decision_of(session: Session, learner_id: str, decision_id: int) -> tuple[in
 
 
 def explanations(decision: Decision, lang: Lang) -> dict[str, list[str]]:
-    """Every grant, earned course and unused outcome in sentences, in ``lang``."""
+    """Every grant, earned course, unused outcome and learner exception in sentences, in
+    ``lang``."""
     return {
         "granted": [explain_grant(g, lang) for g in decision.grants]
         + [explain_earned(e, lang) for e in decision.earned],
         "not_used": [explain_unused(u, lang) for u in decision.unused],
+        "exceptions": [explain_exception(x, lang) for x in decision.exceptions],
     }
 
 

@@ -1,6 +1,7 @@
 """Learner files: a learner's outcomes as JSON, validated with the JSON path of every problem.
 
-{"learner": "L-0001", "outcomes": [{"id": "o1", "kind": "skill_certificate", ...}]}
+{"learner": "L-0001", "outcomes": [{"id": "o1", "kind": "skill_certificate", ...}],
+ "exceptions": [{"id": "X1", "kind": "waiver", "programme": ..., ...}]}   (optional)
 
 A file is refused above ``MAX_FILE_BYTES`` or ``MAX_OUTCOMES``, and its JSON is read strictly
 (``batch_files.load_json``: no field given twice, bounded nesting and numbers).
@@ -14,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from creditbank.domain import Ident, Outcome
+from creditbank.domain import Ident, LearnerException, Outcome
 from creditbank.engine import audit
 from creditbank.errors import InputInvalid
 from creditbank.service.batch_files import load_json
@@ -22,17 +23,21 @@ from creditbank.text import printable
 
 MAX_OUTCOMES = audit.MAX_OUTCOMES
 """Outcomes in one learner file: as many as one audit takes."""
+MAX_EXCEPTIONS = 100
+"""Exceptions in one learner file: far more than an institution grants one learner."""
 MAX_FILE_BYTES = 2000 * MAX_OUTCOMES
 """A learner file's size: 2 kB an outcome is room for every field of the largest one."""
 
 
 class LearnerFile(BaseModel):
-    """A pseudonymous learner id and the learner's outcomes."""
+    """A pseudonymous learner id, the learner's outcomes, and the exceptions an institution
+    granted (``engine/exceptions.py``)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     learner: Ident
     outcomes: tuple[Outcome, ...] = Field(max_length=MAX_OUTCOMES)
+    exceptions: tuple[LearnerException, ...] = Field(default=(), max_length=MAX_EXCEPTIONS)
 
 
 def json_path(loc: tuple[Any, ...]) -> str:

@@ -18,7 +18,15 @@ from fastapi.testclient import TestClient
 from api import deps
 from api.main import create_app
 from creditbank.config import Settings
-from creditbank.service import audits, enrolments, keys, outcomes, rulesets, signing_keys
+from creditbank.service import (
+    audits,
+    enrolments,
+    exceptions,
+    keys,
+    outcomes,
+    rulesets,
+    signing_keys,
+)
 from tests.engine.small_rules import FRAME, RULES
 from tests.store.conftest import NOW, Bank, bank, db_url, engine, submit, write_small_pack
 
@@ -90,6 +98,12 @@ def api(bank: Bank, tmp_path: Path) -> Iterator[Api]:
     decision_id, _ = audits.audit_learner(
         bank.engine, learner_id="L1", programme="mech", on=dt.date(2024, 1, 1), actor="t", now=NOW
     )
+    waiver = exceptions.Grant(
+        "waiver", "mech", "requirement", "thesis", "project", dt.date(2024, 1, 1)
+    )
+    exception = exceptions.record_exception(
+        bank.engine, learner_id="L1", grant=waiver, actor="t", now=NOW
+    )
     root = write_small_pack(tmp_path / "draft")
     (root / "extra.yaml").write_text(EXTRA, encoding="utf-8")
     draft = rulesets.load_draft(bank.engine, root=root, actor="t", now=NOW)
@@ -106,6 +120,7 @@ def api(bank: Bank, tmp_path: Path) -> Iterator[Api]:
         "version": bank.version_id,
         "draft": draft.id,
         "spare_key": spare_id,
+        "exception": exception.id,
     }
     with TestClient(app) as client:
         yield Api(client, bank, issued, ids)

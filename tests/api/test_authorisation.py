@@ -59,6 +59,14 @@ class Case:
 
 
 AUDIT = {"programme": "mech", "date": "2024-01-01"}
+WAIVER = {
+    "kind": "waiver",
+    "programme": "mech",
+    "target_kind": "course",
+    "target": "M3",
+    "reason": "drawing shown at work",
+    "date": "2024-01-01",
+}
 ZIP = {"Content-Type": "application/zip"}
 IDEM = {"Idempotency-Key": "matrix"}
 CSV = b"learner,external_id,date,hours\nL1,u1,2023-08-01,16\n"
@@ -117,6 +125,13 @@ TABLE: dict[tuple[str, str], Case] = {
     ("POST", "/v1/institution/learners/{learner}/audits"): Case(
         only("institution", 201, 404), json=AUDIT
     ),
+    ("POST", "/v1/institution/learners/{learner}/exceptions"): Case(
+        only("institution", 201, 404), json=WAIVER
+    ),
+    ("GET", "/v1/institution/learners/{learner}/exceptions"): Case(only("institution", 200, 404)),
+    ("POST", "/v1/institution/exceptions/{exception}/withdraw"): Case(
+        only("institution", 200, 404), json={"reason": "granted in error"}
+    ),
     ("POST", "/v1/admin/keys"): Case(only("admin", 201), json={"role": "policy"}),
     ("GET", "/v1/admin/keys"): Case(only("admin", 200)),
     ("POST", "/v1/admin/keys/{spare_key}/revoke"): Case(only("admin", 200)),
@@ -150,6 +165,7 @@ def _template(path: str) -> str:
         "{verified_outcome}": "{outcome_id}",
         "{submitted_outcome}": "{outcome_id}",
         "{spare_key}": "{key_id}",
+        "{exception}": "{exception_id}",
         "{draft}": "{other_id}" if "/diff/" in path else "{version_id}",
         "{version}": "{version_id}",
         "/mech": "/{programme_id}",

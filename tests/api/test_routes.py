@@ -219,3 +219,51 @@ def test_an_audit_past_its_time_budget_is_a_503_with_retry_after_and_stores_noth
         assert answer.json()["type"] == "urn:creditbank:problem:audit.timeout"
     after = api.client.get("/v1/learners/L1/ledger", headers=learner).json()["items"]
     assert after == before
+
+
+def test_a_registrar_grants_a_substitution_and_the_learners_audit_explains_it(api: Api) -> None:
+    registrar = api.auth("institution")
+    substitution = {
+        "kind": "substitution",
+        "programme": "mech",
+        "target_kind": "course",
+        "target": "M3",
+        "outcome": api.ids["verified_outcome"],
+        "reason": "drawing shown at work",
+        "date": "2024-01-01",
+    }
+    url = "/v1/institution/learners/L1/exceptions"
+    granted = api.client.post(url, json=substitution, headers=registrar)
+    assert granted.status_code == 201, granted.text
+    assert granted.json()["institution"] == "ou" and granted.json()["actor"].startswith("api:")
+    audit = api.client.post(
+        "/v1/learners/L1/audits",
+        json={"programme": "mech", "date": "2024-01-01"},
+        headers=api.auth("learner"),
+    )
+    assert audit.status_code == 201, audit.text
+    body = audit.json()
+    applied = {x["id"]: x for x in body["decision"]["exceptions"]}
+    assert applied[str(granted.json()["id"])]["target"] == "M3"
+    assert any("counts for course M3" in line for line in body["explanations"]["exceptions"])
+    listed = api.client.get(url, headers=registrar).json()
+    assert [x["kind"] for x in listed] == ["waiver", "substitution"]
+
+
+def test_an_exception_names_what_is_wrong_or_whose_programme_it_is(api: Api) -> None:
+    url = "/v1/institution/learners/L1/exceptions"
+    body = {
+        "kind": "petition",
+        "programme": "mech",
+        "target_kind": "category",
+        "target": "core",
+        "reason": "portfolio",
+    }
+    missing = api.client.post(url, json=body, headers=api.auth("institution"))
+    assert missing.status_code == 422 and "credits" in missing.text
+    wrong = api.client.post(
+        url, json={**body, "target": "nowhere", "credits": 2}, headers=api.auth("institution")
+    )
+    assert wrong.status_code == 422
+    assert "'nowhere' is not a category of programme 'mech'" in wrong.text
+    assert "(it has: core, elective, general, project)" in wrong.text

@@ -169,3 +169,26 @@ def test_the_commands_name_a_learner_as_the_bank_keeps_it(database: Path) -> Non
     ok("db", "upgrade")
     assert "learner W-001 ready" in ok("learners", "add", "Ｗ－００１")
     assert "learner W-001: 0 bank credits" in ok("statement", "Ｗ－００１")
+
+
+def test_a_registrar_records_lists_and_withdraws_an_exception(
+    database: Path, tmp_path: Path
+) -> None:
+    ok("db", "upgrade")
+    ok("versions", "load", str(write_small_pack(tmp_path / "pack")))
+    ok("versions", "publish", "1", "--from", "2020-01-01")
+    ok("learners", "add", "L1")
+    add = ["exceptions", "add", "L1", "--kind", "waiver", "--programme", "mech"]
+    both = runner.invoke(app, [*add, "--course", "M3", "--requirement", "thesis", "--reason", "r"])
+    assert both.exit_code == 1 and "exactly one of --course" in both.output
+    wrong = runner.invoke(app, [*add, "--course", "Z9", "--reason", "r", "--date", "2024-01-01"])
+    assert wrong.exit_code == 1 and "'Z9' is not a course of programme 'mech'" in wrong.output
+    added = ok(
+        *add, "--requirement", "thesis", "--reason", "industry project", "--date", "2024-01-01"
+    )
+    assert "exception 1 recorded for L1: waiver of requirement thesis in mech" in added
+    assert "in force" in ok("exceptions", "list", "L1")
+    ok("exceptions", "withdraw", "1", "--reason", "granted in error")
+    listed = ok("exceptions", "list", "L1", "--json")
+    assert '"withdrawn_reason": "granted in error"' in listed
+    assert "0 problem(s)" in ok("ledger", "verify")

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func, select, update
 
 from creditbank.errors import CreditBankError, InputInvalid, NotFound
-from creditbank.service import audits, enrolments
+from creditbank.service import audits, enrolments, rulesets
 from creditbank.service.errors import Conflict
 from creditbank.service.exceptions import (
     Grant,
@@ -22,7 +23,8 @@ from creditbank.service.exceptions import (
 from creditbank.service.population import Bounds, read_partition
 from creditbank.store.session import session_scope
 from creditbank.store.tables import LearnerExceptionRow, LedgerEntry
-from tests.store.conftest import NOW, Bank, submit, verified
+from tests.engine.test_exceptions import POLY
+from tests.store.conftest import NOW, Bank, submit, verified, write_small_pack
 from tests.store.test_audits import ON, audit, training, verify
 
 SUBSTITUTE_M3 = Grant("substitution", "mech", "course", "M3", "drawing shown at work", ON, 1)
@@ -183,3 +185,21 @@ def test_an_exception_granted_for_a_date_is_checked_against_that_dates_programme
 ) -> None:
     with pytest.raises(CreditBankError, match="mech"):
         record(trained, Grant("waiver", "mech", "course", "M1", "r", dt.date(2019, 1, 1)))
+
+
+def test_an_institution_grants_nothing_in_another_institutions_programme(
+    trained: Bank, tmp_path: Path
+) -> None:
+    root = write_small_pack(tmp_path / "with-poly")
+    (root / "extra.yaml").write_text(POLY, encoding="utf-8")
+    draft = rulesets.load_draft(trained.engine, root=root, actor="policy", now=NOW)
+    rulesets.publish(
+        trained.engine, version_id=draft.id, effective_from=ON, actor="policy", now=NOW
+    )
+    enrolments.enrol(trained.engine, learner_id="L1", programme="pmech", on=ON, now=NOW)
+    with pytest.raises(CreditBankError, match="programme 'mech' is ou's") as caught:
+        record(trained, WAIVE_THESIS, granted_by="poly")
+    assert caught.value.code == "exception.not_your_programme"
+    record(trained, Grant("waiver", "pmech", "course", "P2", "r", ON), granted_by="poly")
+    decision = audit(trained, programme="pmech")[1]
+    assert [s.target for s in decision.exceptions] == ["P2"]
