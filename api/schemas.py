@@ -365,6 +365,22 @@ class TestRunOut(BaseModel):
     cases: list[CaseOut]
 
 
+class ImpactRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"against": 1, "full": False}]}
+    )
+
+    against: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="default: the pack's version in force today"
+    )
+    date: Date | None = Field(
+        default=None, description="audit everyone on this day (default: each enrolment's)"
+    )
+    full: bool = Field(
+        default=False, description="every enrolled learner, not only those the change can touch"
+    )
+
+
 class PublishRequest(BaseModel):
     effective_from: dt.date
 

@@ -3,16 +3,27 @@ publishing with an effective date, retiring, listing versions, and a semantic di
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import EngineDep, Now, Policy, ReadSession, RowId, actor
+from api.deps import EngineDep, Now, Policy, ReadSession, RowId, actor, get_settings
 from api.errors import responses
 from api.pagination import Cursor, Limit, Page, decode_int, page
-from api.schemas import DraftOut, Findings, PublishRequest, TestRunOut, Version, VersionDiff
-from creditbank.service import rule_packs, rulesets, version_diff
+from api.schemas import (
+    DraftOut,
+    Findings,
+    ImpactRequest,
+    PublishRequest,
+    TestRunOut,
+    Version,
+    VersionDiff,
+)
+from creditbank.config import Settings
+from creditbank.service import impact_report, rule_packs, rulesets, version_diff
+from creditbank.service.impact import in_force_against, run_impact
 
 router = APIRouter(prefix="/policy", tags=["policy"])
 AUTH = responses(401, 403)
@@ -113,6 +124,47 @@ def publish(
 def retire(version_id: RowId, who: Policy, engine: EngineDep) -> Any:
     """Take a published version out of force; past decisions keep naming it."""
     return rulesets.retire(engine, version_id=version_id)
+
+
+@router.post(
+    "/versions/{version_id}/impact",
+    responses={
+        **AUTH,
+        **responses(404, 409, 422),
+        200: {
+            "description": "the impact report (JSON; CSV or HTML with `format`)",
+            "content": {"application/json": {}, "text/csv": {}, "text/html": {}},
+        },
+    },
+)
+async def impact(
+    version_id: RowId,
+    body: ImpactRequest,
+    who: Policy,
+    session: ReadSession,
+    settings: Annotated[Settings, Depends(get_settings)],
+    at: Now,
+    report: Annotated[Literal["json", "csv", "html"], Query(alias="format")] = "json",
+) -> Any:
+    """Audit the enrolled learners under this draft and the version it is compared with, and
+    report who gains or loses credit, statuses or exceptions, by which rules (the report of
+    `creditbank rules impact`). It runs in the API's process: a province's worth belongs to
+    the CLI on Dask distributed."""
+    against = body.against or in_force_against(session, version_id, at.date())
+    found = await run_in_threadpool(
+        lambda: run_impact(
+            settings.database_url,
+            draft_id=version_id,
+            against_id=against,
+            on=body.date,
+            full=body.full,
+        )
+    )
+    if report == "csv":
+        return Response(impact_report.as_csv(found), media_type="text/csv")
+    if report == "html":
+        return HTMLResponse(impact_report.as_html(found))
+    return impact_report.as_json(found)
 
 
 @router.get(

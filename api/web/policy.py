@@ -21,7 +21,7 @@ from api.web.render import page, redirect
 from creditbank.config import Settings
 from creditbank.errors import CreditBankError, Finding, RuleSetInvalid, Severity
 from creditbank.service import impact_report, rule_packs, rulesets, version_diff
-from creditbank.service.impact import run_impact
+from creditbank.service.impact import in_force_against, run_impact
 
 router = APIRouter(prefix="/web/policy", include_in_schema=False)
 Text = Annotated[str, Form()]
@@ -127,10 +127,9 @@ async def impact(
     check_form(who, csrf)
     t = translator(choose(request))
     try:
-        draft = rulesets.version_of(session, version_id)
-        against = rulesets.version_in_force(session, at.date(), draft.pack_id)
+        against = in_force_against(session, version_id, at.date())
         found = await run_in_threadpool(
-            lambda: run_impact(settings.database_url, draft_id=draft.id, against_id=against.id)
+            lambda: run_impact(settings.database_url, draft_id=version_id, against_id=against)
         )
     except CreditBankError as exc:
         return _policy_page(request, session, status=422, error=problem_text(t, exc))

@@ -20,29 +20,33 @@ from sqlalchemy.orm import Session
 
 from creditbank.engine.audit import compute_audit
 from creditbank.engine.decision import Decision
+from creditbank.engine.explain import explain_exception
 from creditbank.errors import CreditBankError
 from creditbank.ruleset.ruleset import RuleSet
 from creditbank.service.errors import Conflict
 from creditbank.service.fanout import LocalRunner, Runner, engine_for
 from creditbank.service.population import PARTITION, Bounds, Enrolled, partitions, read_partition
-from creditbank.service.rulesets import ruleset_of, version_of
+from creditbank.service.rulesets import ruleset_of, version_in_force, version_of
 from creditbank.service.touch import Touch, touch_of
 from creditbank.store.session import session_scope
 
 
 @dataclass(frozen=True)
 class Standing:
-    """Where an audit leaves a learner: the figures an impact compares."""
+    """Where an audit leaves a learner: the figures an impact compares, and the ids of the
+    learner exceptions that apply."""
 
     transferred: Decimal
     counted: Decimal
     remaining: Decimal
     statuses: tuple[str, ...]
+    exceptions: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, decision: Decision) -> Standing:
         t = decision.totals
-        return cls(t.transferred, t.counted, t.remaining, decision.statuses)
+        applied = tuple(x.id for x in decision.exceptions if x.applied)
+        return cls(t.transferred, t.counted, t.remaining, decision.statuses, applied)
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,12 @@ def run_impact(
     )
 
 
+def in_force_against(session: Session, draft_id: int, today: dt.date) -> int:
+    """The version a draft is compared with by default: its pack's version in force today."""
+    draft = version_of(session, draft_id)
+    return version_in_force(session, today, draft.pack_id).id
+
+
 def _pair(session: Session, against_id: int, draft_id: int) -> tuple[RuleSet, RuleSet]:
     versions = [version_of(session, against_id), version_of(session, draft_id)]
     if versions[0].pack_id != versions[1].pack_id:
@@ -212,7 +222,7 @@ def compare(old: RuleSet, new: RuleSet, subject: Enrolled, day: dt.date) -> Lear
         f"{label}: {why}"
         for label, why in (("in force", why_not_before), ("draft", why_not_after))
         if why
-    ]
+    ] + _exception_notes(before, after)
     return LearnerChange(
         subject.learner_id,
         subject.programme,
@@ -222,6 +232,20 @@ def compare(old: RuleSet, new: RuleSet, subject: Enrolled, day: dt.date) -> Lear
         rule_differences(before, after),
         "; ".join(notes),
     )
+
+
+def _exception_notes(before: Decision | None, after: Decision | None) -> list[str]:
+    """The learner exceptions the draft stops applying (with why) or starts applying."""
+    if before is None or after is None:
+        return []
+    was = {x.id for x in before.exceptions if x.applied}
+    notes = [explain_exception(x) for x in after.exceptions if x.id in was and not x.applied]
+    notes += [
+        f"exception {x.id} applies under the draft: {explain_exception(x)}"
+        for x in after.exceptions
+        if x.applied and x.id not in was
+    ]
+    return notes
 
 
 def _audit(ruleset: RuleSet, subject: Enrolled, day: dt.date) -> tuple[Decision | None, str]:

@@ -50,6 +50,7 @@ def _standing(s: Standing | None) -> dict[str, Any] | None:
         "counted": s.counted,
         "remaining": s.remaining,
         "statuses": list(s.statuses),
+        "exceptions": list(s.exceptions),
     }
 
 

@@ -252,6 +252,7 @@ def _before(session: Session, subject: Enrolled, old: RuleSet | None) -> Standin
             counted=Decimal(totals["counted"]),
             remaining=Decimal(totals["remaining"]),
             statuses=tuple(text["statuses"]),
+            exceptions=tuple(x["id"] for x in text.get("exceptions", ()) if x["applied"]),
         )
     if old is None:
         return None

@@ -146,6 +146,7 @@ TABLE: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/v1/policy/versions/{version}/retire"): Case(only("policy", 200)),
     ("GET", "/v1/policy/versions/{version}/diff/{draft}"): Case(only("policy", 200)),
+    ("POST", "/v1/policy/versions/{draft}/impact"): Case(only("policy", 200), json={}),
     ("GET", "/v1/issuer"): Case(public()),
     ("GET", "/v1/issuer/jwks.json"): Case(public()),
     ("GET", "/v1/issuer/status/revocation/0"): Case(public()),

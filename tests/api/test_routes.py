@@ -10,6 +10,7 @@ import zipfile
 import pytest
 
 from tests.api.conftest import Api, pack_zip
+from tests.engine.small_rules import FRAME, RULES
 
 ROW = {"learner": "L1", "external_id": "x1", "date": "2023-08-01", "hours": 16}
 
@@ -267,3 +268,31 @@ def test_an_exception_names_what_is_wrong_or_whose_programme_it_is(api: Api) -> 
     assert wrong.status_code == 422
     assert "'nowhere' is not a category of programme 'mech'" in wrong.text
     assert "(it has: core, elective, general, project)" in wrong.text
+
+
+def test_policy_staff_get_the_impact_of_a_draft_as_json_csv_or_html(api: Api) -> None:
+    rules = RULES.replace("    max_credits: 3\n", "    max_credits: 1\n")
+    assert rules != RULES
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("small/frame.yaml", FRAME)
+        archive.writestr("small/rules.yaml", rules)
+    policy = api.auth("policy")
+    upload = api.client.post(
+        "/v1/policy/versions",
+        content=buffer.getvalue(),
+        headers={**policy, "Content-Type": "application/zip"},
+    )
+    assert upload.status_code == 201, upload.text
+    url = f"/v1/policy/versions/{upload.json()['version']['id']}/impact"
+    report = api.client.post(url, json={}, headers=policy)
+    assert report.status_code == 200, report.text
+    [learner] = report.json()["learners"]
+    assert (learner["learner"], learner["counted_change"]) == ("L1", "-3")  # 3 cannot fit 1
+    assert "lim.enterprise" in [r["id"] for r in learner["rules"]]
+    as_csv = api.client.post(f"{url}?format=csv", json={"full": True}, headers=policy)
+    assert as_csv.headers["content-type"].startswith("text/csv") and "L1" in as_csv.text
+    as_html = api.client.post(f"{url}?format=html", json={}, headers=policy)
+    assert as_html.headers["content-type"].startswith("text/html") and "<svg" in as_html.text
+    unknown = api.client.post(url, json={"against": 999}, headers=policy)
+    assert unknown.status_code == 404

@@ -19,9 +19,11 @@ from typer.testing import CliRunner
 
 from creditbank.cli import app
 from creditbank.config import get_settings
-from creditbank.service import impact, impact_report, rulesets
+from creditbank.service import enrolments, exceptions, impact, impact_report, rulesets
 from creditbank.service.errors import Conflict
+from creditbank.store.session import session_scope
 from tests.store import population
+from tests.store.population import DATES
 
 
 @dataclass(frozen=True)
@@ -167,3 +169,22 @@ def test_the_cli_stores_the_draft_and_writes_each_report(people: Population) -> 
     assert f"against version {people.version_id}" in result.stdout
     result = runner.invoke(app, ["rules", "impact", str(root), "--local", "--against", "99"])
     assert result.exit_code == 1 and "99" in result.output
+
+
+def test_an_exception_a_draft_stops_applying_is_reported_with_why(people: Population) -> None:
+    with session_scope(people.engine, read_only=True) as session:
+        learner = next(
+            e.learner_id for e in enrolments.enrolments_of(session, "ou") if e.programme == "mech"
+        )
+    waiver = exceptions.Grant("waiver", "mech", "requirement", "thesis", "project", DATES[0])
+    exceptions.record_exception(
+        people.engine, learner_id=learner, grant=waiver, actor="r", now=population.NOW
+    )
+    renamed = {"frame": ("{id: thesis, name:", "{id: final_project, name:")}
+    report = run(people, draft(people, "renamed", **renamed))
+    [change] = [c for c in report.changes if c.learner == learner and c.programme == "mech"]
+    assert change.before is not None and change.after is not None
+    assert change.before.exceptions == ("1",) and change.after.exceptions == ()
+    assert "does not apply: requirement thesis is no longer in programme mech" in change.note
+    [reported] = [x for x in impact_report.as_json(report)["learners"] if x["learner"] == learner]
+    assert reported["before"]["exceptions"] == ["1"] and reported["after"]["exceptions"] == []
