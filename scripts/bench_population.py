@@ -11,9 +11,10 @@ Timed, each ``--repeat`` times (medians quoted):
 
 * floor: every enrolment's learner and usable outcomes read from the database, in the
   partitions the impact reads them in (``population.read_partition``), one process;
-* impact, full (every enrolment of the pack's programmes) and incremental (only those the
-  change can touch), in one process (``--local``) and on a Dask LocalCluster of
-  ``--workers`` single-threaded worker processes.
+* the impact of a broad draft (five rules, every programme), full (every enrolment of the
+  pack's programmes) and incremental (only those the change can touch), and of a narrow
+  draft (one transfer rule), incremental: in one process (skipped with ``--dask-only``) and
+  on a Dask LocalCluster of ``--workers`` single-threaded worker processes.
 
 Learners per second and the ratio to the floor are printed; run it at two sizes to see how the
 cost grows (it should be linear). SQLite by default; ``--pg URL`` also runs PostgreSQL (its
@@ -26,6 +27,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
+import itertools
 import json
 import random
 import statistics
@@ -41,7 +44,7 @@ import yaml
 from sqlalchemy import insert, select
 
 from creditbank.service import rulesets, submissions
-from creditbank.service.fanout import LocalRunner, dask_runner
+from creditbank.service.fanout import LocalRunner, Runner, dask_runner
 from creditbank.service.impact import run_impact
 from creditbank.service.population import partitions, read_partition
 from creditbank.store import migrate
@@ -68,7 +71,18 @@ CHANGES = (
         "residency: {min_credits: 24,",
     ),
 )
-"""The draft's five changed rules: (file, text, replacement)."""
+"""The broad draft's five changed rules: (file, text, replacement). It touches every
+programme (a cap in each, and the hours rate), so its incremental impact audits nearly all."""
+NARROW = (
+    (
+        "transfers/logistics-associate.yaml",
+        "to: {category: elective, credits: 2}",
+        "to: {category: elective, credits: 3}",
+    ),
+)
+"""The narrow draft: one transfer rule of one programme, for competition awards; its
+incremental impact audits only the learners of that programme holding an award."""
+DRAFTS = {"five rules": CHANGES, "one transfer": NARROW}
 
 
 def log(message: str) -> None:
@@ -151,27 +165,29 @@ def fill(
     log(f"  {len(ids):,} learners, {len(values):,} outcomes, {len(ids):,} enrolments")
 
 
-def versions(url: str, workdir: Path) -> tuple[int, int]:
-    """Publish the pack (version 1) and store the draft changing five rules."""
+def versions(url: str, workdir: Path) -> tuple[int, dict[str, int]]:
+    """Publish the pack (version 1) and store each draft of ``DRAFTS``: their ids by name."""
     engine = make_engine(url)
     first = rulesets.load_draft(engine, root=PACK, actor="bench", now=NOW)
     rulesets.publish(
         engine, version_id=first.id, effective_from=dt.date(2021, 9, 1), actor="bench", now=NOW
     )
-    draft_root = workdir / "draft"
-    for path in PACK.rglob("*.yaml"):
-        target = draft_root / path.relative_to(PACK)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-    for name, old, new in CHANGES:
-        path = draft_root / name
-        text = path.read_text(encoding="utf-8")
-        if old not in text:
-            raise SystemExit(f"the draft's change to {name} no longer applies: '{old}' not found")
-        path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    draft = rulesets.load_draft(engine, root=draft_root, actor="bench", now=NOW)
+    drafts = {}
+    for label, changes in DRAFTS.items():
+        draft_root = workdir / label.replace(" ", "-")
+        for path in PACK.rglob("*.yaml"):
+            target = draft_root / path.relative_to(PACK)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+        for name, old, new in changes:
+            path = draft_root / name
+            text = path.read_text(encoding="utf-8")
+            if old not in text:
+                raise SystemExit(f"the draft's change to {name} no longer applies: '{old}'")
+            path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        drafts[label] = rulesets.load_draft(engine, root=draft_root, actor="bench", now=NOW).id
     engine.dispose()
-    return first.id, draft.id
+    return first.id, drafts
 
 
 def read_floor(url: str) -> None:
@@ -212,34 +228,44 @@ def bench(kind: str, args: argparse.Namespace, workdir: Path) -> None:
     log(f"== {kind}: building a province of {args.learners:,} learners")
     ids, rows = province(args.learners, rng)
     with database(kind, args.pg, workdir) as url:
-        against, draft = versions(url, workdir)
+        against, drafts = versions(url, workdir)
         fill(url, ids, rows, rng)
         floor, _ = median_of(args.repeat, lambda: read_floor(url))
         print(f"{kind}: floor (read {args.learners:,} learners' outcomes) {floor:.2f} s")
-        figures = []
-        for label, full in (("full", True), ("incremental", False)):
-            took, impact = median_of(
-                args.repeat,
-                lambda full=full: run_impact(
-                    url, draft_id=draft, against_id=against, full=full, runner=LocalRunner()
-                ),
-            )
-            figures.append((f"{label}, one process", took, impact))
-            if args.workers:
-                with dask_runner(args.workers) as runner:
-                    took, impact = median_of(
-                        args.repeat,
-                        lambda full=full, runner=runner: run_impact(
-                            url, draft_id=draft, against_id=against, full=full, runner=runner
-                        ),
-                    )
-                figures.append((f"{label}, {args.workers} Dask workers", took, impact))
-        for label, took, impact in figures:
+        runs = [("five rules", True), ("five rules", False), ("one transfer", False)]
+        for (label, full), runner_name in itertools.product(runs, runners(args)):
+            with runner_for(runner_name, args.workers) as runner:
+                work = functools.partial(
+                    run_impact,
+                    url,
+                    draft_id=drafts[label],
+                    against_id=against,
+                    full=full,
+                    runner=runner,
+                )
+                took, impact = median_of(args.repeat, work)
+            per = took / max(impact.audited, 1) * 1000
             print(
-                f"{kind}: impact {label}: {took:.1f} s for {impact.audited:,} enrolments "
-                f"({impact.audited / took:,.0f}/s), {len(impact.changes):,} changed; "
-                f"{took / floor:.1f}x the floor"
+                f"{kind}: impact of {label}, {'full' if full else 'incremental'}, "
+                f"{runner_name}: {took:.1f} s for {impact.audited:,} enrolments "
+                f"({impact.audited / took:,.0f}/s, {per:.2f} ms each), "
+                f"{len(impact.changes):,} changed; {took / floor:.1f}x the floor"
             )
+
+
+def runners(args: argparse.Namespace) -> list[str]:
+    """The runners to time: one process (unless ``--dask-only``), then Dask if asked."""
+    found = [] if args.dask_only else ["one process"]
+    return found + ([f"{args.workers} Dask workers"] if args.workers else [])
+
+
+@contextmanager
+def runner_for(name: str, workers: int) -> Iterator[Runner]:
+    if name == "one process":
+        yield LocalRunner()
+        return
+    with dask_runner(workers) as runner:
+        yield runner
 
 
 def main() -> None:
@@ -250,6 +276,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="0: no Dask run")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--pg", default=None, help="a PostgreSQL test database URL (reset!)")
+    parser.add_argument(
+        "--dask-only", action="store_true", help="skip the one-process runs (large provinces)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         bench("sqlite", args, Path(tmp))

@@ -124,6 +124,8 @@ TEXT: dict[str, dict[str, str]] = {
     "entry_transfer": {"en": "audit decision", "zh": "转换审核决定"},
     "entry_reversal": {"en": "reversed", "zh": "冲回"},
     "entry_revocation": {"en": "revoked", "zh": "撤销"},
+    "entry_exception": {"en": "exception granted", "zh": "批准例外"},
+    "entry_exception_withdrawn": {"en": "exception withdrawn", "zh": "撤回例外"},
     "kind_work_experience": {"en": "work experience", "zh": "工作经历"},
     # audit
     "audit_title": {"en": "Audit: {programme}", "zh": "学分审核：{programme}"},

@@ -25,7 +25,14 @@ from creditbank.errors import CreditBankError
 from creditbank.ruleset.ruleset import RuleSet
 from creditbank.service.errors import Conflict
 from creditbank.service.fanout import LocalRunner, Runner, engine_for
-from creditbank.service.population import PARTITION, Bounds, Enrolled, partitions, read_partition
+from creditbank.service.population import (
+    PARTITION,
+    Bounds,
+    Enrolled,
+    Narrowing,
+    partitions,
+    read_partition,
+)
 from creditbank.service.rulesets import ruleset_of, version_in_force, version_of
 from creditbank.service.touch import Touch, touch_of
 from creditbank.store.session import session_scope
@@ -125,10 +132,12 @@ def run_impact(
         candidates = None if full else touch.candidate_programmes()
         if candidates is not None:
             programmes &= candidates
-        bounds = partitions(session, programmes, partition)
+        narrowing = None if full else touch.narrowing()
+        bounds = partitions(session, programmes, partition, narrowing)
     if started is not None:
         started(sum(b.count for b in bounds))
-    tasks = [(url, against_id, draft_id, b, frozenset(programmes), on, full) for b in bounds]
+    chosen = frozenset(programmes)
+    tasks = [(url, against_id, draft_id, b, chosen, narrowing, on, full) for b in bounds]
     results = (runner or LocalRunner()).run(
         impact_partition, tasks, [b.count for b in bounds], progress or (lambda _n: None)
     )
@@ -182,13 +191,14 @@ def impact_partition(
     draft_id: int,
     bounds: Bounds,
     programmes: frozenset[str],
+    narrowing: Narrowing | None,
     on: dt.date | None,
     full: bool,
 ) -> PartitionImpact:
     """One partition's impact, read from the database at ``url`` (a task for a worker)."""
     with session_scope(engine_for(url), read_only=True) as session:
         old, new = _pair(session, against_id, draft_id)
-        enrolled = read_partition(session, bounds, programmes)
+        enrolled = read_partition(session, bounds, programmes, narrowing)
     touch = None
     if not full:
         touch = _TOUCHES.get((old.digest, new.digest))

@@ -11,15 +11,16 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from creditbank.domain import LearnerException, Outcome
 from creditbank.service.audits import USABLE
 from creditbank.service.exceptions import in_force_by_learner
 from creditbank.service.outcomes import to_engine_outcome
-from creditbank.store.tables import Enrolment, OutcomeRow
+from creditbank.store.tables import Enrolment, LearnerExceptionRow, OutcomeRow
 
 PARTITION = 2_000
 """Enrolments a partition holds by default: large enough that reading and compiling per
@@ -41,6 +42,16 @@ class Enrolled:
 
 
 @dataclass(frozen=True)
+class Narrowing:
+    """Only the enrolments a change can reach, found by the database: those in ``whole``
+    programmes, and those whose learner holds a usable outcome of one of ``kinds`` or an
+    exception in force (a superset: the worker then matches each selector exactly)."""
+
+    whole: frozenset[str]
+    kinds: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Bounds:
     """Enrolment ids ``first`` to ``last`` (inclusive) and how many enrolments that is."""
 
@@ -49,40 +60,62 @@ class Bounds:
     count: int
 
 
-def _enrolments(programmes: Collection[str] | None) -> Select[int]:
-    query = select(Enrolment.id)
+def _enrolments(
+    query: Select[Any], programmes: Collection[str] | None, narrowing: Narrowing | None
+) -> Select[Any]:
     if programmes is not None:
         query = query.where(Enrolment.programme.in_(sorted(programmes)))
+    if narrowing is not None:
+        holds = (
+            select(OutcomeRow.id)
+            .where(
+                OutcomeRow.learner_id == Enrolment.learner_id,
+                OutcomeRow.kind.in_(sorted(narrowing.kinds)),
+                OutcomeRow.status.in_(USABLE),
+            )
+            .exists()
+        )
+        excepted = (
+            select(LearnerExceptionRow.id)
+            .where(
+                LearnerExceptionRow.learner_id == Enrolment.learner_id,
+                LearnerExceptionRow.withdrawn_at.is_(None),
+            )
+            .exists()
+        )
+        query = query.where(or_(Enrolment.programme.in_(sorted(narrowing.whole)), holds, excepted))
     return query
 
 
 def partitions(
-    session: Session, programmes: Collection[str] | None, size: int = PARTITION
+    session: Session,
+    programmes: Collection[str] | None,
+    size: int = PARTITION,
+    narrowing: Narrowing | None = None,
 ) -> list[Bounds]:
-    """Consecutive id bounds of the enrolments in ``programmes`` (None: all), ``size`` each."""
+    """Consecutive id bounds of the enrolments in ``programmes`` (None: all) that
+    ``narrowing`` keeps (None: all), ``size`` each."""
     if programmes is not None and not programmes:
         return []
-    ids = list(session.scalars(_enrolments(programmes).order_by(Enrolment.id)))
+    query = _enrolments(select(Enrolment.id), programmes, narrowing)
+    ids = list(session.scalars(query.order_by(Enrolment.id)))
     return [
         Bounds(ids[i], ids[min(i + size, len(ids)) - 1], min(size, len(ids) - i))
         for i in range(0, len(ids), size)
     ]
 
 
-def count_enrolments(session: Session, programmes: Collection[str] | None) -> int:
-    query = _enrolments(programmes).subquery()
-    return session.scalar(select(func.count()).select_from(query)) or 0
-
-
 def read_partition(
-    session: Session, bounds: Bounds, programmes: Collection[str] | None
+    session: Session,
+    bounds: Bounds,
+    programmes: Collection[str] | None,
+    narrowing: Narrowing | None = None,
 ) -> list[Enrolled]:
-    """The enrolments within ``bounds`` (in ``programmes``, None: all) with their learners'
-    usable outcomes and exceptions, in enrolment id order: a few queries, whatever the
-    partition's size."""
-    query = select(Enrolment).where(Enrolment.id.between(bounds.first, bounds.last))
-    if programmes is not None:
-        query = query.where(Enrolment.programme.in_(sorted(programmes)))
+    """The enrolments within ``bounds`` (in ``programmes``, None: all, kept by
+    ``narrowing``) with their learners' usable outcomes and exceptions, in enrolment id
+    order: a few queries, whatever the partition's size."""
+    within = select(Enrolment).where(Enrolment.id.between(bounds.first, bounds.last))
+    query = _enrolments(within, programmes, narrowing)
     enrolments = list(session.scalars(query.order_by(Enrolment.id)))
     learners = sorted({e.learner_id for e in enrolments})
     held: dict[str, list[OutcomeRow]] = defaultdict(list)

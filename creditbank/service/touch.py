@@ -14,6 +14,12 @@ that audit if:
 - anything else (the pack's policies, frameworks, ladders, issuers, grade scales,
   catalogues) may change any audit of the pack: every enrolled learner.
 
+A learner with exceptions in force may be touched by any change (an equivalence or a course
+moves where an exception applies), so such a learner is always audited. The database narrows
+first (``narrowing``: the whole programmes, and learners holding an outcome of a kind some
+selector names, or an exception), so an incremental impact reads only those enrolments; the
+worker then matches every selector exactly.
+
 ``tests/service/test_impact_selection.py`` checks on random drafts that re-auditing only the
 learners this selects gives exactly the report of re-auditing everyone.
 """
@@ -27,6 +33,7 @@ from creditbank.domain import Outcome
 from creditbank.engine.matching import matches
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSet, RuleSetAt
+from creditbank.service.population import Narrowing
 from creditbank.service.version_diff import changed_items
 
 _WHOLE_PROGRAMME = ("limits", "recency", "substitutes")
@@ -48,6 +55,14 @@ class Touch:
     everyone: bool
     programmes: frozenset[str]
     reaches: tuple[Reach, ...]
+
+    def narrowing(self) -> Narrowing | None:
+        """What the database can select for this change (None: it cannot narrow, e.g. a
+        selector that names no kind of outcome)."""
+        if self.everyone or any(not r.selector.kind for r in self.reaches):
+            return None
+        kinds = frozenset(k.value for r in self.reaches for k in r.selector.kind or ())
+        return Narrowing(self.programmes, kinds)
 
     def candidate_programmes(self) -> frozenset[str] | None:
         """The programmes whose enrolled learners may be touched (None: any programme)."""

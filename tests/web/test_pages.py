@@ -10,6 +10,7 @@ import zipfile
 import pytest
 
 from api.web.i18n import TEXT
+from creditbank.store.ledger import EntryKind
 from creditbank.service import keys
 from creditbank.store.session import session_scope
 from tests.api.conftest import NOW, pack_zip
@@ -27,6 +28,10 @@ def csrf_of(html: str) -> str:
 
 def test_every_text_is_in_both_languages() -> None:
     assert all(set(v) == {"en", "zh"} and all(v.values()) for v in TEXT.values())
+
+
+def test_every_kind_of_ledger_entry_has_a_name_on_the_account_page() -> None:
+    assert {f"entry_{kind.value}" for kind in EntryKind} <= set(TEXT)
 
 
 def test_the_accessibility_check_finds_what_it_looks_for() -> None:
