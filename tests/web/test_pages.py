@@ -10,8 +10,8 @@ import zipfile
 import pytest
 
 from api.web.i18n import TEXT
-from creditbank.store.ledger import EntryKind
 from creditbank.service import keys
+from creditbank.store.ledger import EntryKind
 from creditbank.store.session import session_scope
 from tests.api.conftest import NOW, pack_zip
 from tests.web.a11y import problems
