@@ -4,6 +4,7 @@ programmes, limits, equivalences and issuers."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from creditbank.service import impact, rulesets
+from creditbank.service import exceptions, impact, rulesets
 from tests.store import population
 
 MUTATIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -35,9 +36,24 @@ drafts = st.dictionaries(
 )
 
 
+EXCEPTIONS = {
+    "L001": exceptions.Grant("waiver", "mech", "requirement", "thesis", "r", population.DATES[0]),
+    "L002": exceptions.Grant(
+        "petition", "mech", "category", "elective", "r", population.DATES[0], credits=Decimal(2)
+    ),
+    "L003": exceptions.Grant("waiver", "mech", "course", "M3", "r", population.DATES[0]),
+}
+"""Learners with exceptions (always audited: a change can move where one applies)."""
+
+
 @pytest.fixture
 def bank(engine: Engine, db_url: str, tmp_path: Path) -> tuple[Engine, str, int, Path]:
-    return engine, db_url, population.build(engine, tmp_path / "pack"), tmp_path
+    version_id = population.build(engine, tmp_path / "pack")
+    for learner, grant in EXCEPTIONS.items():
+        exceptions.record_exception(
+            engine, learner_id=learner, grant=grant, actor="r", now=population.NOW
+        )
+    return engine, db_url, version_id, tmp_path
 
 
 @settings(
