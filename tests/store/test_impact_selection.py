@@ -10,11 +10,15 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from creditbank.service import exceptions, impact, rulesets
+from creditbank.store.session import session_scope
+from creditbank.store.tables import Enrolment, OutcomeRow
 from tests.store import population
 
+M1_AS_M3 = "  - {id: eq.m1_m3, effective: {from: 2020-01-01}, from: ou:M1, to: ou:M3}\n"
+"""An equivalence that lets an exception on mech's M1 follow a learner to draw's M3."""
 MUTATIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("rules", "by_rung: {junior: 2,", ("by_rung: {junior: 4,", "by_rung: {junior: 1,")),
     ("rules", "per_hours: {hours: 16,", ("per_hours: {hours: 8,", "per_hours: {hours: 32,")),
@@ -29,6 +33,7 @@ MUTATIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("draw", "{outcome: {kind: enterprise_training}}", ("{outcome: {kind: skill_certificate}}",)),
     ("frame", "total_credits: 20", ("total_credits: 16",)),
     ("frame", "to: 2024-12-31}}]", ("to: 2025-12-31}}]",)),
+    ("rules", "equivalences:\n", (f"equivalences:\n{M1_AS_M3}",)),
 )
 
 drafts = st.dictionaries(
@@ -49,11 +54,30 @@ EXCEPTIONS = {
 @pytest.fixture
 def bank(engine: Engine, db_url: str, tmp_path: Path) -> tuple[Engine, str, int, Path]:
     version_id = population.build(engine, tmp_path / "pack")
-    for learner, grant in EXCEPTIONS.items():
+    granted = {**EXCEPTIONS, _without_courses_in_draw(engine): M1_WAIVER}
+    for learner, grant in granted.items():
         exceptions.record_exception(
             engine, learner_id=learner, grant=grant, actor="r", now=population.NOW
         )
     return engine, db_url, version_id, tmp_path
+
+
+M1_WAIVER = exceptions.Grant("waiver", "mech", "course", "M1", "r", population.DATES[0])
+
+
+def _without_courses_in_draw(engine: Engine) -> str:
+    """A learner enrolled in draw holding no academic course: only its exception (M1_WAIVER)
+    lets a change of equivalences touch it."""
+    with session_scope(engine, read_only=True) as session:
+        holders = set(
+            session.scalars(
+                select(OutcomeRow.learner_id).where(OutcomeRow.kind == "academic_course")
+            )
+        )
+        in_draw = session.scalars(
+            select(Enrolment.learner_id).where(Enrolment.programme == "draw").order_by(Enrolment.id)
+        )
+        return next(learner for learner in in_draw if learner not in holders)
 
 
 @settings(
