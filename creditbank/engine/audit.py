@@ -89,7 +89,8 @@ def compute_audit(
     earned = _earned(programme, usable, catalogue)
     earned_courses = {e.course for e in earned}
     earned_outcomes = {e.outcome for e in earned}
-    applied = apply_exceptions(rules, programme, catalogue, exceptions, by_id, earned_courses)
+    completed = {e.outcome: e.course for e in earned}
+    applied = apply_exceptions(rules, programme, catalogue, exceptions, by_id, completed)
     taken = earned_outcomes | applied.outcomes
     transferable = [o for o in usable if o.id not in taken]
     duplicates = duplicate_groups(rules, transferable)

@@ -81,12 +81,14 @@ def apply_exceptions(
     catalogue: dict[str, schema.Course],
     exceptions: Sequence[LearnerException],
     by_id: dict[str, Outcome],
-    earned_courses: set[str],
+    earned: dict[str, str],
 ) -> Applied:
-    """Resolve ``exceptions`` (smaller id first) against ``programme`` as in force in ``rules``."""
+    """Resolve ``exceptions`` (smaller id first) against ``programme`` as in force in
+    ``rules``; ``earned``: the courses completed in the programme, by the outcome that
+    completed each."""
     applied = Applied()
     for exception in sorted(exceptions, key=lambda e: (len(e.id), e.id)):
-        status = _resolve(rules, programme, catalogue, exception, by_id, earned_courses, applied)
+        status = _resolve(rules, programme, catalogue, exception, by_id, earned, applied)
         applied.statuses.append(status)
     return applied
 
@@ -97,7 +99,7 @@ def _resolve(
     catalogue: dict[str, schema.Course],
     exception: LearnerException,
     by_id: dict[str, Outcome],
-    earned_courses: set[str],
+    earned: dict[str, str],
     applied: Applied,
 ) -> ExceptionStatus:
     granted_for = f"{exception.programme}/{exception.target}"
@@ -111,6 +113,8 @@ def _resolve(
     if exception.outcome and (outcome is None or outcome.status not in LIVE):
         state = outcome.status.value if outcome else "not among the learner's outcomes"
         return refused(WhyNot.OUTCOME_NOT_USABLE, outcome=exception.outcome, status=state)
+    if exception.outcome in earned:  # it completes a course of the programme already
+        return refused(WhyNot.ALREADY_COMPLETED, course=earned[exception.outcome])
     if exception.target_kind is not ExceptionTarget.COURSE:
         return _on_group(programme, exception, granted_for, applied, refused)
     assert exception.institution is not None  # the input model requires it for a course
@@ -119,7 +123,7 @@ def _resolve(
         source = course_node(exception.institution, exception.target)
         return refused(WhyNot.NO_EQUIVALENT, course=source, programme=programme.id)
     code, via, carried = here
-    if code in earned_courses:
+    if code in earned.values():
         return refused(WhyNot.ALREADY_COMPLETED, course=code)
     course = catalogue[code]
     category = next(c.category for c in programme.courses if c.code == code)
@@ -163,7 +167,7 @@ def _on_group(
         )
     outcome = f"o:{exception.outcome}" if exception.outcome else ""
     if outcome in applied.held:
-        return refused(WhyNot.CONFLICT, other=applied.held[outcome], course="")
+        return refused(WhyNot.CONFLICT, other=applied.held[outcome])
     if outcome:
         applied.held[outcome] = exception.id
     credits = exception.credits or ZERO

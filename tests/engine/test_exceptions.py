@@ -297,3 +297,12 @@ def test_every_exception_is_listed_once_and_the_totals_add_up(
     shuffled = chosen[:]
     rnd.shuffle(shuffled)
     assert audit(list(reversed(LEARNER)), shuffled, programme).canonical() == decision.canonical()
+
+
+def test_an_outcome_that_completes_a_course_cannot_also_carry_a_petition() -> None:
+    done = outcome("m1", issuer="ou", code="M1", credits=4)
+    petition = exception("X1", "petition", "core", target_kind="category", credits=2, outcome="m1")
+    decision = audit([done], [petition])
+    assert status(decision, "X1").why_not == "already_completed"
+    assert status(decision, "X1").params == {"course": "M1"}
+    assert decision.totals.counted == 4
