@@ -16,13 +16,14 @@ from api.schemas import (
     DecisionSummary,
     Enrolment,
     EnrolmentRequest,
+    ExceptionOut,
     LedgerEntry,
     Rerun,
     Statement,
     WhatIfRequest,
 )
 from creditbank.domain import Lang
-from creditbank.service import accounts, audits, decisions, enrolments, what_if
+from creditbank.service import accounts, audits, decisions, enrolments, exceptions, what_if
 
 router = APIRouter(prefix="/learners/{learner_id}", tags=["learner"])
 AUTH = responses(401, 403, 404)
@@ -157,3 +158,10 @@ def enrol(learner_id: str, body: EnrolmentRequest, who: Learner, engine: EngineD
         on=body.date or at.date(),
         now=at,
     )
+
+
+@router.get("/exceptions", response_model=list[ExceptionOut], responses=AUTH)
+def list_exceptions(learner_id: str, who: Learner, session: ReadSession) -> Any:
+    """The exceptions institutions granted the learner (waivers, substitutions, credit by
+    petition), withdrawn ones included; each audit says how it applies."""
+    return exceptions.exceptions_of(session, own_learner(who, learner_id))

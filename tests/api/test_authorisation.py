@@ -128,6 +128,7 @@ TABLE: dict[tuple[str, str], Case] = {
     ("POST", "/v1/institution/learners/{learner}/exceptions"): Case(
         only("institution", 201, 404), json=WAIVER
     ),
+    ("GET", "/v1/learners/{learner}/exceptions"): Case(only("learner", 200, 404)),
     ("GET", "/v1/institution/learners/{learner}/exceptions"): Case(only("institution", 200, 404)),
     ("POST", "/v1/institution/exceptions/{exception}/withdraw"): Case(
         only("institution", 200, 404), json={"reason": "granted in error"}

@@ -249,6 +249,8 @@ def test_a_registrar_grants_a_substitution_and_the_learners_audit_explains_it(ap
     assert any("counts for course M3" in line for line in body["explanations"]["exceptions"])
     listed = api.client.get(url, headers=registrar).json()
     assert [x["kind"] for x in listed] == ["waiver", "substitution"]
+    own = api.client.get("/v1/learners/L1/exceptions", headers=api.auth("learner")).json()
+    assert own == listed
 
 
 def test_an_exception_names_what_is_wrong_or_whose_programme_it_is(api: Api) -> None:
