@@ -1,11 +1,14 @@
 """A registrar's pages (an institution's key): the outcomes of enrolled learners waiting to be
 verified or rejected, the enrolled learners, a learner's outcomes with verify and reject
-forms, and auditing the learner (the decision is stored, as the API's audit stores it). A
-learner not enrolled at the institution is a page that does not exist."""
+forms, the learner's exceptions with forms to grant and withdraw them, and auditing the
+learner (the decision is stored, as the API's audit stores it). A learner not enrolled at the
+institution is a page that does not exist."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Form, Request
 from sqlalchemy.orm import Session
@@ -18,11 +21,12 @@ from api.web.learner import course_names
 from api.web.problems import problem_text
 from api.web.render import page, redirect
 from creditbank.errors import CreditBankError
-from creditbank.service import accounts, audits, decisions, enrolments, parties
+from creditbank.service import accounts, audits, decisions, enrolments, exceptions, parties
 from creditbank.service.learners import learner_key
 
 router = APIRouter(prefix="/web/registrar", include_in_schema=False)
 Text = Annotated[str, Form()]
+T = TypeVar("T")
 
 
 @router.get("")
@@ -40,7 +44,7 @@ def registrar(request: Request, who: RegistrarViewer, session: ReadSession) -> R
 def _done(request: Request) -> str:
     """The notice after a verify or reject (``?done=verify:12``), in the person's language."""
     action, _, ident = request.query_params.get("done", "").partition(":")
-    if action in ("verify", "reject") and ident.isdigit():
+    if action in ("verify", "reject", "exception", "withdrawn") and ident.isdigit():
         return translator(choose(request))(f"done_{action}", id=ident)
     return ""
 
@@ -69,6 +73,7 @@ def _learner_page(
         "registrar_learner.html",
         status=422 if context["error"] else 200,
         statement=accounts.statement(session, learner),
+        exceptions=exceptions.exceptions_of(session, learner),
         programmes=programmes,
         **context,
     )
@@ -154,3 +159,89 @@ def audit(
         "courses": course_names(session, programme, on),
     }
     return _learner_page(request, session, who, wanted, audit=result, date=date)
+
+
+@router.post("/learners/{learner_id}/exceptions")
+def grant_exception(
+    request: Request,
+    learner_id: str,
+    who: RegistrarViewer,
+    engine: EngineDep,
+    session: ReadSession,
+    at: Now,
+    csrf: Text = "",
+    kind: Text = "",
+    programme: Text = "",
+    target_kind: Text = "",
+    target: Text = "",
+    outcome: Text = "",
+    credits: Text = "",
+    reason: Text = "",
+    date: Text = "",
+) -> Response:
+    """Grant the learner an exception in one of the institution's programmes."""
+    check_form(who, csrf)
+    wanted = _enrolled(session, who, learner_id)
+    try:
+        grant = exceptions.Grant(
+            kind=kind,
+            programme=programme,
+            target_kind=target_kind,
+            target=target.strip(),
+            reason=reason.strip(),
+            on=day(date, at),
+            outcome=_number(outcome, int),
+            credits=_number(credits, Decimal),
+        )
+        info = exceptions.record_exception(
+            engine,
+            learner_id=wanted,
+            grant=grant,
+            actor=actor(who.caller),
+            now=at,
+            granted_by=party(who),
+        )
+    except (CreditBankError, PageError) as exc:
+        error = problem_text(translator(choose(request)), exc)
+        return _learner_page(request, session, who, wanted, error=error)
+    return redirect(f"/web/registrar/learners/{wanted}?done=exception:{info.id}")
+
+
+@router.post("/exceptions/{exception_id}/withdraw")
+def withdraw_exception(
+    request: Request,
+    exception_id: RowId,
+    who: RegistrarViewer,
+    engine: EngineDep,
+    session: ReadSession,
+    at: Now,
+    csrf: Text = "",
+    learner: Text = "",
+    reason: Text = "",
+) -> Response:
+    """Withdraw an exception the institution granted, with the reason."""
+    check_form(who, csrf)
+    wanted = _enrolled(session, who, learner)
+    try:
+        exceptions.withdraw_exception(
+            engine,
+            exception_id=exception_id,
+            reason=reason.strip(),
+            actor=actor(who.caller),
+            now=at,
+            granted_by=party(who),
+        )
+    except CreditBankError as exc:
+        error = problem_text(translator(choose(request)), exc)
+        return _learner_page(request, session, who, wanted, error=error)
+    return redirect(f"/web/registrar/learners/{wanted}?done=withdrawn:{exception_id}")
+
+
+def _number(text: str, kind: Callable[[str], T]) -> T | None:
+    """A number typed in a form (empty: none)."""
+    if not text.strip():
+        return None
+    try:
+        return kind(text.strip())
+    except (ValueError, ArithmeticError):
+        raise PageError(422, "not_a_number", value=text.strip()[:40]) from None

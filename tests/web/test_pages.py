@@ -283,3 +283,41 @@ def test_policy_staff_see_the_impact_of_a_draft_on_the_enrolled_learners(api: Ap
     assert f"Impact of version {draft} against version {api.ids['version']}" in report.text
     refused = api.client.post(f"/web/policy/versions/{draft}/impact", data={"csrf": "x"})
     assert refused.status_code in (400, 403)
+
+
+def test_a_registrar_grants_and_withdraws_an_exception_from_the_learners_page(api: Api) -> None:
+    sign_in(api.client, api.keys["institution"])
+    page_text = api.client.get("/web/registrar/learners/L1", headers=EN).text
+    assert "Waiver: requirement <code>thesis</code> (mech)" in page_text  # granted in conftest
+    token = csrf_of(page_text)
+    form = {
+        "csrf": token,
+        "kind": "substitution",
+        "programme": "mech",
+        "target_kind": "course",
+        "target": "M3",
+        "outcome": str(api.ids["verified_outcome"]),
+        "reason": "drawing shown at work",
+        "date": "2024-01-01",
+    }
+    wrong = api.client.post(
+        "/web/registrar/learners/L1/exceptions", data={**form, "outcome": "x"}, headers=EN
+    )
+    assert wrong.status_code == 422 and "x&#39; is not a number" in wrong.text
+    granted = api.client.post("/web/registrar/learners/L1/exceptions", data=form, headers=EN)
+    assert granted.status_code == 200  # followed the redirect to the learner's page
+    assert "Exception 2 is granted" in granted.text
+    assert problems(granted.text) == []
+    audited = api.client.post(
+        "/web/registrar/learners/L1/audit",
+        data={"csrf": token, "programme": "mech", "date": "2024-01-01"},
+        headers=EN,
+    )
+    assert "counts for course M3 (2 credits) by exception 2 (drawing shown at work)" in audited.text
+    withdrawn = api.client.post(
+        "/web/registrar/exceptions/2/withdraw",
+        data={"csrf": token, "learner": "L1", "reason": "granted in error"},
+        headers=EN,
+    )
+    assert "Exception 2 is withdrawn" in withdrawn.text
+    assert "withdrawn on" in withdrawn.text
