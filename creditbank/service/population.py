@@ -23,8 +23,11 @@ from creditbank.service.outcomes import to_engine_outcome
 from creditbank.store.tables import Enrolment, LearnerExceptionRow, OutcomeRow
 
 PARTITION = 2_000
-"""Enrolments a partition holds by default: large enough that reading and compiling per
-partition is small beside its audits, small enough that a lost worker loses little."""
+"""Enrolments a partition holds at most by default: large enough that reading and compiling
+per partition is small beside its audits, small enough that a lost worker loses little."""
+SPREAD, SMALLEST = 8, 1_000
+"""Fewer enrolments than ``SPREAD`` full partitions are spread over ``SPREAD`` partitions
+(none smaller than ``SMALLEST``), so a small or narrowed run still keeps every worker busy."""
 
 
 @dataclass(frozen=True)
@@ -94,11 +97,12 @@ def partitions(
     narrowing: Narrowing | None = None,
 ) -> list[Bounds]:
     """Consecutive id bounds of the enrolments in ``programmes`` (None: all) that
-    ``narrowing`` keeps (None: all), ``size`` each."""
+    ``narrowing`` keeps (None: all), at most ``size`` each (see ``SPREAD``)."""
     if programmes is not None and not programmes:
         return []
     query = _enrolments(select(Enrolment.id), programmes, narrowing)
     ids = list(session.scalars(query.order_by(Enrolment.id)))
+    size = max(min(size, -(-len(ids) // SPREAD)), min(size, SMALLEST))
     return [
         Bounds(ids[i], ids[min(i + size, len(ids)) - 1], min(size, len(ids) - i))
         for i in range(0, len(ids), size)
