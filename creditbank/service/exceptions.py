@@ -24,6 +24,7 @@ from creditbank.errors import CreditBankError, InputInvalid, NotFound
 from creditbank.ruleset import schema
 from creditbank.service.enrolments import is_enrolled
 from creditbank.service.errors import Conflict
+from creditbank.service.learner_file import json_path
 from creditbank.service.learners import learner_key, lock_learner
 from creditbank.service.rulesets import ruleset_of, version_for_programme
 from creditbank.store.integrity import Problem, entry_hash_of
@@ -321,10 +322,7 @@ def _engine_exception(row: LearnerExceptionRow, outcome_ids: dict[int, str]) -> 
         return LearnerException.model_validate({k: v for k, v in data.items() if v is not None})
     except ValidationError as exc:
         problems = [
-            (
-                "$." + ".".join(map(str, e["loc"])) if e["loc"] else "$",
-                e["msg"].removeprefix("Value error, "),
-            )
+            (json_path(e["loc"]), e["msg"].removeprefix("Value error, "))
             for e in exc.errors(include_url=False)
         ]
         raise InputInvalid(problems) from None
