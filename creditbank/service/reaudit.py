@@ -125,10 +125,12 @@ def _run(session: Session, version_id: int, actor: str, now: dt.datetime, size: 
     previous = _previous(session, version)
     new = ruleset_of(version)
     programmes = {p.id for p in new.items("programmes")}
+    narrowing = None
     if previous is not None:
         old = ruleset_of(previous)
         programmes |= {p.id for p in old.items("programmes")}
-        candidates = touch_of(old, new).candidate_programmes()
+        touch = touch_of(old, new)
+        candidates, narrowing = touch.candidate_programmes(), touch.narrowing()
         if candidates is not None:
             programmes &= candidates
     run = ReauditRun(
@@ -139,7 +141,7 @@ def _run(session: Session, version_id: int, actor: str, now: dt.datetime, size: 
     )
     session.add(run)
     session.flush()
-    for b in partitions(session, programmes, size):
+    for b in partitions(session, programmes, size, narrowing):
         session.add(
             ReauditPartition(
                 run_id=run.id, first=b.first, last=b.last, count=b.count, decisions=0, changed=[]
@@ -193,7 +195,9 @@ def reaudit_partition(url: str, partition_id: int, actor: str, now: dt.datetime)
         touch = touch_of(old, new) if old is not None else None
         computed = []
         seen: dict[tuple[str, dt.date], int | None] = {}
-        for subject in read_partition(session, Bounds(part.first, part.last, part.count), None):
+        narrowing = touch.narrowing() if touch is not None else None
+        bounds = Bounds(part.first, part.last, part.count)
+        for subject in read_partition(session, bounds, None, narrowing):
             day = subject.enrolled_on
             if not _under(session, subject.programme, day, version.id, seen):
                 continue
