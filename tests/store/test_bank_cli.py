@@ -181,6 +181,9 @@ def test_a_registrar_records_lists_and_withdraws_an_exception(
     add = ["exceptions", "add", "L1", "--kind", "waiver", "--programme", "mech"]
     both = runner.invoke(app, [*add, "--course", "M3", "--requirement", "thesis", "--reason", "r"])
     assert both.exit_code == 1 and "exactly one of --course" in both.output
+    petition = ["exceptions", "add", "L1", "--kind", "petition", "--programme", "mech"]
+    bad = runner.invoke(app, [*petition, "--category", "core", "--credits", "two", "--reason", "r"])
+    assert bad.exit_code == 1 and "--credits: 'two' is not a number" in bad.output
     wrong = runner.invoke(app, [*add, "--course", "Z9", "--reason", "r", "--date", "2024-01-01"])
     assert wrong.exit_code == 1 and "'Z9' is not a course of programme 'mech'" in wrong.output
     added = ok(
