@@ -6,6 +6,7 @@ the pack's declared abbreviations are expanded first.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any
@@ -37,10 +38,17 @@ def normalise_title(title: str, rules: Any = None) -> str:
     >>> normalise_title("高等数学（一）") == normalise_title("高等数学 Ⅰ")
     True
     """
+    abbreviations = rules.ruleset.pack.duplicates.abbreviations if rules is not None else {}
+    return _normalised(title, tuple(sorted(abbreviations.items())))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _normalised(title: str, abbreviations: tuple[tuple[str, str], ...]) -> str:
+    """``normalise_title``'s work, kept per title and abbreviations: a population's learners
+    hold the same few thousand course titles, and every audit screens each one."""
     text = title
-    if rules is not None:
-        for short, full in sorted(rules.ruleset.pack.duplicates.abbreviations.items()):
-            text = text.replace(short, full)
+    for short, full in abbreviations:
+        text = text.replace(short, full)
     text = _BRACKETED_CHINESE.sub(lambda m: " " + _CHINESE[m.group(1)] + " ", text)
     text = unicodedata.normalize("NFKC", text).casefold()
     tokens = _TOKEN.findall(text)
