@@ -26,6 +26,7 @@ from creditbank.service.enrolments import is_enrolled
 from creditbank.service.errors import Conflict
 from creditbank.service.learner_file import json_path
 from creditbank.service.learners import learner_key, lock_learner
+from creditbank.service.outcomes import engine_outcome_id
 from creditbank.service.rulesets import ruleset_of, version_for_programme
 from creditbank.store.integrity import Problem, entry_hash_of
 from creditbank.store.ledger import EntryKind, NewEntry, append
@@ -112,9 +113,11 @@ def record_exception(
             actor=actor,
             created_at=now,
         )
+        outcome_ids = {outcome.id: engine_outcome_id(outcome)} if outcome else {}
+        _engine_exception(row, outcome_ids)  # refused with its fields before anything is written
         session.add(row)
         session.flush()
-        engine_view = _engine_exception(row, _outcome_ids(session, [row]))  # validates it
+        engine_view = _engine_exception(row, outcome_ids)
         payload = engine_view.model_dump(mode="json", exclude_none=True)
         append(session, learner, [NewEntry(EntryKind.EXCEPTION, payload)], actor=actor, at=now)
         return _info(row)
@@ -296,12 +299,8 @@ def _outcome_ids(session: Session, rows: list[LearnerExceptionRow]) -> dict[int,
     wanted = sorted({r.outcome_id for r in rows if r.outcome_id is not None})
     if not wanted:
         return {}
-    found = session.execute(
-        select(OutcomeRow.id, OutcomeRow.issuer_id, OutcomeRow.external_id).where(
-            OutcomeRow.id.in_(wanted)
-        )
-    )
-    return {i: f"{issuer}:{external}" for i, issuer, external in found}
+    found = session.scalars(select(OutcomeRow).where(OutcomeRow.id.in_(wanted)))
+    return {row.id: engine_outcome_id(row) for row in found}
 
 
 def _engine_exception(row: LearnerExceptionRow, outcome_ids: dict[int, str]) -> LearnerException:

@@ -33,12 +33,17 @@ _ALLOWED = {
 }
 
 
+def engine_outcome_id(row: OutcomeRow) -> str:
+    """How the engine names a stored outcome: ``issuer:external id``."""
+    return f"{row.issuer_id}:{row.external_id}"
+
+
 def to_engine_outcome(row: OutcomeRow) -> Outcome:
     """The engine's view of a stored outcome; its id is ``issuer:external id``."""
     return Outcome.model_validate(
         {
             **row.attributes,
-            "id": f"{row.issuer_id}:{row.external_id}",
+            "id": engine_outcome_id(row),
             "issuer": row.issuer_id,
             "status": row.status,
         }

@@ -95,6 +95,12 @@ def test_a_withdrawn_exception_stays_on_record_and_no_longer_applies(trained: Ba
         (Grant("substitution", "mech", "course", "M1", "r", ON, 99), NotFound, "outcome '99'"),
         (Grant("substitution", "mech", "course", "M1", "r", ON, 2), Conflict, "is submitted"),
         (Grant("waiver", "mech", "course", "M1", "", ON), InputInvalid, "reason"),
+        (
+            Grant("petition", "mech", "category", "core", "r", ON, credits=Decimal("9" * 60)),
+            InputInvalid,
+            "no more than 12 digits",
+        ),
+        (Grant("x" * 300, "mech", "course", "M1", "r", ON), InputInvalid, "'waiver'"),
     ],
 )
 def test_a_wrong_exception_says_what_is_wrong_and_stores_nothing(
