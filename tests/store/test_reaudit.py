@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from creditbank.service import reaudit, rulesets
+from creditbank.service import audits, exceptions, reaudit, rulesets
 from creditbank.store.session import session_scope
-from creditbank.store.tables import DecisionRow, LedgerEntry, ReauditPartition
+from creditbank.store.tables import DecisionRow, Enrolment, LedgerEntry, ReauditPartition
 from tests.store import population
 from tests.store.conftest import verified
 
@@ -94,4 +94,32 @@ def test_an_interrupted_run_does_the_rest_and_duplicates_nothing(
     stored = decisions(engine)
     assert len(set(stored)) == len(stored) == finished.decisions
     assert set(part_way) < set(stored)
+    assert verified(engine)[1] == []
+
+
+def test_a_learners_exceptions_are_applied_kept_with_the_decision_and_rerun(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    population.build(engine, tmp_path / "pack")
+    with session_scope(engine, read_only=True) as session:
+        learner = session.scalar(
+            select(Enrolment.learner_id)
+            .where(Enrolment.programme == "mech", Enrolment.enrolled_on == dt.date(2025, 6, 1))
+            .order_by(Enrolment.id)
+        )
+    assert learner is not None
+    waiver = exceptions.Grant("waiver", "mech", "requirement", "thesis", "project", FROM)
+    exceptions.record_exception(
+        engine, learner_id=learner, grant=waiver, actor="r", now=population.NOW
+    )
+    run(db_url, publish_raised_cap(engine, tmp_path))
+    with session_scope(engine, read_only=True) as session:
+        row = session.scalar(
+            select(DecisionRow).where(
+                DecisionRow.learner_id == learner, DecisionRow.programme == "mech"
+            )
+        )
+        assert row is not None and isinstance(row.inputs, dict)
+        assert '"exceptions":[{"id":"1"' in row.canonical
+        assert audits.rerun_decision(session, row.id).reproduced
     assert verified(engine)[1] == []
