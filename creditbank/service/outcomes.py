@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -33,12 +33,33 @@ _ALLOWED = {
 }
 
 
-def engine_outcome_id(row: OutcomeRow) -> str:
+class StoredOutcome(Protocol):
+    """What the engine's view of a stored outcome reads: an ``OutcomeRow``, or a row of
+    just these columns (``STORED_COLUMNS``: reading many, the ORM's objects cost more than
+    the rest of the reading)."""
+
+    issuer_id: str
+    external_id: str
+    status: str
+    attributes: dict[str, Any]
+
+
+STORED_COLUMNS = (
+    OutcomeRow.id,
+    OutcomeRow.learner_id,
+    OutcomeRow.issuer_id,
+    OutcomeRow.external_id,
+    OutcomeRow.status,
+    OutcomeRow.attributes,
+)
+
+
+def engine_outcome_id(row: StoredOutcome) -> str:
     """How the engine names a stored outcome: ``issuer:external id``."""
     return f"{row.issuer_id}:{row.external_id}"
 
 
-def to_engine_outcome(row: OutcomeRow) -> Outcome:
+def to_engine_outcome(row: StoredOutcome) -> Outcome:
     """The engine's view of a stored outcome; its id is ``issuer:external id``."""
     return Outcome.model_validate(
         {

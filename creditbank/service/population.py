@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from creditbank.domain import LearnerException, Outcome
 from creditbank.service.audits import USABLE
 from creditbank.service.exceptions import in_force_by_learner
-from creditbank.service.outcomes import to_engine_outcome
+from creditbank.service.outcomes import STORED_COLUMNS, to_engine_outcome
 from creditbank.store.tables import Enrolment, LearnerExceptionRow, OutcomeRow
 
 PARTITION = 2_000
@@ -122,10 +122,10 @@ def read_partition(
     query = _enrolments(within, programmes, narrowing)
     enrolments = list(session.scalars(query.order_by(Enrolment.id)))
     learners = sorted({e.learner_id for e in enrolments})
-    held: dict[str, list[OutcomeRow]] = defaultdict(list)
+    held: dict[str, list[Any]] = defaultdict(list)
     for start in range(0, len(learners), 500):  # bound the statement's parameters
-        rows = session.scalars(
-            select(OutcomeRow)
+        rows = session.execute(
+            select(*STORED_COLUMNS)
             .where(
                 OutcomeRow.learner_id.in_(learners[start : start + 500]),
                 OutcomeRow.status.in_(USABLE),
