@@ -32,6 +32,7 @@ from creditbank.engine.decision import (
 )
 from creditbank.engine.limits import SCALE, CapInfo, build_caps, outcome_profile
 from creditbank.engine.matching import Failure
+from creditbank.engine.memo import LearnerMemo
 from creditbank.engine.minimums import build_floors, minimum_profile
 from creditbank.engine.plan import ProgrammePlan, plan_for
 from creditbank.engine.reasons import SEVERITY, Reason
@@ -54,9 +55,14 @@ near 2,000. Learner files and the store refuse more; :func:`compute_audit` check
 
 
 def compute_audit(
-    ruleset: RuleSet, outcomes: list[Outcome], programme_id: str, on: dt.date
+    ruleset: RuleSet,
+    outcomes: list[Outcome],
+    programme_id: str,
+    on: dt.date,
+    memo: LearnerMemo | None = None,
 ) -> Decision:
-    """The sealed decision for ``outcomes`` against ``programme_id`` on application date ``on``.
+    """The sealed decision for ``outcomes`` against ``programme_id`` on application date ``on``
+    (``memo``: what audits of the same outcomes on that date share, ``memo.py``).
 
     More than :data:`MAX_OUTCOMES` outcomes are refused (InputInvalid)."""
     if len(outcomes) > MAX_OUTCOMES:
@@ -76,9 +82,9 @@ def compute_audit(
     )
     outcomes = sorted(outcomes, key=lambda o: o.id)
     by_id = {o.id: o for o in outcomes}
-    refused = screen(rules, outcomes, programme, on)
+    refused = screen(rules, outcomes, programme, on, memo)
     usable = [o for o in outcomes if o.id not in refused]
-    recognitions = compute_recognitions(rules, usable, on)
+    recognitions = compute_recognitions(rules, usable, on, memo)
     bank = {k: v for k, v in recognitions.items() if isinstance(v, BankCredit)}
     earned = _earned(programme, usable, catalogue)
     earned_courses = {e.course for e in earned}

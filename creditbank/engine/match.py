@@ -23,6 +23,7 @@ from decimal import Decimal
 from creditbank.domain import Label, Outcome
 from creditbank.engine.audit import compute_audit
 from creditbank.engine.decision import Decision, Grant, canonical_text
+from creditbank.engine.memo import LearnerMemo
 from creditbank.ruleset.ruleset import RuleSet
 
 
@@ -60,8 +61,12 @@ def match(ruleset: RuleSet, outcomes: list[Outcome], on: dt.date, top: int = 3) 
     """Audit ``outcomes`` against every programme in force on ``on``; rank them (module doc).
 
     Refuses what an audit refuses (too many outcomes, two sharing an id: InputInvalid)."""
-    programmes = sorted(ruleset.at(on).programmes)
-    decisions = [compute_audit(ruleset, outcomes, programme, on) for programme in programmes]
+    rules = ruleset.at(on)
+    memo = LearnerMemo(rules, on)  # screening and recognition shared by every programme
+    decisions = [
+        compute_audit(ruleset, outcomes, programme, on, memo)
+        for programme in sorted(rules.programmes)
+    ]
     ranked = sorted(decisions, key=_closeness)
     return Matches(
         application_date=on,

@@ -12,9 +12,11 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
 
 from creditbank.domain import Outcome
 from creditbank.engine.matching import Failure, SelectorIndex, check_condition, matches
+from creditbank.engine.memo import LearnerMemo
 from creditbank.engine.trace import RuleRef
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
@@ -145,12 +147,14 @@ def _level(outcome: Outcome, rules: RuleSetAt) -> int | None:
 
 
 def compute_recognitions(
-    rules: RuleSetAt, outcomes: list[Outcome], on: dt.date
+    rules: RuleSetAt, outcomes: list[Outcome], on: dt.date, memo: LearnerMemo | None = None
 ) -> dict[str, BankCredit | Failure]:
-    """Bank credits (or refusal) of each outcome a rule speaks of, keyed by outcome id."""
+    """Bank credits (or refusal) of each outcome a rule speaks of, keyed by outcome id (each
+    kept in ``memo`` when given)."""
     result: dict[str, BankCredit | Failure] = {}
     for outcome in outcomes:
-        found = recognise(outcome, rules, on)
+        work = partial(recognise, outcome, rules, on)
+        found = work() if memo is None else memo.recall("recognition", outcome, rules, on, work)
         if found is not None:
             result[outcome.id] = found
     return result

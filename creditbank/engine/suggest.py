@@ -41,6 +41,7 @@ from creditbank.engine.audit import MAX_OUTCOMES, compute_audit
 from creditbank.engine.decision import IN_KEY_ORDER, Decision, Grant
 from creditbank.engine.graph import equivalence_graph
 from creditbank.engine.matching import accredited, matches
+from creditbank.engine.memo import LearnerMemo
 from creditbank.engine.recognition import ranked
 from creditbank.engine.screening import screen
 from creditbank.engine.trace import RuleRef
@@ -155,8 +156,9 @@ def suggest(
 ) -> Suggestions:
     """The ``limit`` best verified suggestions for ``outcomes`` toward ``programme_id`` on
     ``on``, and the courses still to take; none of either when nothing remains to earn."""
-    base = compute_audit(ruleset, outcomes, programme_id, on)
     rules = ruleset.at(on)
+    memo = LearnerMemo(rules, on)  # screening and recognition shared by every re-audit
+    base = compute_audit(ruleset, outcomes, programme_id, on, memo)
     programme = rules.programmes[programme_id]
     found: list[Suggestion] = []
     verified = 0
@@ -166,7 +168,7 @@ def suggest(
         candidates = _candidates(rules, programme, learner, base, on)
         verified = min(len(candidates), MAX_VERIFIED)
         for candidate in candidates[:MAX_VERIFIED]:
-            suggestion = _verify(ruleset, learner, programme_id, on, base, candidate)
+            suggestion = _verify(ruleset, learner, programme_id, on, base, candidate, memo)
             if suggestion is not None:
                 found.append(suggestion)
         to_take = _to_take(rules, programme, base)
@@ -188,13 +190,14 @@ def _verify(
     on: dt.date,
     base: Decision,
     candidate: _Candidate,
+    memo: LearnerMemo,
 ) -> Suggestion | None:
     """The candidate as a suggestion, from a re-audit with its outcomes added; None if it adds
     no credit or one of its outcomes would not be used (or the learner has no room left)."""
     added_outcomes = [p.outcome for p in candidate.outcomes]
     if len(learner) + len(added_outcomes) > MAX_OUTCOMES:
         return None
-    after = compute_audit(ruleset, [*learner, *added_outcomes], programme_id, on)
+    after = compute_audit(ruleset, [*learner, *added_outcomes], programme_id, on, memo)
     added = after.totals.counted - base.totals.counted
     ids = {o.id for o in added_outcomes}
     grants = tuple(g for g in after.grants if ids & set(g.outcomes))
