@@ -555,6 +555,6 @@ def _solve_component(
         most = solver.most_credits()
     fewest = solver.fewest_outcomes(most)
     try:
-        return {component[k] for k in search.best(most, budget, fewest)}
+        return {component[k] for k in search.best(most, budget, fewest, solver.prices(most))}
     except OutOfBudget:
         return {component[k] for k in solver.tie_break(most, fewest)}
