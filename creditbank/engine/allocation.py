@@ -41,7 +41,10 @@ The method, exact:
    (``allocation_milp.py``) finds what the search could not, C* and then the fewest outcomes
    O*, as integer programmes with small integer objectives (mip_rel_gap=0, one thread, the
    model passed in one call); the search, knowing both, looks for the first allocation in rank
-   order that has them and stops there; past its budget again, HiGHS decides the tie-break in
+   order that has them and stops there, its outcome bound now also pricing the caps and shared
+   resources at the dual values of the linear relaxation (a Lagrangian bound: the interacting
+   caps of a large learner, which no single-cap bound sees, cut it down to what the linear
+   relaxation allows); past its budget again, HiGHS decides the tie-break in
    blocks of sixteen options weighted 2^15 ... 2^0. Every answer of the solver is rounded and
    re-checked against every resource and cap in exact integer arithmetic.
 

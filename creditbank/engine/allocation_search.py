@@ -28,7 +28,10 @@ clique's most credits and least weight: the smaller) plus the most each clique c
 outside the cap. The per-cap bound sees a category maximum that binds together with
 per-issuer limits inside it, and a count cap over options that exclude each other. Outcomes:
 the fewest whose options could add the missing credits, one item per clique (its most
-credits, its fewest outcomes), fractional. Knapsacks are filled in exact ratio order (floats
+credits, its fewest outcomes), fractional; and, given prices for the caps and resources (the
+solver's dual values, when the search runs again knowing C* and O*), the Lagrangian
+relaxation of every cap and resource row at once: a fractional cover by priced cost per
+credit, less each cap's room and each free resource at their price. Knapsacks are filled in exact ratio order (floats
 checked pair by pair in integers). Symmetry: a chain of interchangeable resources (twins) is
 used as a prefix, in order, each member on a pattern no earlier than the one before it; an
 option that would break this is never taken.
