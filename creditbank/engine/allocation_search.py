@@ -369,19 +369,24 @@ class ComponentSearch:
         single = base = sum(top.values())
         for c, members in enumerate(self.by_ratio):
             self.work += len(members)
+            left, plain = room[c], 0  # the knapsack of the options themselves
+            for k, w in members:
+                if k in is_cand:
+                    if w > left:
+                        plain += -(-credits[k] * left // w)
+                        left = 0
+                        break
+                    plain += credits[k]
+                    left -= w
+            if left:
+                # Every option of the cap fits its room: the cap adds nothing to the clique
+                # bound (its items are at least the cliques' best inside it).
+                continue
             items: dict[int, list[int]] = {}
             merged = False
-            left, plain = room[c], 0  # the knapsack of the options themselves
             for k, w in members:
                 if k not in is_cand:
                     continue
-                if left:
-                    if w <= left:
-                        plain += credits[k]
-                        left -= w
-                    else:
-                        plain += -(-credits[k] * left // w)
-                        left = 0
                 item = items.get(clique[k])
                 if item is None:
                     items[clique[k]] = [credits[k], w]
