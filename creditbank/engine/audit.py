@@ -122,7 +122,8 @@ def compute_audit(
         else (),
     )
     chosen = sorted(solve(problem), key=lambda i: options[i].key)
-    loads = [sum(cap.weights.get(i, 0) for i in chosen) for cap in problem.caps]
+    zeros = [0] * len(chosen)
+    loads = [sum(map(cap.weights.get, chosen, zeros)) for cap in problem.caps]
     _verify(problem, chosen, loads)
     grants = _grants(options, chosen, programme, catalogue)
     used = {o for i in chosen for o in options[i].outcomes}
@@ -340,8 +341,10 @@ def _refusal(outcome_id: str, noted: list[tuple[Failure, tuple[RuleRef, ...]]]) 
         return (SEVERITY[failure.reason], params, FIELD.join(r.id for r in refs))
 
     primary = min(noted, key=lambda entry: SEVERITY[entry[0].reason])
-    others = {identity(entry): entry for entry in noted}
-    others.pop(identity(primary))
+    others: dict[tuple[int, str, str], tuple[Failure, tuple[RuleRef, ...]]] = {}
+    if len(noted) > 1:  # most outcomes have one reason: nothing to order
+        others = {identity(entry): entry for entry in noted}
+        others.pop(identity(primary))
     failure, refs = primary
     return Unused(
         outcome=outcome_id,

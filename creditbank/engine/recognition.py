@@ -43,8 +43,16 @@ def round_to_step(value: Fraction, step: Decimal, rounding: schema.Rounding) -> 
     >>> round_to_step(Fraction(7, 3), Decimal("0.5"), schema.Rounding.UP)
     Decimal('2.5')
     """
+    return _round_ratio(value.numerator, value.denominator, step, rounding)
+
+
+def _round_ratio(
+    numerator: int, denominator: int, step: Decimal, rounding: schema.Rounding
+) -> Decimal:
+    """:func:`round_to_step` of ``numerator / denominator`` (the fraction need not be reduced:
+    building a ``Fraction`` costs more than the rest of a recognition)."""
     step_n, step_d = step.as_integer_ratio()
-    n, d = value.numerator * step_d, value.denominator * step_n  # value / step, exactly
+    n, d = numerator * step_d, denominator * step_n  # value / step, exactly
     if rounding == schema.Rounding.DOWN:
         steps = n // d
     elif rounding == schema.Rounding.UP:
@@ -107,8 +115,12 @@ def _amount(rule: schema.Recognition, outcome: Outcome, rules: RuleSetAt) -> Dec
         if outcome.hours is None:
             return None
         rate = rule.per_hours
-        value = _product(outcome.hours, rate.credits) / _product(rate.hours)
-        credits = round_to_step(value, rate.step, rate.rounding)
+        hours_n, hours_d = outcome.hours.as_integer_ratio()
+        credits_n, credits_d = rate.credits.as_integer_ratio()
+        per_n, per_d = rate.hours.as_integer_ratio()
+        credits = _round_ratio(  # hours x credits / rate hours, exactly
+            hours_n * credits_n * per_d, hours_d * credits_d * per_n, rate.step, rate.rounding
+        )
         return min(credits, rate.max) if rate.max is not None else credits
     if rule.ratio is not None and outcome.credits is not None:
         value = _product(outcome.credits) * Fraction(rule.ratio.factor)
