@@ -367,13 +367,26 @@ def _fitting(caps: Sequence[Cap], n: int) -> set[int]:
 
 
 def _binding(caps: Sequence[Cap], alive: set[int]) -> list[Cap]:
-    """Caps the options still alive could exceed, restricted to those options."""
+    """Caps the options still alive could exceed, restricted to those options, less those
+    another of them implies (one with no more room, weighing each of their options as much or
+    more: a residency cap over every transfer beside a lower maximum over the same)."""
     result = []
     for cap in caps:
         weights = {i: w for i, w in cap.weights.items() if i in alive and w}
         if sum(weights.values()) > cap.bound:
             result.append(Cap(cap.id, cap.bound, weights))
-    return result
+    kept: list[Cap] = []
+    for cap in sorted(result, key=lambda cap: (-len(cap.weights), cap.bound)):
+        if not any(_implies(other, cap) for other in kept):
+            kept.append(cap)
+    return [cap for cap in result if any(cap is other for other in kept)]
+
+
+def _implies(strong: Cap, weak: Cap) -> bool:
+    """Whether every allocation within ``strong`` is within ``weak``."""
+    if strong.bound > weak.bound or len(strong.weights) < len(weak.weights):
+        return False
+    return all(strong.weights.get(i, 0) >= w for i, w in weak.weights.items())
 
 
 _Chain = tuple[list[int], list[list[int]]]

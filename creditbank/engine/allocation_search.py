@@ -384,15 +384,20 @@ class ComponentSearch:
                 continue
             items: dict[int, list[int]] = {}
             merged = False
+            bound = base  # less the best of each clique inside the cap, plus what is outside
             for k, w in members:
                 if k not in is_cand:
                     continue
-                item = items.get(clique[k])
+                key, ck = clique[k], credits[k]
+                item = items.get(key)
                 if item is None:
-                    items[clique[k]] = [credits[k], w]
+                    items[key] = [ck, w]
+                    bound -= top[key]
                 else:
-                    item[0] = max(item[0], credits[k])
-                    item[1] = min(item[1], w)
+                    if ck > item[0]:
+                        item[0] = ck
+                    if w < item[1]:
+                        item[1] = w
                     merged = True
             if not items:
                 continue
@@ -401,7 +406,7 @@ class ComponentSearch:
                 key = clique[k]
                 if key in items and k in is_cand and credits[k] > outside.get(key, 0):
                     outside[key] = credits[k]
-            bound = base - sum(top[key] for key in items) + sum(outside.values())
+            bound += sum(outside.values())
             if merged:
                 pairs = _exact_order([(ci, wi) for ci, wi in items.values()])
                 plain = min(plain, _knapsack(pairs, room[c]))
