@@ -21,7 +21,7 @@ refused claim are out, the admitted ones compete in the optimum below like any o
 The method, exact:
 
 1. Options too heavy for a cap on their own are dropped; so are caps their options cannot
-   exceed (most caps, for a given learner). The options split into independent components
+   exceed (most caps, for a given learner), and caps another one implies. The options split into independent components
    (linked by a shared resource or a binding cap); the objective adds up across components,
    so each is solved alone. A component of one option is taken.
 2. Symmetry, in components of ``TWINS_FROM`` options or more: resources that are
