@@ -392,7 +392,7 @@ class ComponentSearch:
                 item = items.get(key)
                 if item is None:
                     items[key] = [ck, w]
-                    bound -= top[key]
+                    bound -= top.get(key, 0)  # none when its options add no credit
                 else:
                     if ck > item[0]:
                         item[0] = ck
@@ -432,7 +432,8 @@ class ComponentSearch:
         return _cover(_exact_order(list(best.values())), need)
 
     def _set_prices(self, prices: Prices) -> None:
-        """Each option's priced cost, and the options by priced cost per credit, exactly."""
+        """Each option's priced cost, and the options that add credits by priced cost per
+        credit, exactly."""
         scale, per_cap, per_resource = prices
         self.prices = prices
         self.priced = [
@@ -442,7 +443,8 @@ class ComponentSearch:
             for k in range(self.m)
         ]
         self.priced_order = sorted(
-            range(self.m), key=lambda k: (Fraction(self.priced[k], self.credits[k]), k)
+            (k for k in range(self.m) if self.credits[k] > 0),  # no credit: never in a cover
+            key=lambda k: (Fraction(self.priced[k], self.credits[k]), k),
         )
 
     def _priced_outcomes(self, cand: list[int], need: int, room: list[int]) -> int:
