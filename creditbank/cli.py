@@ -420,8 +420,9 @@ def match_programmes(
     """Audit a learner against every programme in force; closest to a degree first."""
     ruleset = _load(rules)
     try:
-        outcomes = list(read_learner(learner).outcomes)
-        matches = match(ruleset, outcomes, _date(date))
+        learner_file = read_learner(learner)
+        outcomes, granted = list(learner_file.outcomes), learner_file.exceptions
+        matches = match(ruleset, outcomes, _date(date), exceptions=granted)
     except CreditBankError as exc:
         raise _fail(str(exc)) from None
     if as_json:

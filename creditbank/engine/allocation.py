@@ -21,7 +21,7 @@ refused claim are out, the admitted ones compete in the optimum below like any o
 The method, exact:
 
 1. Options too heavy for a cap on their own are dropped; so are caps their options cannot
-   exceed (most caps, for a given learner). The options split into independent components
+   exceed (most caps, for a given learner), and caps another one implies. The options split into independent components
    (linked by a shared resource or a binding cap); the objective adds up across components,
    so each is solved alone. A component of one option is taken.
 2. Symmetry, in components of ``TWINS_FROM`` options or more: resources that are
@@ -41,7 +41,10 @@ The method, exact:
    (``allocation_milp.py``) finds what the search could not, C* and then the fewest outcomes
    O*, as integer programmes with small integer objectives (mip_rel_gap=0, one thread, the
    model passed in one call); the search, knowing both, looks for the first allocation in rank
-   order that has them and stops there; past its budget again, HiGHS decides the tie-break in
+   order that has them and stops there, its outcome bound now also pricing the caps and shared
+   resources at the dual values of the linear relaxation (a Lagrangian bound: the interacting
+   caps of a large learner, which no single-cap bound sees, cut it down to what the linear
+   relaxation allows); past its budget again, HiGHS decides the tie-break in
    blocks of sixteen options weighted 2^15 ... 2^0. Every answer of the solver is rounded and
    re-checked against every resource and cap in exact integer arithmetic.
 
@@ -364,13 +367,26 @@ def _fitting(caps: Sequence[Cap], n: int) -> set[int]:
 
 
 def _binding(caps: Sequence[Cap], alive: set[int]) -> list[Cap]:
-    """Caps the options still alive could exceed, restricted to those options."""
+    """Caps the options still alive could exceed, restricted to those options, less those
+    another of them implies (one with no more room, weighing each of their options as much or
+    more: a residency cap over every transfer beside a lower maximum over the same)."""
     result = []
     for cap in caps:
         weights = {i: w for i, w in cap.weights.items() if i in alive and w}
         if sum(weights.values()) > cap.bound:
             result.append(Cap(cap.id, cap.bound, weights))
-    return result
+    kept: list[Cap] = []
+    for cap in sorted(result, key=lambda cap: (-len(cap.weights), cap.bound)):
+        if not any(_implies(other, cap) for other in kept):
+            kept.append(cap)
+    return [cap for cap in result if any(cap is other for other in kept)]
+
+
+def _implies(strong: Cap, weak: Cap) -> bool:
+    """Whether every allocation within ``strong`` is within ``weak``."""
+    if strong.bound > weak.bound or len(strong.weights) < len(weak.weights):
+        return False
+    return all(strong.weights.get(i, 0) >= w for i, w in weak.weights.items())
 
 
 _Chain = tuple[list[int], list[list[int]]]
@@ -555,6 +571,6 @@ def _solve_component(
         most = solver.most_credits()
     fewest = solver.fewest_outcomes(most)
     try:
-        return {component[k] for k in search.best(most, budget, fewest)}
+        return {component[k] for k in search.best(most, budget, fewest, solver.prices(most))}
     except OutOfBudget:
         return {component[k] for k in solver.tie_break(most, fewest)}

@@ -31,10 +31,15 @@ import highspy
 import numpy as np
 from highspy._core import _Highs  # the plain solver: ``highspy.Highs`` prints a banner
 
+from creditbank.engine.allocation_search import Prices
+
 BLOCK = 16
 """Options decided per solve in the tie-break stage (weights up to 2^15: exact in doubles)."""
 
 _INF = highspy.kHighsInf
+
+PRICE_SCALE = 1 << 32
+"""The common denominator of the search's prices (:meth:`ComponentMILP.prices`)."""
 
 
 Rows = Sequence[tuple[int, Sequence[tuple[int, int]]]]
@@ -244,6 +249,50 @@ class ComponentMILP:
             width = self.model.width
             face.append(([0] * self.model.m + [1] * (width - self.model.m), float(met), _INF))
         return face
+
+    def prices(self, most: int) -> Prices:
+        """Multipliers for the search's outcome bound (``allocation_search.Prices``): the dual
+        values of the caps and shared resources in the linear relaxation of stage 2 (the
+        fewest outcomes with ``most`` credits), times ``PRICE_SCALE``, rounded (the bound is
+        valid whatever they are: an unsolved relaxation gives none)."""
+        m, caps = self.model.m, self.caps
+        users: dict[int, list[int]] = {}
+        for k, rs in enumerate(self.resources):
+            for r in rs:
+                users.setdefault(r, []).append(k)
+        shared = [r for r in sorted(users) if len(users[r]) > 1]
+        rows: list[tuple[Sequence[tuple[int, int]], float, float]] = [
+            (list(enumerate(self.credits)), float(most), _INF),
+            *(([(k, 1) for k in users[r]], -_INF, 1.0) for r in shared),
+            *((members, -_INF, float(bound)) for bound, members in caps),
+        ]
+        starts, index, value = [0], [], []
+        for members, _, _ in rows:
+            for k, w in members:
+                index.append(k)
+                value.append(float(w))
+            starts.append(len(index))
+        lp = highspy.HighsLp()
+        lp.num_col_ = m
+        lp.num_row_ = len(rows)
+        lp.sense_ = highspy.ObjSense.kMinimize
+        lp.col_cost_ = np.array(self.outcomes, dtype=np.double)
+        lp.col_lower_ = np.zeros(m)
+        lp.col_upper_ = np.ones(m)
+        lp.row_lower_ = np.array([low for _, low, _ in rows], dtype=np.double)
+        lp.row_upper_ = np.array([high for _, _, high in rows], dtype=np.double)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+        lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
+        lp.a_matrix_.value_ = np.array(value, dtype=np.double)
+        solver = _run(lp, None, presolve="choose")
+        if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return PRICE_SCALE, [0] * len(caps), {}
+        # A row bounded above has a dual value <= 0 in a minimisation: its price is minus it.
+        dual = solver.getSolution().row_dual
+        price = [max(0, round(-dual[i] * PRICE_SCALE)) for i in range(len(rows))]
+        per_resource = {r: price[1 + i] for i, r in enumerate(shared) if price[1 + i]}
+        return PRICE_SCALE, price[1 + len(shared) :], per_resource
 
     def most_credits(self) -> int:
         """Stage 1: C*."""

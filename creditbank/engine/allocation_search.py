@@ -28,7 +28,10 @@ clique's most credits and least weight: the smaller) plus the most each clique c
 outside the cap. The per-cap bound sees a category maximum that binds together with
 per-issuer limits inside it, and a count cap over options that exclude each other. Outcomes:
 the fewest whose options could add the missing credits, one item per clique (its most
-credits, its fewest outcomes), fractional. Knapsacks are filled in exact ratio order (floats
+credits, its fewest outcomes), fractional; and, given prices for the caps and resources (the
+solver's dual values, when the search runs again knowing C* and O*), the Lagrangian
+relaxation of every cap and resource row at once: a fractional cover by priced cost per
+credit, less each cap's room and each free resource at their price. Knapsacks are filled in exact ratio order (floats
 checked pair by pair in integers). Symmetry: a chain of interchangeable resources (twins) is
 used as a prefix, in order, each member on a pattern no earlier than the one before it; an
 option that would break this is never taken.
@@ -99,6 +102,9 @@ class ComponentSearch:
         self.fewest: int | None = None
         self.floor = 0
         """Credits some allocation is known to reach (the lex search cuts below them)."""
+        self.prices: Prices | None = None
+        self.priced: list[int] = []
+        self.priced_order: list[int] = []
 
     # -- public ------------------------------------------------------------------------------
 
@@ -108,11 +114,20 @@ class ComponentSearch:
         order = sorted(range(self.m), key=lambda k: (-self.credits[k], k))
         return self._search(order, lambda q, c: (-c, q), "credits", 0)
 
-    def best(self, target: int, budget: int | None, fewest: int | None = None) -> list[int]:
+    def best(
+        self,
+        target: int,
+        budget: int | None,
+        fewest: int | None = None,
+        prices: Prices | None = None,
+    ) -> list[int]:
         """The tie-break's allocation among those with ``target`` credits (options, ascending);
-        when ``fewest`` outcomes is known to be their least, the first met that has it."""
+        when ``fewest`` outcomes is known to be their least, the first met that has it. With
+        ``prices``, the outcome bound also prices the caps and resources (:data:`Prices`)."""
         self.budget = None if budget is None else self.work + budget
         self.fewest = fewest
+        if prices is not None:
+            self._set_prices(prices)
         _, chosen = self._search(list(range(self.m)), lambda q, c: (q,), "target", target)
         return sorted(chosen)
 
@@ -339,7 +354,10 @@ class ComponentSearch:
         need = target - cur_c if mode == "target" else best_c - cur_c
         if mode == "lex" and bound > need:
             return False
-        return cur_o + self._fewest_outcomes(cand, need) >= best_o
+        spare = best_o - cur_o
+        if self._fewest_outcomes(cand, need) >= spare:
+            return True
+        return self.prices is not None and self._priced_outcomes(cand, need, room) >= spare
 
     def _cap_bound(self, cand: list[int], room: list[int], top: dict[int, int], goal: int) -> int:
         """Credits ``cand`` can add within the caps' room (stops once at most ``goal``): for
@@ -351,25 +369,35 @@ class ComponentSearch:
         single = base = sum(top.values())
         for c, members in enumerate(self.by_ratio):
             self.work += len(members)
+            left, plain = room[c], 0  # the knapsack of the options themselves
+            for k, w in members:
+                if k in is_cand:
+                    if w > left:
+                        plain += -(-credits[k] * left // w)
+                        left = 0
+                        break
+                    plain += credits[k]
+                    left -= w
+            if left:
+                # Every option of the cap fits its room: the cap adds nothing to the clique
+                # bound (its items are at least the cliques' best inside it).
+                continue
             items: dict[int, list[int]] = {}
             merged = False
-            left, plain = room[c], 0  # the knapsack of the options themselves
+            bound = base  # less the best of each clique inside the cap, plus what is outside
             for k, w in members:
                 if k not in is_cand:
                     continue
-                if left:
-                    if w <= left:
-                        plain += credits[k]
-                        left -= w
-                    else:
-                        plain += -(-credits[k] * left // w)
-                        left = 0
-                item = items.get(clique[k])
+                key, ck = clique[k], credits[k]
+                item = items.get(key)
                 if item is None:
-                    items[clique[k]] = [credits[k], w]
+                    items[key] = [ck, w]
+                    bound -= top.get(key, 0)  # none when its options add no credit
                 else:
-                    item[0] = max(item[0], credits[k])
-                    item[1] = min(item[1], w)
+                    if ck > item[0]:
+                        item[0] = ck
+                    if w < item[1]:
+                        item[1] = w
                     merged = True
             if not items:
                 continue
@@ -378,7 +406,7 @@ class ComponentSearch:
                 key = clique[k]
                 if key in items and k in is_cand and credits[k] > outside.get(key, 0):
                     outside[key] = credits[k]
-            bound = base - sum(top[key] for key in items) + sum(outside.values())
+            bound += sum(outside.values())
             if merged:
                 pairs = _exact_order([(ci, wi) for ci, wi in items.values()])
                 plain = min(plain, _knapsack(pairs, room[c]))
@@ -402,6 +430,54 @@ class ComponentSearch:
             old = best.get(key)
             best[key] = (c, o) if old is None else (max(old[0], c), min(old[1], o))
         return _cover(_exact_order(list(best.values())), need)
+
+    def _set_prices(self, prices: Prices) -> None:
+        """Each option's priced cost, and the options that add credits by priced cost per
+        credit, exactly."""
+        scale, per_cap, per_resource = prices
+        self.prices = prices
+        self.priced = [
+            scale * self.outcomes[k]
+            + sum(per_cap[c] * w for c, w in self.capw[k])
+            + sum(per_resource.get(r, 0) for r in self.rlist[k])
+            for k in range(self.m)
+        ]
+        self.priced_order = sorted(
+            (k for k in range(self.m) if self.credits[k] > 0),  # no credit: never in a cover
+            key=lambda k: (Fraction(self.priced[k], self.credits[k]), k),
+        )
+
+    def _priced_outcomes(self, cand: list[int], need: int, room: list[int]) -> int:
+        """A lower bound on the outcomes options of ``cand`` need to add ``need`` credits within
+        the caps' ``room``, each resource used once: the Lagrangian relaxation of the caps and
+        resource rows at :data:`Prices` (valid whatever they are), a fractional cover by priced
+        cost per credit, less what the prices credit back (each cap's room, each resource
+        once), in units of ``scale``, rounded up."""
+        assert self.prices is not None
+        scale, per_cap, per_resource = self.prices
+        credits, priced = self.credits, self.priced
+        self.work += self.m
+        is_cand = set(cand)
+        free = {r for k in cand for r in self.rlist[k]}
+        back = sum(price * room[c] for c, price in enumerate(per_cap) if price)
+        back += sum(per_resource.get(r, 0) for r in free)
+        total = 0
+        for k in self.priced_order:
+            if k not in is_cand:
+                continue
+            c = credits[k]
+            if c >= need:
+                return -(-(total * c + priced[k] * need - back * c) // (c * scale))
+            need -= c
+            total += priced[k]
+        return _NEVER
+
+
+Prices = tuple[int, list[int], dict[int, int]]
+"""Lagrangian multipliers for the outcome bound, as integers over a common ``scale``: one per
+cap (by index) and one per resource (by number), none negative (from the dual of the
+linear relaxation, ``allocation_milp.ComponentMILP.prices``; any such values give a valid
+bound, good ones a tight one)."""
 
 
 def _cover(items: list[tuple[int, int]], need: int) -> int:

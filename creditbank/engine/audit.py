@@ -33,6 +33,7 @@ from creditbank.engine.decision import (
 from creditbank.engine.exceptions import Applied, apply_exceptions, without_held
 from creditbank.engine.limits import SCALE, CapInfo, build_caps, outcome_profile
 from creditbank.engine.matching import Failure
+from creditbank.engine.memo import LearnerMemo
 from creditbank.engine.minimums import build_floors, minimum_profile
 from creditbank.engine.plan import ProgrammePlan, plan_for
 from creditbank.engine.reasons import SEVERITY, Reason
@@ -60,9 +61,11 @@ def compute_audit(
     programme_id: str,
     on: dt.date,
     exceptions: Sequence[LearnerException] = (),
+    memo: LearnerMemo | None = None,
 ) -> Decision:
     """The sealed decision for ``outcomes`` against ``programme_id`` on application date ``on``,
-    with the learner's ``exceptions`` (``engine/exceptions.py``) applied before the rules.
+    with the learner's ``exceptions`` (``engine/exceptions.py``) applied before the rules
+    (``memo``: what audits of the same outcomes on that date share, ``memo.py``).
 
     More than :data:`MAX_OUTCOMES` outcomes are refused (InputInvalid)."""
     if len(outcomes) > MAX_OUTCOMES:
@@ -82,9 +85,9 @@ def compute_audit(
     )
     outcomes = sorted(outcomes, key=lambda o: o.id)
     by_id = {o.id: o for o in outcomes}
-    refused = screen(rules, outcomes, programme, on)
+    refused = screen(rules, outcomes, programme, on, memo)
     usable = [o for o in outcomes if o.id not in refused]
-    recognitions = compute_recognitions(rules, usable, on)
+    recognitions = compute_recognitions(rules, usable, on, memo)
     bank = {k: v for k, v in recognitions.items() if isinstance(v, BankCredit)}
     earned = _earned(programme, usable, catalogue)
     earned_courses = {e.course for e in earned}
@@ -125,7 +128,8 @@ def compute_audit(
         else (),
     )
     chosen = sorted(solve(problem), key=lambda i: options[i].key)
-    loads = [sum(cap.weights.get(i, 0) for i in chosen) for cap in problem.caps]
+    zeros = [0] * len(chosen)
+    loads = [sum(map(cap.weights.get, chosen, zeros)) for cap in problem.caps]
     _verify(problem, chosen, loads)
     grants = _grants(options, chosen, programme, catalogue)
     used = {o for i in chosen for o in options[i].outcomes}
@@ -355,8 +359,10 @@ def _refusal(outcome_id: str, noted: list[tuple[Failure, tuple[RuleRef, ...]]]) 
         return (SEVERITY[failure.reason], params, FIELD.join(r.id for r in refs))
 
     primary = min(noted, key=lambda entry: SEVERITY[entry[0].reason])
-    others = {identity(entry): entry for entry in noted}
-    others.pop(identity(primary))
+    others: dict[tuple[int, str, str], tuple[Failure, tuple[RuleRef, ...]]] = {}
+    if len(noted) > 1:  # most outcomes have one reason: nothing to order
+        others = {identity(entry): entry for entry in noted}
+        others.pop(identity(primary))
     failure, refs = primary
     return Unused(
         outcome=outcome_id,

@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 from itertools import combinations, product
 from math import prod
 
@@ -50,7 +49,10 @@ class Target:
 
 @dataclass(frozen=True)
 class Option:
-    """One way to use outcomes; the allocation takes each option whole or not at all."""
+    """One way to use outcomes; the allocation takes each option whole or not at all.
+
+    Its credits, credits by category and resources are worked out when it is made: every
+    audit reads all three (cached properties cost more, a lock each in Python 3.11)."""
 
     key: str
     outcomes: tuple[str, ...]
@@ -58,27 +60,20 @@ class Option:
     rules: tuple[RuleRef, ...]
     rule_id: str
     grade_mark: Label
+    credits: Decimal = field(init=False, compare=False)
+    by_category: dict[str, Decimal] = field(init=False, compare=False)
+    """Credits granted in each category (a course counts in its own)."""
+    resources: frozenset[str] = field(init=False, compare=False)
 
-    @cached_property
-    def credits(self) -> Decimal:
-        return sum((t.credits for t in self.targets), start=Decimal(0))
-
-    @cached_property
-    def by_category(self) -> dict[str, Decimal]:
-        """Credits granted in each category (a course counts in its own)."""
-        found: dict[str, Decimal] = {}
+    def __post_init__(self) -> None:
+        by_category: dict[str, Decimal] = {}
         for t in self.targets:
-            found[t.category] = found.get(t.category, Decimal(0)) + t.credits
-        return found
-
-    @cached_property
-    def resources(self) -> frozenset[str]:
-        return frozenset(
-            {
-                *(f"o:{o}" for o in self.outcomes),
-                *(f"c:{t.id}" for t in self.targets if t.kind == "course"),
-            }
-        )
+            by_category[t.category] = by_category.get(t.category, Decimal(0)) + t.credits
+        resources = {f"o:{o}" for o in self.outcomes}
+        resources.update(f"c:{t.id}" for t in self.targets if t.kind == "course")
+        object.__setattr__(self, "credits", sum((t.credits for t in self.targets), Decimal(0)))
+        object.__setattr__(self, "by_category", by_category)
+        object.__setattr__(self, "resources", frozenset(resources))
 
 
 @dataclass
@@ -125,13 +120,13 @@ def build_options(
     def fail(outcome_id: str, failure: Failure, ref: RuleRef) -> None:
         result.failures.setdefault(outcome_id, []).append((failure, ref))
 
-    transfers, slots, index = _transfer_index(rules, programme.id)
+    transfers, slots, index = _transfer_index(rules, programme)
     nominees = _nominees(slots, index, outcomes)
     # First every rule's eligible outcomes (bundles need to know them all), then the options,
     # replaying the failures in rule order.
     checked: list[tuple[int, list[list[Outcome]], list[tuple[str, Failure]]]] = []
     for position in sorted({r for r, _ in nominees}):
-        rule, ref, rank, parts = transfers[position]
+        rule, ref, rank, parts = transfers[position][:4]
         eligible: list[list[Outcome]] = []
         failures: list[tuple[str, Failure]] = []
         for part_index, part in enumerate(parts):
@@ -161,14 +156,10 @@ def build_options(
                 for outcome in fits:
                     in_bundles[outcome.id] += 1
     for position, eligible, failures in checked:
-        rule, ref, rank, parts = transfers[position]
-        closed = [code for code in rule.to.courses or () if not courses[code].exemptable]
-        if closed and (
-            rule.grant != schema.GrantMode.EACH or len(closed) == len(rule.to.courses or ())
-        ):
+        rule, ref, rank, parts, refusal, fixed = transfers[position]
+        if refusal is not None:
             # The programme never exempts the course: every outcome the rule speaks of is told
             # so, and not that it misses a condition (meeting it would change nothing).
-            refusal = Failure(Reason.NOT_EXEMPTABLE, {"course": ", ".join(closed), "rule": rule.id})
             spoken = {o.id for fits in eligible for o in fits} | {i for i, _ in failures}
             for outcome_id in sorted(spoken):
                 fail(outcome_id, refusal, ref)
@@ -195,7 +186,11 @@ def build_options(
                 for o in fits
             )
         ):
-            variants = _grantable(rule, _targets(rule, (), courses, catalogue, bank), courses)
+            variants = (
+                [targets for targets, _, _ in fixed]
+                if fixed is not None
+                else _grantable(rule, _targets(rule, (), courses, catalogue, bank), courses)
+            )
             combos = _bundle_combinations(
                 eligible,
                 duplicates,
@@ -203,19 +198,17 @@ def build_options(
             )
         for combo in _combinations(eligible) if combos is None else combos:
             ids = tuple(sorted(o.id for o in combo))
-            for targets in _grantable(
-                rule, _targets(rule, combo, courses, catalogue, bank), courses
-            ):
-                option = Option(
-                    _key(targets, rule.id, ids, places),
-                    ids,
-                    targets,
-                    (ref,),
-                    rule.id,
-                    rule.grade_mark,
+            grants = fixed
+            if grants is None:
+                grants = _grants(
+                    rule, _targets(rule, combo, courses, catalogue, bank), courses, places
                 )
-                for target in targets:
-                    offers[(ids, f"{target.kind}:{target.id}")].append((rank, rule.id, option))
+            for targets, head, names in grants:
+                option = Option(
+                    head + ITEM.join(ids), ids, targets, (ref,), rule.id, rule.grade_mark
+                )
+                for name in names:
+                    offers[(ids, name)].append((rank, rule.id, option))
             if rule.to.category and not rule.to.credits and not all(o.id in bank for o in combo):
                 for o in combo:
                     if o.id not in bank:
@@ -239,27 +232,65 @@ def _rule_order(rule: schema.Transfer) -> tuple[int, int, str]:
     return (-rule.priority, -rule.specificity(), rule.id)
 
 
-_Compiled = tuple[schema.Transfer, RuleRef, tuple[int, int], tuple[schema.OutcomeMatch, ...]]
-"""A transfer rule with its reference, rank (priority, specificity) and selectors."""
+_Grants = list[tuple[tuple[Target, ...], str, tuple[str, ...]]]
+"""The ways a rule grants (:func:`_grants`): each variant's targets, the head of its options'
+keys (:func:`_head`) and the names of its targets (``kind:id``)."""
+
+_Compiled = tuple[
+    schema.Transfer,
+    RuleRef,
+    tuple[int, int],
+    tuple[schema.OutcomeMatch, ...],
+    Failure | None,
+    _Grants | None,
+]
+"""A transfer rule with its reference, rank (priority, specificity) and selectors; the
+refusal of a rule whose courses the programme never exempts; and its grants when they do
+not depend on the outcomes (None when its credits are their bank credits)."""
 
 
 def _transfer_index(
-    rules: RuleSetAt, programme_id: str
+    rules: RuleSetAt, programme: schema.Programme
 ) -> tuple[list[_Compiled], list[tuple[int, int]], SelectorIndex]:
-    """The programme's transfer rules in precedence order (with reference, rank and parts),
-    each part's (rule, part) position, and an index of the parts' selectors; built once per
-    date and programme."""
-    memo_key = f"transfers:{programme_id}"
+    """The programme's transfer rules in precedence order (:data:`_Compiled`), each part's
+    (rule, part) position, and an index of the parts' selectors; built once per date and
+    programme."""
+    memo_key = f"transfers:{programme.id}"
     cached = rules.memo.get(memo_key)
     if cached is None:
+        courses = programme.course_map
+        catalogue = rules.catalogue_of(programme)
+        places = {category.id: position for position, category in enumerate(programme.categories)}
         transfers = [
-            (rule, RuleRef.of(rules, rule), (rule.priority, rule.specificity()), rule.from_.parts())
-            for rule in sorted(rules.in_force("transfers", programme_id), key=_rule_order)
+            (
+                rule,
+                RuleRef.of(rules, rule),
+                (rule.priority, rule.specificity()),
+                rule.from_.parts(),
+                _never_exempted(rule, courses),
+                None
+                if not rule.to.courses and rule.to.credits is None
+                else _grants(rule, _targets(rule, (), courses, catalogue, {}), courses, places),
+            )
+            for rule in sorted(rules.in_force("transfers", programme.id), key=_rule_order)
         ]
         slots = [(r, p) for r, compiled in enumerate(transfers) for p in range(len(compiled[3]))]
         selectors = [transfers[r][3][p] for r, p in slots]
         cached = rules.memo[memo_key] = (transfers, slots, SelectorIndex(selectors))
     return cached
+
+
+def _never_exempted(
+    rule: schema.Transfer, courses: dict[str, schema.ProgrammeCourse]
+) -> Failure | None:
+    """The refusal of every outcome ``rule`` speaks of when the programme never exempts its
+    courses (under ``grant: each``, only when it exempts none of them)."""
+    closed = [code for code in rule.to.courses or () if not courses[code].exemptable]
+    if closed and (
+        rule.grant != schema.GrantMode.EACH or len(closed) == len(rule.to.courses or ())
+    ):
+        return Failure(Reason.NOT_EXEMPTABLE, {"course": ", ".join(closed), "rule": rule.id})
+    return None
 
 
 def _nominees(
@@ -373,21 +404,33 @@ def _grantable(
     ]
 
 
+def _grants(
+    rule: schema.Transfer,
+    variants: list[tuple[Target, ...]],
+    courses: dict[str, schema.ProgrammeCourse],
+    places: dict[str, int],
+) -> _Grants:
+    """Each way ``rule`` may grant (:func:`_grantable`), with its key head and target names."""
+    return [
+        (targets, _head(targets, rule.id, places), tuple(f"{t.kind}:{t.id}" for t in targets))
+        for targets in _grantable(rule, variants, courses)
+    ]
+
+
 FIELD, ITEM = "\x1f", "\x1e"
 """Separators below every printable character, so keys sort like the tuples they join."""
 
 
-def _key(
-    targets: tuple[Target, ...], rule_id: str, ids: tuple[str, ...], places: dict[str, int]
-) -> str:
-    """The option's identity and tie-break order: (targets, rule id, outcome ids). A category
-    is placed by its position in the programme (``places``), not its id, so renaming a
-    category never changes which grants are preferred."""
+def _head(targets: tuple[Target, ...], rule_id: str, places: dict[str, int]) -> str:
+    """The start of an option's key, its identity and tie-break order: (targets, rule id,
+    outcome ids), the outcome ids joined by ``ITEM`` to follow. A category is placed by its
+    position in the programme (``places``), not its id, so renaming a category never changes
+    which grants are preferred."""
     what = ITEM.join(
         f"category:{places[t.id]:04d}" if t.kind == "category" else f"{t.kind}:{t.id}"
         for t in targets
     )
-    return FIELD.join((what, rule_id, ITEM.join(ids)))
+    return f"{what}{FIELD}{rule_id}{FIELD}"
 
 
 def _articulation(
@@ -433,7 +476,7 @@ def _articulation(
             targets = (Target("course", code, courses[code].category, credits),)
             rule_id = "+".join(r.id for r in route.chain)
             option = Option(
-                _key(targets, rule_id, ids, {}),
+                _head(targets, rule_id, {}) + ITEM.join(ids),
                 ids,
                 targets,
                 route.chain,

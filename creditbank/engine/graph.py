@@ -25,6 +25,9 @@ from creditbank.engine.trace import RuleRef
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
 
+_Path = list[tuple[str, str, dict[str, Any]]]
+"""Equivalence edges from a source, each (from node, to node, edge data)."""
+
 
 @dataclass(frozen=True)
 class Route:
@@ -66,6 +69,8 @@ class EquivalenceGraph:
         self.rules = rules
         self.graph = nx.MultiDiGraph()
         self._routes: dict[tuple[str, str], dict[str, Route]] = {}
+        self._members: dict[str, frozenset[str]] = {}
+        self._path_lists: dict[tuple[str, int], list[_Path]] = {}
         for prog in sorted(rules.programmes.values(), key=lambda p: p.id):
             self.graph.add_node(f"programme:{prog.id}", kind="programme")
             for course in prog.courses:
@@ -115,11 +120,19 @@ class EquivalenceGraph:
         cached = self._routes.get((source, programme.id))
         if cached is not None:
             return cached
-        members = {
-            course_node(programme.institution, c.code) for c in programme.courses if c.exemptable
-        }
+        members = self._members.get(programme.id)
+        if members is None:
+            members = self._members[programme.id] = frozenset(
+                course_node(programme.institution, c.code)
+                for c in programme.courses
+                if c.exemptable
+            )
+        paths = self._path_lists.get((source, depth))
+        if paths is None:
+            # The paths do not depend on the programme: ``match`` asks for every programme.
+            paths = self._path_lists[(source, depth)] = list(self._paths(source, depth))
         best: dict[str, Route] = {}
-        for path in self._paths(source, depth):
+        for path in paths:
             target = path[-1][1]
             if target not in members or target == source:
                 continue
@@ -130,7 +143,7 @@ class EquivalenceGraph:
         self._routes[(source, programme.id)] = best
         return best
 
-    def _paths(self, source: str, depth: int) -> Iterator[list[tuple[str, str, dict[str, Any]]]]:
+    def _paths(self, source: str, depth: int) -> Iterator[_Path]:
         if source not in self.graph:
             return
         stack: list[tuple[str, list[tuple[str, str, dict[str, Any]]]]] = [(source, [])]

@@ -342,4 +342,5 @@ def _outcome_in(
     catalogue: dict[str, schema.Course],
     targets: tuple[Target, ...],
 ) -> bool:
-    return outcome_in_scope(scope, outcome, rules, target_courses(targets, catalogue))
+    courses = target_courses(targets, catalogue) if scope.fields else ()  # read for fields only
+    return outcome_in_scope(scope, outcome, rules, courses)

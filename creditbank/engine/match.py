@@ -16,13 +16,16 @@ order of the outcomes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from creditbank.domain import Label, Outcome
+from creditbank.domain import Label, LearnerException, Outcome
 from creditbank.engine.audit import compute_audit
 from creditbank.engine.decision import Decision, Grant, canonical_text
+from creditbank.engine.memo import LearnerMemo
 from creditbank.ruleset.ruleset import RuleSet
 
 
@@ -56,18 +59,36 @@ class Matches:
         return canonical_text(self)
 
 
-def match(ruleset: RuleSet, outcomes: list[Outcome], on: dt.date, top: int = 3) -> Matches:
-    """Audit ``outcomes`` against every programme in force on ``on``; rank them (module doc).
+def match(
+    ruleset: RuleSet,
+    outcomes: list[Outcome],
+    on: dt.date,
+    top: int = 3,
+    *,
+    exceptions: Sequence[LearnerException] = (),
+) -> Matches:
+    """Audit ``outcomes`` (with the learner's ``exceptions``, which follow the learner to each
+    programme as far as they can) against every programme in force on ``on``; rank them
+    (module doc).
 
     Refuses what an audit refuses (too many outcomes, two sharing an id: InputInvalid)."""
-    programmes = sorted(ruleset.at(on).programmes)
-    decisions = [compute_audit(ruleset, outcomes, programme, on) for programme in programmes]
-    ranked = sorted(decisions, key=_closeness)
+    rules = ruleset.at(on)
+    memo = LearnerMemo(rules, on)  # screening and recognition shared by every programme
+    # Each decision is reduced to its entry at once: a hundred full decisions kept alive
+    # until the ranking would outlive the collector's young generations and bring on full
+    # collections of the whole heap (the rule set's objects too), a fifth of the time.
+    entries = [
+        _entry(compute_audit(ruleset, outcomes, programme, on, exceptions, memo), top)
+        for programme in sorted(rules.programmes)
+    ]
+    ranked = sorted(entries, key=_closeness)
     return Matches(
         application_date=on,
         ruleset=ruleset.pack.id,
         ruleset_digest=ruleset.digest,
-        programmes=tuple(_entry(rank, d, top) for rank, d in enumerate(ranked, start=1)),
+        programmes=tuple(
+            dataclasses.replace(entry, rank=rank) for rank, entry in enumerate(ranked, start=1)
+        ),
     )
 
 
@@ -78,16 +99,17 @@ def _groups(decision: Decision) -> list[bool]:
     return [g.met for g in groups + residency]
 
 
-def _closeness(decision: Decision) -> tuple[Decimal, int, str]:
+def _closeness(entry: ProgrammeMatch) -> tuple[Decimal, int, str]:
     """The ranking key: credits remaining, groups unmet, programme id."""
-    return decision.totals.remaining, _groups(decision).count(False), decision.programme
+    return entry.remaining, entry.groups_unmet, entry.programme
 
 
-def _entry(rank: int, decision: Decision, top: int) -> ProgrammeMatch:
+def _entry(decision: Decision, top: int) -> ProgrammeMatch:
+    """A programme's entry, not yet ranked."""
     groups = _groups(decision)
     largest = sorted(decision.grants, key=lambda g: -g.credits)[: max(top, 0)]
     return ProgrammeMatch(
-        rank=rank,
+        rank=0,
         programme=decision.programme,
         programme_name=decision.programme_name,
         remaining=decision.totals.remaining,

@@ -12,9 +12,11 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
 
 from creditbank.domain import Outcome
 from creditbank.engine.matching import Failure, SelectorIndex, check_condition, matches
+from creditbank.engine.memo import LearnerMemo
 from creditbank.engine.trace import RuleRef
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
@@ -41,8 +43,16 @@ def round_to_step(value: Fraction, step: Decimal, rounding: schema.Rounding) -> 
     >>> round_to_step(Fraction(7, 3), Decimal("0.5"), schema.Rounding.UP)
     Decimal('2.5')
     """
+    return _round_ratio(value.numerator, value.denominator, step, rounding)
+
+
+def _round_ratio(
+    numerator: int, denominator: int, step: Decimal, rounding: schema.Rounding
+) -> Decimal:
+    """:func:`round_to_step` of ``numerator / denominator`` (the fraction need not be reduced:
+    building a ``Fraction`` costs more than the rest of a recognition)."""
     step_n, step_d = step.as_integer_ratio()
-    n, d = value.numerator * step_d, value.denominator * step_n  # value / step, exactly
+    n, d = numerator * step_d, denominator * step_n  # value / step, exactly
     if rounding == schema.Rounding.DOWN:
         steps = n // d
     elif rounding == schema.Rounding.UP:
@@ -105,8 +115,12 @@ def _amount(rule: schema.Recognition, outcome: Outcome, rules: RuleSetAt) -> Dec
         if outcome.hours is None:
             return None
         rate = rule.per_hours
-        value = _product(outcome.hours, rate.credits) / _product(rate.hours)
-        credits = round_to_step(value, rate.step, rate.rounding)
+        hours_n, hours_d = outcome.hours.as_integer_ratio()
+        credits_n, credits_d = rate.credits.as_integer_ratio()
+        per_n, per_d = rate.hours.as_integer_ratio()
+        credits = _round_ratio(  # hours x credits / rate hours, exactly
+            hours_n * credits_n * per_d, hours_d * credits_d * per_n, rate.step, rate.rounding
+        )
         return min(credits, rate.max) if rate.max is not None else credits
     if rule.ratio is not None and outcome.credits is not None:
         value = _product(outcome.credits) * Fraction(rule.ratio.factor)
@@ -145,12 +159,14 @@ def _level(outcome: Outcome, rules: RuleSetAt) -> int | None:
 
 
 def compute_recognitions(
-    rules: RuleSetAt, outcomes: list[Outcome], on: dt.date
+    rules: RuleSetAt, outcomes: list[Outcome], on: dt.date, memo: LearnerMemo | None = None
 ) -> dict[str, BankCredit | Failure]:
-    """Bank credits (or refusal) of each outcome a rule speaks of, keyed by outcome id."""
+    """Bank credits (or refusal) of each outcome a rule speaks of, keyed by outcome id (each
+    kept in ``memo`` when given)."""
     result: dict[str, BankCredit | Failure] = {}
     for outcome in outcomes:
-        found = recognise(outcome, rules, on)
+        work = partial(recognise, outcome, rules, on)
+        found = work() if memo is None else memo.recall("recognition", outcome, rules, on, work)
         if found is not None:
             result[outcome.id] = found
     return result

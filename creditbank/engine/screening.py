@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import partial
 
 from creditbank.domain import Outcome, OutcomeKind, OutcomeStatus
 from creditbank.engine.matching import (
@@ -22,6 +23,7 @@ from creditbank.engine.matching import (
     matches,
     years_after,
 )
+from creditbank.engine.memo import LearnerMemo
 from creditbank.engine.normalise import normalise_title
 from creditbank.engine.reasons import Reason
 from creditbank.engine.scope import outcome_in_scope
@@ -37,12 +39,14 @@ def screen(
     outcomes: Iterable[Outcome],
     programme: schema.Programme | None,
     on: dt.date,
+    memo: LearnerMemo | None = None,
 ) -> dict[str, list[Failure]]:
-    """Outcomes that cannot count at all, with every reason found, keyed by outcome id."""
+    """Outcomes that cannot count at all, with every reason found, keyed by outcome id (the
+    checks that do not look at the programme kept in ``memo`` when given)."""
     refused: dict[str, list[Failure]] = {}
     alive: list[Outcome] = []
     for outcome in outcomes:
-        failures = _screen_one(rules, outcome, programme, on)
+        failures = _screen_one(rules, outcome, programme, on, memo)
         if failures:
             refused[outcome.id] = failures
         else:
@@ -54,10 +58,38 @@ def screen(
 
 
 def _screen_one(
-    rules: RuleSetAt, outcome: Outcome, programme: schema.Programme | None, on: dt.date
+    rules: RuleSetAt,
+    outcome: Outcome,
+    programme: schema.Programme | None,
+    on: dt.date,
+    memo: LearnerMemo | None = None,
 ) -> list[Failure]:
     """Every screening failure of one outcome, in check order: a refused outcome is told all
     that stands in its way, not only the first thing."""
+    work = partial(_any_programme, rules, outcome, on)
+    failures, exclusions = (
+        work() if memo is None else memo.recall("screen", outcome, rules, on, work)
+    )
+    failures = [
+        *failures,
+        *(
+            failure
+            for exclusion, failure in exclusions
+            if not exclusion.programme
+            or (programme is not None and programme.id in exclusion.programme)
+        ),
+    ]
+    if programme is not None:
+        failures.extend(_recency(rules, outcome, programme, on))
+    return failures
+
+
+def _any_programme(
+    rules: RuleSetAt, outcome: Outcome, on: dt.date
+) -> tuple[list[Failure], list[tuple[schema.Exclusion, Failure]]]:
+    """The screening failures of one outcome whatever the programme (status, date, issuer),
+    and those of every exclusion in force that matches it, with the exclusion (which may
+    apply to some programmes only)."""
     failures: list[Failure] = []
     if outcome.status not in _USABLE:
         failures.append(Failure(Reason.NOT_VERIFIED, {"status": outcome.status.value}))
@@ -72,32 +104,30 @@ def _screen_one(
         failure = accreditation_failure(outcome, rules, on)
         if failure is not None:
             failures.append(failure)
-    failures.extend(_excluded(rules, outcome, programme, on))
-    if programme is not None:
-        failures.extend(_recency(rules, outcome, programme, on))
-    return failures
+    return failures, _excluded(rules, outcome, on)
 
 
 def _excluded(
-    rules: RuleSetAt, outcome: Outcome, programme: schema.Programme | None, on: dt.date
-) -> list[Failure]:
-    """A failure for each exclusion in force (for this programme) that matches the outcome."""
+    rules: RuleSetAt, outcome: Outcome, on: dt.date
+) -> list[tuple[schema.Exclusion, Failure]]:
+    """Each exclusion in force that matches the outcome, with its failure."""
     failures = []
     for exclusion in rules.in_force("exclusions"):
-        if exclusion.programme and (programme is None or programme.id not in exclusion.programme):
-            continue
         if matches(exclusion.match, outcome, rules) and (
             exclusion.conditions is None
             or check_condition(exclusion.conditions, outcome, rules, on) is None
         ):
             failures.append(
-                Failure(
-                    Reason.EXCLUDED,
-                    {
-                        "rule": exclusion.id,
-                        "why.zh": exclusion.reason.text("zh"),
-                        "why.en": exclusion.reason.text("en"),
-                    },
+                (
+                    exclusion,
+                    Failure(
+                        Reason.EXCLUDED,
+                        {
+                            "rule": exclusion.id,
+                            "why.zh": exclusion.reason.text("zh"),
+                            "why.en": exclusion.reason.text("en"),
+                        },
+                    ),
                 )
             )
     return failures

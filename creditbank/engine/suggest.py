@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any
@@ -41,6 +42,7 @@ from creditbank.engine.audit import MAX_OUTCOMES, compute_audit
 from creditbank.engine.decision import IN_KEY_ORDER, Decision, Grant
 from creditbank.engine.graph import equivalence_graph
 from creditbank.engine.matching import accredited, matches
+from creditbank.engine.memo import LearnerMemo
 from creditbank.engine.recognition import ranked
 from creditbank.engine.screening import screen
 from creditbank.engine.trace import RuleRef
@@ -162,8 +164,10 @@ def suggest(
     """The ``limit`` best verified suggestions for ``outcomes`` (with the learner's
     ``exceptions``) toward ``programme_id`` on ``on``, and the courses still to take; none
     of either when nothing remains to earn."""
-    base = compute_audit(ruleset, outcomes, programme_id, on, exceptions)
     rules = ruleset.at(on)
+    memo = LearnerMemo(rules, on)  # screening and recognition shared by every re-audit
+    audit = functools.partial(compute_audit, ruleset, exceptions=exceptions, memo=memo)
+    base = audit(outcomes, programme_id, on)
     programme = rules.programmes[programme_id]
     found: list[Suggestion] = []
     verified = 0
@@ -173,7 +177,7 @@ def suggest(
         candidates = _candidates(rules, programme, learner, base, on)
         verified = min(len(candidates), MAX_VERIFIED)
         for candidate in candidates[:MAX_VERIFIED]:
-            suggestion = _verify(ruleset, learner, exceptions, programme_id, on, base, candidate)
+            suggestion = _verify(audit, learner, programme_id, on, base, candidate)
             if suggestion is not None:
                 found.append(suggestion)
         to_take = _to_take(rules, programme, base)
@@ -189,9 +193,8 @@ def suggest(
 
 
 def _verify(
-    ruleset: RuleSet,
+    audit: Callable[[list[Outcome], str, dt.date], Decision],
     learner: list[Outcome],
-    exceptions: Sequence[LearnerException],
     programme_id: str,
     on: dt.date,
     base: Decision,
@@ -202,7 +205,7 @@ def _verify(
     added_outcomes = [p.outcome for p in candidate.outcomes]
     if len(learner) + len(added_outcomes) > MAX_OUTCOMES:
         return None
-    after = compute_audit(ruleset, [*learner, *added_outcomes], programme_id, on, exceptions)
+    after = audit([*learner, *added_outcomes], programme_id, on)
     added = after.totals.counted - base.totals.counted
     ids = {o.id for o in added_outcomes}
     grants = tuple(g for g in after.grants if ids & set(g.outcomes))

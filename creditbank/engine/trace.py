@@ -23,7 +23,9 @@ class RuleRef(BaseModel):
     @classmethod
     def of(cls, rules: Any, item: Any) -> RuleRef:
         """Reference to ``item`` of ``rules`` (a RuleSetAt), made once and reused."""
-        refs = rules.memo.setdefault("refs", {})
+        refs = rules.memo.get("refs")
+        if refs is None:
+            refs = rules.memo["refs"] = {}
         ref = refs.get(id(item))
         if ref is None:
             ref = refs[id(item)] = cls(id=item.id, at=str(rules.where(item)))

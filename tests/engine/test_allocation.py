@@ -309,6 +309,23 @@ def test_three_hundred_outcomes_in_one_component_need_no_recursion() -> None:
     assert chosen == solve(problem, method="milp")
 
 
+def test_an_option_without_credit_is_left_out_of_the_priced_bound() -> None:
+    # Past the search's budget the search runs again with the caps and resources priced; an
+    # option that adds no credit must not enter that bound's cover (nor divide by its credits).
+    n = 13
+    credits = [0] + [100 + 50 * (i % 3) for i in range(1, n)]
+    problem = Problem(
+        keys=[f"category:e{SEP}rule{SEP}o{i:02d}" for i in range(n)],
+        credits=credits,
+        outcome_counts=[1] * n,
+        resources=[frozenset({"o:1" if i == 0 else f"o:{i}"}) for i in range(n)],
+        caps=[Cap("elective", 650, {i: credits[i] + 10 for i in range(n)})],
+    )
+    expected = brute_force(problem)
+    assert solve(problem, budget=30) == expected
+    assert solve(problem, method="search") == expected
+
+
 def test_a_model_that_defeats_the_solvers_presolve_is_solved_without_it() -> None:
     # HiGHS 1.16's presolve reduced this floor model to nothing and then reported a solve
     # error; the allocation retries without presolve and matches brute force.

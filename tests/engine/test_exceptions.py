@@ -17,6 +17,7 @@ from creditbank.domain import LearnerException, Outcome
 from creditbank.engine.audit import compute_audit
 from creditbank.engine.decision import Decision, ExceptionStatus
 from creditbank.engine.explain import explain_exception, explain_unused
+from creditbank.engine.match import match
 from creditbank.engine.reasons import Reason
 from tests.engine.small_rules import small_ruleset
 
@@ -306,3 +307,12 @@ def test_an_outcome_that_completes_a_course_cannot_also_carry_a_petition() -> No
     assert status(decision, "X1").why_not == "already_completed"
     assert status(decision, "X1").params == {"course": "M1"}
     assert decision.totals.counted == 4
+
+
+def test_matching_carries_the_exceptions_to_every_programme() -> None:
+    substitution = exception("X1", "substitution", "M1", outcome="x9")
+    found = {
+        m.programme: m for m in match(RULESET, [UNRULED], ON, exceptions=[substitution]).programmes
+    }
+    assert found["mech"].remaining == 20 - 4
+    assert found["pmech"].remaining == 7 - 2  # through eq.m1_p1, at its ratio

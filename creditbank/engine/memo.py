@@ -1,0 +1,46 @@
+"""What audits of the same outcomes on the same date share, whatever the programme.
+
+``match`` audits one learner against every programme in force, and ``suggest`` re-audits a
+learner with hypothetical outcomes added: each time, an outcome's recognition and the
+screening checks that do not look at the programme give the same answer. A
+:class:`LearnerMemo` keeps those answers for the audits of one such call. An answer is kept
+with the outcome object it was computed for, under the memo's rule-set view and date, and
+reused only for that same object under that same view and date, so a memo never hands one
+outcome another's answer, nor an answer of another date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar, cast
+
+from creditbank.domain import Outcome
+from creditbank.ruleset.ruleset import RuleSetAt
+
+T = TypeVar("T")
+
+
+class LearnerMemo:
+    """Answers about single outcomes under ``rules`` on ``on``, by question and outcome."""
+
+    def __init__(self, rules: RuleSetAt, on: dt.date) -> None:
+        self.rules = rules
+        self.on = on
+        self._known: dict[tuple[str, str], tuple[Outcome, object]] = {}
+
+    def recall(
+        self, question: str, outcome: Outcome, rules: RuleSetAt, on: dt.date, work: Callable[[], T]
+    ) -> T:
+        """The answer to ``question`` about ``outcome`` under ``rules`` on ``on``: ``work()``
+        the first time (and whenever the view or the date is not the memo's), the kept answer
+        after."""
+        if rules is not self.rules or on != self.on:
+            return work()
+        key = (question, outcome.id)
+        known = self._known.get(key)
+        if known is not None and known[0] is outcome:
+            return cast(T, known[1])
+        answer = work()
+        self._known[key] = (outcome, answer)
+        return answer
