@@ -72,10 +72,8 @@ def compute_audit(
         raise InputInvalid(
             [("$.outcomes", f"{len(outcomes)} outcomes; an audit takes at most {MAX_OUTCOMES}")]
         )
-    ids = [o.id for o in outcomes]
-    if len(set(ids)) != len(ids):
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        raise InputInvalid([(f"outcomes[id={d}]", "two outcomes share this id") for d in dupes])
+    _refuse_shared_ids("outcomes", [o.id for o in outcomes])
+    _refuse_shared_ids("exceptions", [e.id for e in exceptions])
     plan = plan_for(ruleset, programme_id, on)
     rules, programme, catalogue, templates = (
         plan.rules,
@@ -192,6 +190,13 @@ def compute_audit(
         exceptions=tuple(applied.statuses),
     )
     return decision.sealed()
+
+
+def _refuse_shared_ids(what: str, ids: list[str]) -> None:
+    """Two inputs of one kind with one id would make the answer depend on their order."""
+    if len(set(ids)) != len(ids):
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        raise InputInvalid([(f"{what}[id={d}]", f"two {what} share this id") for d in dupes])
 
 
 def _profile(

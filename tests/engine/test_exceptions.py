@@ -19,6 +19,7 @@ from creditbank.engine.decision import Decision, ExceptionStatus
 from creditbank.engine.explain import explain_exception, explain_unused
 from creditbank.engine.match import match
 from creditbank.engine.reasons import Reason
+from creditbank.errors import InputInvalid
 from tests.engine.small_rules import small_ruleset
 
 ON = dt.date(2024, 6, 1)
@@ -316,3 +317,9 @@ def test_matching_carries_the_exceptions_to_every_programme() -> None:
     }
     assert found["mech"].remaining == 20 - 4
     assert found["pmech"].remaining == 7 - 2  # through eq.m1_p1, at its ratio
+
+
+def test_two_exceptions_sharing_an_id_are_refused() -> None:
+    twice = [exception("X1", "waiver", "M3"), exception("X1", "waiver", "M2")]
+    with pytest.raises(InputInvalid, match="two exceptions share this id"):
+        audit([], twice)
