@@ -239,6 +239,8 @@ def without_held(
 ) -> tuple[list[Option], dict[str, tuple[str, str]]]:
     """The options that use nothing an exception holds, and for each outcome of the others
     the course it wanted and the exception holding it (its "used elsewhere" explanation)."""
+    if not held:  # most audits: no exception holds anything, nothing to look at
+        return list(options), {}
     kept: list[Option] = []
     displaced: dict[str, tuple[str, str]] = {}
     for option in options:

@@ -179,14 +179,14 @@ def in_force_by_learner(
 ) -> dict[str, list[LearnerException]]:
     """``exceptions_in_force`` for many learners at once (population reads: ``vouch=False``
     skips the ledger check, as their reading of outcomes does)."""
-    if vouch and (problems := exception_problems(session, learner_ids)):
+    rows = _rows(session, learner_ids)
+    outcome_ids = _outcome_ids(session, rows)
+    if vouch and (problems := _vouching_problems(session, learner_ids, rows, outcome_ids)):
         raise CreditBankError(
             "the learner's exceptions are not what the ledger vouches for; nothing was done "
             "(`creditbank ledger verify` reports every problem):\n" + "\n".join(map(str, problems)),
             code="ledger.mismatch",
         )
-    rows = _rows(session, learner_ids)
-    outcome_ids = _outcome_ids(session, rows)
     found: dict[str, list[LearnerException]] = {}
     for row in rows:
         if row.withdrawn_at is None:
@@ -199,7 +199,15 @@ def exception_problems(session: Session, learner_ids: list[str]) -> list[Problem
     added, deleted, withdrawn or restored around the ledger (for audits and ``ledger
     verify``)."""
     rows = _rows(session, learner_ids)
-    outcome_ids = _outcome_ids(session, rows)
+    return _vouching_problems(session, learner_ids, rows, _outcome_ids(session, rows))
+
+
+def _vouching_problems(
+    session: Session,
+    learner_ids: list[str],
+    rows: list[LearnerExceptionRow],
+    outcome_ids: dict[int, str],
+) -> list[Problem]:
     kinds = [EntryKind.EXCEPTION.value, EntryKind.EXCEPTION_WITHDRAWN.value]
     entries = session.scalars(
         select(LedgerEntry)
