@@ -30,6 +30,7 @@ from pathlib import Path
 
 import yaml
 
+from creditbank.compiled import build_name
 from creditbank.domain import Outcome
 from creditbank.engine.audit import compute_audit
 from creditbank.engine.match import match
@@ -413,6 +414,7 @@ def main() -> None:
         root = Path(tmp)
         count = write_workload(root, rnd)
         files = rule_files(root)
+        print(f"engine: {build_name()}")
         print(
             f"workload: {count} rules in {len(files)} files, {PROGRAMMES} programmes x {COURSES} courses"
         )

@@ -43,6 +43,7 @@ from typing import Any
 import yaml
 from sqlalchemy import insert, select
 
+from creditbank.compiled import build_name
 from creditbank.service import rulesets, submissions
 from creditbank.service.fanout import LocalRunner, Runner, dask_runner
 from creditbank.service.impact import run_impact
@@ -280,6 +281,7 @@ def main() -> None:
         "--dask-only", action="store_true", help="skip the one-process runs (large provinces)"
     )
     args = parser.parse_args()
+    print(f"engine: {build_name()}")
     with tempfile.TemporaryDirectory() as tmp:
         bench("sqlite", args, Path(tmp))
         if args.pg:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from creditbank.compiled import build_name
 from creditbank.domain import Outcome
 from creditbank.engine.audit import compute_audit
 from creditbank.ruleset.loader import load_ruleset
@@ -219,6 +220,7 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="*", type=int, default=list(SIZES))
     args = parser.parse_args()
     ruleset = load_ruleset(PACK)
+    print(f"engine: {build_name()}")
     print(f"{'shape':<22}{'outcomes':>9}  median of {args.repeat}")
     for name, shape in SHAPES.items():
         if args.only and name not in args.only:

@@ -5,7 +5,7 @@ its catalogue, its caps with their scopes, bounds and fill. A :class:`ProgrammeP
 compiled once and shared by every audit with the same (rule set, programme, date), so that an
 audit spends its time on the learner's outcomes only. Plans live in the rule set's view of the
 date (``RuleSetAt.memo``), and those views in a bounded cache of dates
-(``RuleSet.DATES_KEPT``): a plan is never used on another date, so never across an effective-date
+(``ruleset.DATES_KEPT``): a plan is never used on another date, so never across an effective-date
 boundary, and memory stays bounded whatever dates are asked for.
 """
 

@@ -36,6 +36,11 @@ def item_key(item: Any) -> tuple[str, str]:
     return (str(ident), effective.from_.isoformat() if effective else "")
 
 
+DATES_KEPT = 64
+"""Views of dates a rule set keeps (with the indexes and plans built on them), the least
+recently asked for going first: audits of today and a few what-if dates stay warm, and asking
+for many dates never grows memory without bound."""
+
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 """A context in which ``normalize`` only drops trailing zeros: the default one rounds to 28
 digits, which gave ``7`` and ``7.0000000000000000000000000001`` the same digest."""
@@ -114,18 +119,13 @@ class RuleSet:
                 docs[f"{name}.yaml"] = {name: [_plain(item) for item in items]}
         return docs
 
-    DATES_KEPT = 64
-    """Views of dates kept (with the indexes and plans built on them), the least recently
-    asked for going first: audits of today and a few what-if dates stay warm, and asking for
-    many dates never grows memory without bound."""
-
     def at(self, day: dt.date) -> RuleSetAt:
         """What is in force on ``day``: the latest version of each rule whose dates cover it."""
         cache = self._at_cache
         cached = cache.pop(day, None)
         if cached is None:
             cached = RuleSetAt(self, day)
-            while len(cache) >= self.DATES_KEPT:
+            while len(cache) >= DATES_KEPT:
                 cache.pop(next(iter(cache)), None)
         cache[day] = cached
         return cached

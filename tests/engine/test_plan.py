@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from creditbank.domain import Outcome
 from creditbank.engine.audit import compute_audit
 from creditbank.engine.plan import compile_plan, plan_for
-from creditbank.ruleset.ruleset import RuleSet
+from creditbank.ruleset.ruleset import DATES_KEPT
 from tests.engine.small_rules import small_ruleset
 
 # From 2025-01-01 a second cap holds enterprise training to 1 credit (3 before): audits on
@@ -65,9 +65,9 @@ def test_plans_are_shared_on_one_date_and_compiled_the_same() -> None:
 def test_the_dates_kept_are_bounded() -> None:
     rules = small_ruleset()
     start = dt.date(2026, 1, 1)
-    for day in range(RuleSet.DATES_KEPT + 10):
+    for day in range(DATES_KEPT + 10):
         plan_for(rules, "mech", start + dt.timedelta(days=day))
-    assert len(rules._at_cache) == RuleSet.DATES_KEPT
-    latest = start + dt.timedelta(days=RuleSet.DATES_KEPT + 9)
+    assert len(rules._at_cache) == DATES_KEPT
+    latest = start + dt.timedelta(days=DATES_KEPT + 9)
     assert plan_for(rules, "mech", latest) is plan_for(rules, "mech", latest)
     assert start not in rules._at_cache  # the least recently asked for went first
