@@ -68,7 +68,9 @@ def test_extension_modules_without_a_manifest_are_refused(tmp_path: Path) -> Non
 def test_an_extension_module_the_build_did_not_make_is_refused(tmp_path: Path) -> None:
     package = fake_build(tmp_path)
     (package / f"other{SUFFIX}").write_bytes(b"")
-    with pytest.raises(StaleBuild, match=re.escape(f"creditbank/other{SUFFIX} is not in compiled.json")):
+    with pytest.raises(
+        StaleBuild, match=re.escape(f"creditbank/other{SUFFIX} is not in compiled.json")
+    ):
         compiled_modules(package)
 
 

@@ -166,7 +166,9 @@ def suggest(
     of either when nothing remains to earn."""
     rules = ruleset.at(on)
     memo = LearnerMemo(rules, on)  # screening and recognition shared by every re-audit
-    audit = functools.partial(compute_audit, ruleset, exceptions=exceptions, memo=memo)
+    audit = functools.partial(
+        compute_audit, ruleset, exceptions=exceptions, memo=memo, sealed=False
+    )  # only figures and grants are compared: no digests
     base = audit(outcomes, programme_id, on)
     programme = rules.programmes[programme_id]
     found: list[Suggestion] = []

@@ -261,7 +261,10 @@ def _exception_notes(before: Decision | None, after: Decision | None) -> list[st
 def _audit(ruleset: RuleSet, subject: Enrolled, day: dt.date) -> tuple[Decision | None, str]:
     try:
         outcomes = list(subject.outcomes)
-        return compute_audit(ruleset, outcomes, subject.programme, day, subject.exceptions), ""
+        decision = compute_audit(
+            ruleset, outcomes, subject.programme, day, subject.exceptions, sealed=False
+        )
+        return decision, ""
     except CreditBankError as exc:
         return None, str(exc)
 

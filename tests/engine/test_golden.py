@@ -10,7 +10,9 @@ an intended change of semantics (say why in the commit):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import importlib.util
 import json
 import random
@@ -19,8 +21,10 @@ import tempfile
 from pathlib import Path
 from types import ModuleType
 
+from creditbank.domain import Outcome
 from creditbank.engine.audit import compute_audit
 from creditbank.ruleset.loader import load_ruleset
+from creditbank.ruleset.ruleset import RuleSet
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).with_name("golden") / "bench_decisions.json"
@@ -37,8 +41,9 @@ def load_script(name: str) -> ModuleType:
     return module
 
 
-def bench_digests() -> dict[str, list[str]]:
-    """Programme -> the decision digest of each workload learner, in order."""
+@functools.cache
+def workload() -> tuple[RuleSet, list[list[Outcome]]]:
+    """The benchmark's rule set and learners: 200 of 30 outcomes, then 40 of 60."""
     bench = load_script("bench_engine")
     rnd = random.Random(20261123)
     with tempfile.TemporaryDirectory() as tmp:
@@ -46,6 +51,12 @@ def bench_digests() -> dict[str, list[str]]:
         ruleset = load_ruleset(Path(tmp))
     learners = [bench.learner(rnd) for _ in range(200)]
     learners += [bench.learner(rnd, 60) for _ in range(40)]
+    return ruleset, learners
+
+
+def bench_digests() -> dict[str, list[str]]:
+    """Programme -> the decision digest of each workload learner, in order."""
+    ruleset, learners = workload()
     digests: dict[str, list[str]] = {}
     for programme, count in (("prog00", 240), ("prog01", 60), ("prog07", 60)):
         digests[programme] = [
@@ -62,6 +73,15 @@ def test_bench_workload_decisions_are_unchanged() -> None:
             i for i, (a, b) in enumerate(zip(digests, got[programme], strict=True)) if a != b
         ]
         assert not changed, f"{programme}: decisions of learners {changed[:10]} changed"
+
+
+def test_an_unsealed_decision_differs_from_the_sealed_one_only_by_its_digests() -> None:
+    ruleset, learners = workload()
+    for learner in learners[::6]:
+        sealed = compute_audit(ruleset, learner, "prog00", ON)
+        unsealed = compute_audit(ruleset, learner, "prog00", ON, sealed=False)
+        assert unsealed.input_digest == unsealed.digest == ""
+        assert dataclasses.replace(unsealed, input_digest=sealed.input_digest).sealed() == sealed
 
 
 if __name__ == "__main__":
