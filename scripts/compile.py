@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib.machinery
+import importlib.util
 import json
 import os
 import shutil
@@ -150,6 +151,8 @@ def main() -> None:
         sys.exit(
             "compile.py: no C compiler found (the build needs one; pure Python runs without it)"
         )
+    if importlib.util.find_spec("mypyc") is None:
+        sys.exit("compile.py: mypyc is missing: it comes with mypy in the dev tools (scripts/test)")
     if args.into:
         shutil.copytree(ROOT, args.into, ignore=COPY_IGNORED, dirs_exist_ok=True)
         root = args.into.resolve()
