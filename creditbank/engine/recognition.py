@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from functools import partial
+from functools import lru_cache, partial
 
 from creditbank.domain import Outcome
 from creditbank.engine.matching import Failure, SelectorIndex, check_condition, matches
@@ -33,24 +33,20 @@ class BankCredit:
     rule: RuleRef
 
 
-def round_to_step(value: Fraction, step: Decimal, rounding: schema.Rounding) -> Decimal:
-    """Round ``value`` to a multiple of ``step`` the way the rule says, in exact integers.
-
-    >>> round_to_step(Fraction(40, 16), Decimal("0.5"), schema.Rounding.DOWN)
-    Decimal('2.5')
-    >>> round_to_step(Fraction(2, 3) * 4, Decimal(1), schema.Rounding.HALF_UP)
-    Decimal('3')
-    >>> round_to_step(Fraction(7, 3), Decimal("0.5"), schema.Rounding.UP)
-    Decimal('2.5')
-    """
-    return _round_ratio(value.numerator, value.denominator, step, rounding)
-
-
-def _round_ratio(
+def round_ratio(
     numerator: int, denominator: int, step: Decimal, rounding: schema.Rounding
 ) -> Decimal:
-    """:func:`round_to_step` of ``numerator / denominator`` (the fraction need not be reduced:
-    building a ``Fraction`` costs more than the rest of a recognition)."""
+    """``numerator / denominator`` rounded to a multiple of ``step`` the way the rule says, in
+    exact integers (the fraction need not be reduced: building a ``Fraction`` costs more than
+    the rest of a recognition).
+
+    >>> round_ratio(40, 16, Decimal("0.5"), schema.Rounding.DOWN)
+    Decimal('2.5')
+    >>> round_ratio(8, 3, Decimal(1), schema.Rounding.HALF_UP)
+    Decimal('3')
+    >>> round_ratio(7, 3, Decimal("0.5"), schema.Rounding.UP)
+    Decimal('2.5')
+    """
     step_n, step_d = step.as_integer_ratio()
     n, d = numerator * step_d, denominator * step_n  # value / step, exactly
     if rounding == schema.Rounding.DOWN:
@@ -118,23 +114,24 @@ def _amount(rule: schema.Recognition, outcome: Outcome, rules: RuleSetAt) -> Dec
         hours_n, hours_d = outcome.hours.as_integer_ratio()
         credits_n, credits_d = rate.credits.as_integer_ratio()
         per_n, per_d = rate.hours.as_integer_ratio()
-        credits = _round_ratio(  # hours x credits / rate hours, exactly
+        credits = round_ratio(  # hours x credits / rate hours, exactly
             hours_n * credits_n * per_d, hours_d * credits_d * per_n, rate.step, rate.rounding
         )
         return min(credits, rate.max) if rate.max is not None else credits
     if rule.ratio is not None and outcome.credits is not None:
-        value = _product(outcome.credits) * Fraction(rule.ratio.factor)
-        return round_to_step(value, rule.ratio.step, rule.ratio.rounding)
+        credits_n, credits_d = outcome.credits.as_integer_ratio()
+        factor_n, factor_d = fraction_ratio(rule.ratio.factor)
+        return round_ratio(  # credits x factor, exactly
+            credits_n * factor_n, credits_d * factor_d, rule.ratio.step, rule.ratio.rounding
+        )
     return None
 
 
-def _product(*values: Decimal) -> Fraction:
-    """The exact product of decimals, as one fraction."""
-    numerator, denominator = 1, 1
-    for value in values:
-        n, d = value.as_integer_ratio()
-        numerator, denominator = numerator * n, denominator * d
-    return Fraction(numerator, denominator)
+@lru_cache(maxsize=1024)
+def fraction_ratio(text: str) -> tuple[int, int]:
+    """A rule's factor ("2/3", "1.5") as (numerator, denominator), parsed once per text (the
+    texts are a rule set's few)."""
+    return Fraction(text).as_integer_ratio()
 
 
 def framework_level(outcome: Outcome, rules: RuleSetAt) -> int | None:
