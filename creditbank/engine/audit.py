@@ -29,6 +29,7 @@ from creditbank.engine.decision import (
     Totals,
     Unused,
     input_digest,
+    outcomes_json,
 )
 from creditbank.engine.exceptions import Applied, apply_exceptions, without_held
 from creditbank.engine.limits import SCALE, CapInfo, build_caps, outcome_profile
@@ -161,7 +162,7 @@ def compute_audit(
         application_date=on,
         ruleset=ruleset.pack.id,
         ruleset_digest=ruleset.digest,
-        input_digest=input_digest(programme.id, on, outcomes, exceptions) if sealed else "",
+        input_digest=_input_digest(programme.id, on, outcomes, exceptions, memo) if sealed else "",
         grants=tuple(grants),
         earned=tuple(earned),
         unused=tuple(unused),
@@ -195,6 +196,20 @@ def compute_audit(
         exceptions=tuple(applied.statuses),
     )
     return decision.sealed() if sealed else decision
+
+
+def _input_digest(
+    programme: str,
+    on: dt.date,
+    outcomes: list[Outcome],
+    exceptions: Sequence[LearnerException],
+    memo: LearnerMemo | None,
+) -> str:
+    """The input digest; the outcomes written once for all the audits sharing ``memo``."""
+    written = None
+    if memo is not None:
+        written = memo.written(outcomes, partial(outcomes_json, outcomes))
+    return input_digest(programme, on, outcomes, exceptions, written)
 
 
 def _refuse_shared_ids(what: str, ids: list[str]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -228,34 +229,43 @@ def canonical_text(value: object) -> str:
     return _CANONICAL.encode(value).decode()
 
 
-@dataclass(frozen=True, slots=True)
-class AuditInput:
-    """What was asked: the programme, the application date and the outcomes in id order."""
-
-    programme: str
-    date: dt.date
-    outcomes: tuple[Outcome, ...]
-    exceptions: tuple[LearnerException, ...] | None = None
+_OUTCOMES_JSON = TypeAdapter(tuple[Outcome, ...])
+_EXCEPTIONS_JSON = TypeAdapter(tuple[LearnerException, ...])
+_TEXT_JSON = TypeAdapter(str)
+_DATE_JSON = TypeAdapter(dt.date)
 
 
-_INPUT_JSON = TypeAdapter(AuditInput)
+def outcomes_json(outcomes: Sequence[Outcome]) -> bytes:
+    """The outcomes as the input digest writes them: in id order, unset fields left out."""
+    ordered = tuple(sorted(outcomes, key=lambda o: o.id))
+    return _OUTCOMES_JSON.dump_json(ordered, exclude_none=True)
 
 
 def input_digest(
     programme: str,
     on: dt.date,
-    outcomes: list[Outcome],
+    outcomes: Sequence[Outcome],
     exceptions: Sequence[LearnerException] = (),
+    written: bytes | None = None,
 ) -> str:
-    """Digest of what was asked (outcomes and exceptions in id order, unset fields left out:
-    an audit without exceptions has the digest it had before they existed)."""
-    asked = AuditInput(
-        programme,
-        on,
-        tuple(sorted(outcomes, key=lambda o: o.id)),
-        tuple(sorted(exceptions, key=lambda e: e.id)) or None,
-    )
-    return sha256_text(_INPUT_JSON.dump_json(asked, exclude_none=True).decode())
+    """Digest of what was asked: ``{"programme", "date", "outcomes"}`` and ``"exceptions"``
+    when there are some (so an audit without them has the digest it had before they
+    existed), each list in id order, unset fields left out. ``written``: the outcomes'
+    :func:`outcomes_json`, when the caller has it already (``match`` asks for one learner's
+    outcomes in every programme)."""
+    parts = [
+        b'{"programme":',
+        _TEXT_JSON.dump_json(programme),
+        b',"date":',
+        _DATE_JSON.dump_json(on),
+        b',"outcomes":',
+        outcomes_json(outcomes) if written is None else written,
+    ]
+    if exceptions:
+        ordered = tuple(sorted(exceptions, key=lambda e: e.id))
+        parts += [b',"exceptions":', _EXCEPTIONS_JSON.dump_json(ordered, exclude_none=True)]
+    parts.append(b"}")
+    return hashlib.sha256(b"".join(parts)).hexdigest()
 
 
 def digest_of(canonical: str) -> str:

@@ -6,13 +6,14 @@ screening checks that do not look at the programme give the same answer. A
 :class:`LearnerMemo` keeps those answers for the audits of one such call. An answer is kept
 with the outcome object it was computed for, under the memo's rule-set view and date, and
 reused only for that same object under that same view and date, so a memo never hands one
-outcome another's answer, nor an answer of another date.
+outcome another's answer, nor an answer of another date. The outcomes as the input digest
+writes them are kept too, for the same objects in the same order.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar, cast
 
 from creditbank.domain import Outcome
@@ -28,6 +29,7 @@ class LearnerMemo:
         self.rules = rules
         self.on = on
         self._known: dict[tuple[str, str], tuple[Outcome, object]] = {}
+        self._written: tuple[tuple[Outcome, ...], bytes] | None = None
 
     def recall(
         self, question: str, outcome: Outcome, rules: RuleSetAt, on: dt.date, work: Callable[[], T]
@@ -44,3 +46,17 @@ class LearnerMemo:
         answer = work()
         self._known[key] = (outcome, answer)
         return answer
+
+    def written(self, outcomes: Sequence[Outcome], write: Callable[[], bytes]) -> bytes:
+        """``outcomes`` as the input digest writes them: ``write()`` the first time, the kept
+        bytes while the same outcome objects come back (in the same order)."""
+        known = self._written
+        if (
+            known is not None
+            and len(known[0]) == len(outcomes)
+            and all(a is b for a, b in zip(known[0], outcomes, strict=True))
+        ):
+            return known[1]
+        text = write()
+        self._written = (tuple(outcomes), text)
+        return text

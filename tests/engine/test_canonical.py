@@ -8,6 +8,8 @@ its bytes: the benchmark workload's decisions, and generated ones with any text 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import hashlib
 import random
 import tempfile
 from decimal import Decimal
@@ -17,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from creditbank.domain import Label
+from creditbank.domain import Label, LearnerException, Outcome, OutcomeKind
 from creditbank.engine.audit import compute_audit
 from creditbank.engine.decision import (
     Because,
@@ -30,10 +32,13 @@ from creditbank.engine.decision import (
     Recognised,
     Totals,
     Unused,
+    input_digest,
+    outcomes_json,
 )
 from creditbank.engine.reasons import Reason
 from creditbank.engine.trace import RuleRef
 from creditbank.ruleset.loader import load_ruleset
+from tests.engine.test_exceptions import exception
 from tests.engine.test_golden import ON, load_script
 
 PYDANTIC = TypeAdapter(Decision)
@@ -209,3 +214,62 @@ def test_exception_fields_are_written_only_when_there_are_exceptions(decision: D
     text = decision.canonical()
     assert ('"exceptions":' in text) == bool(decision.exceptions)
     assert ('"by_exception":' in text) == bool(decision.exceptions)
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditInput:
+    """How the input digest was written when it was made (pydantic, one dataclass): the
+    reference its faster writing must match byte for byte."""
+
+    programme: str
+    date: dt.date
+    outcomes: tuple[Outcome, ...]
+    exceptions: tuple[LearnerException, ...] | None = None
+
+
+texts = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12)
+
+
+@st.composite
+def asked_outcomes(draw: st.DrawFn) -> list[Outcome]:
+    """Outcomes with any text and decimal an outcome accepts, some fields unset."""
+    count = draw(st.integers(0, 6))
+    return [
+        Outcome(
+            id=f"o{draw(st.integers(0, 99))}-{i}",
+            kind=draw(st.sampled_from(list(OutcomeKind))),
+            issuer="ou",
+            date=draw(st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31))),
+            title=draw(st.none() | texts),
+            credits=draw(st.none() | st.decimals(0, 300, places=2)),
+            hours=draw(st.none() | st.decimals("0.5", 9999, places=1)),
+            assessed=draw(st.none() | st.booleans()),
+        )
+        for i in range(count)
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    programme=texts,
+    on=st.dates(dt.date(2000, 1, 1), dt.date(2099, 12, 31)),
+    outcomes=asked_outcomes(),
+    reasons=st.lists(texts, max_size=3),
+)
+def test_the_input_digest_is_written_as_pydantic_wrote_it(
+    programme: str, on: dt.date, outcomes: list[Outcome], reasons: list[str]
+) -> None:
+    exceptions = [
+        exception(f"X{i}", "waiver", "M3", reason=reason) for i, reason in enumerate(reasons)
+    ]
+    asked = AuditInput(
+        programme,
+        on,
+        tuple(sorted(outcomes, key=lambda o: o.id)),
+        tuple(sorted(exceptions, key=lambda e: e.id)) or None,
+    )
+    text = TypeAdapter(AuditInput).dump_json(asked, exclude_none=True)
+    expected = hashlib.sha256(text).hexdigest()
+    assert input_digest(programme, on, outcomes, exceptions) == expected
+    written = outcomes_json(list(reversed(outcomes)))
+    assert input_digest(programme, on, outcomes, exceptions, written) == expected

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from creditbank.domain import Outcome
 from creditbank.engine.audit import compute_audit
 from creditbank.engine.match import match
+from creditbank.engine.memo import LearnerMemo
 from creditbank.errors import InputInvalid
 from tests.engine.small_rules import small_ruleset
 
@@ -123,3 +124,13 @@ def test_no_programme_in_force_gives_an_empty_ranking() -> None:
     found = match(RULES, LEARNER, dt.date(2019, 1, 1))
     assert found.programmes == ()
     assert found.ruleset_digest == RULES.digest
+
+
+def test_a_memo_writes_the_input_of_other_outcome_objects_afresh() -> None:
+    memo = LearnerMemo(RULES.at(ON), ON)
+    first = compute_audit(RULES, LEARNER, "mech", ON, memo=memo)
+    assert compute_audit(RULES, LEARNER, "mech", ON, memo=memo).digest == first.digest
+    changed = [LEARNER[0].model_copy(update={"title": "another"}), *LEARNER[1:]]
+    again = compute_audit(RULES, changed, "mech", ON, memo=memo)
+    assert again.input_digest == compute_audit(RULES, changed, "mech", ON).input_digest
+    assert again.input_digest != first.input_digest
