@@ -71,7 +71,7 @@ def compute_audit(
 
     ``sealed=False`` leaves ``input_digest`` and ``digest`` empty, all else the same: for
     callers that compare figures and never keep or show the decision (a draft's impact,
-    suggestions), since serialising and hashing take about a fifth of an audit.
+    suggestions), since serialising and hashing take a tenth to a fifth of an audit.
 
     More than :data:`MAX_OUTCOMES` outcomes are refused (InputInvalid)."""
     if len(outcomes) > MAX_OUTCOMES:
