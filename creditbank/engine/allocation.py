@@ -50,7 +50,7 @@ The method, exact:
 
 5. Floors (:func:`_meet_floors`): the optimum of steps 1-4 ignores them and is kept when every
    floor it misses is out of reach (a bound: the heaviest option of each group sharing a
-   resource, added up). Otherwise the components that touch a floor are solved again by
+   resource, added up, and no more inside a cap than its bound allows). Otherwise the components that touch a floor are solved again by
    HiGHS with one binary per floor: the most floors met M* at the credits found, then the
    fewest outcomes, then the tie-break block by block, as in step 4.
 
@@ -242,8 +242,8 @@ def _meet_floors(
     """Among allocations with the credits of ``chosen`` (the optimum without floors), the one
     that meets the most floors, then uses the fewest outcomes, then ranks first.
 
-    ``chosen`` is that allocation already when every floor it misses is out of reach (even
-    the heaviest option of each resource group together fall short). Otherwise the options
+    ``chosen`` is that allocation already when every floor it misses is out of reach
+    (:func:`_floor_reach`). Otherwise the options
     linked to a floor (through a resource or a cap) are solved again by HiGHS, with one more
     binary per floor; the rest of ``chosen`` stands (the floors do not see it)."""
     reach = _floor_reach(problem, alive | chosen)
@@ -299,21 +299,46 @@ def _met(problem: Problem, chosen: set[int] | frozenset[int]) -> int:
 
 
 def _floor_reach(problem: Problem, options: set[int]) -> list[int]:
-    """For each floor, a bound on what any allocation of ``options`` can add to it: options
+    """For each floor, a bound on what any allocation of ``options`` can add to it. Options
     sharing a resource exclude each other, so each group of options sharing its most shared
-    resource adds at most its heaviest option's weight."""
+    resource adds at most its heaviest option's weight. And a cap holds what its options add:
+    at most its bound times the most floor weight per unit of cap weight among them (a count
+    cap over a minimum of courses, say), the others still bounded by groups; the bound is the
+    least over the caps."""
     users: dict[str, int] = {}
     for i in options:
         for r in problem.resources[i]:
             users[r] = users.get(r, 0) + 1
     group = {i: max(problem.resources[i], key=lambda r: (users[r], r)) for i in options}
+
+    def by_groups(weights: dict[int, int], members: list[int]) -> int:
+        heaviest: dict[str, int] = {}
+        for i in members:
+            if weights[i] > heaviest.get(group[i], 0):
+                heaviest[group[i]] = weights[i]
+        return sum(heaviest.values())
+
     reach = []
     for floor in problem.floors:
-        heaviest: dict[str, int] = {}
-        for i, w in floor.weights.items():
-            if i in options and w > heaviest.get(group[i], 0):
-                heaviest[group[i]] = w
-        reach.append(sum(heaviest.values()))
+        members = [i for i in floor.weights if i in options]
+        bound = by_groups(floor.weights, members)
+        for cap in problem.caps:
+            if cap.chronological:
+                continue  # it admits claims; the allocation is checked against the others
+            inside = [i for i in members if cap.weights.get(i, 0) > 0]
+            if not inside:
+                continue
+            top = inside[0]  # the most floor weight per unit of cap weight, compared exactly
+            for i in inside:
+                if floor.weights[i] * cap.weights[top] > floor.weights[top] * cap.weights[i]:
+                    top = i
+            within = min(
+                by_groups(floor.weights, inside),
+                cap.bound * floor.weights[top] // cap.weights[top],
+            )
+            outside = [i for i in members if cap.weights.get(i, 0) <= 0]
+            bound = min(bound, within + by_groups(floor.weights, outside))
+        reach.append(bound)
     return reach
 
 

@@ -10,7 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from creditbank.engine import allocation
-from creditbank.engine.allocation import Cap, Floor, Problem, feasible, preference, solve
+from creditbank.engine.allocation import (
+    Cap,
+    Floor,
+    Problem,
+    _floor_reach,
+    feasible,
+    preference,
+    solve,
+)
 
 
 @st.composite
@@ -431,3 +439,32 @@ def test_a_floor_model_the_solvers_presolve_calls_infeasible_is_solved_without_i
         ],
     )
     assert solve(problem) == brute_force(problem)
+
+
+@settings(max_examples=300, deadline=None)
+@given(problems(floors=True))
+def test_a_floors_reach_bounds_every_feasible_allocation(problem: Problem) -> None:
+    """The bound that lets an optimum skip the floors' integer programme is never below what
+    some allocation adds to a floor (else a floor could be missed that could be met)."""
+    n = len(problem.keys)
+    reach = _floor_reach(problem, set(range(n)))
+    for size in range(n + 1):
+        for combo in combinations(range(n), size):
+            if feasible(problem, frozenset(combo)):
+                for f, floor in enumerate(problem.floors):
+                    assert sum(floor.weights.get(i, 0) for i in combo) <= reach[f]
+
+
+def test_a_count_cap_bounds_the_reach_of_a_minimum_of_courses() -> None:
+    """Ten courses, a minimum of seven of them, a cap of four on eight: at most two outside the
+    cap and four inside, six, so the floors need no integer programme."""
+    courses = [frozenset({f"o:{i}", f"c:{i}"}) for i in range(10)]
+    problem = Problem(
+        keys=[f"k{i}" for i in range(10)],
+        credits=[300] * 10,
+        outcome_counts=[1] * 10,
+        resources=courses,
+        caps=[Cap("count", 4, dict.fromkeys(range(8), 1))],
+        floors=[Floor("courses", 7, dict.fromkeys(range(10), 1))],
+    )
+    assert _floor_reach(problem, set(range(10))) == [6]
