@@ -46,9 +46,12 @@ def compiled_modules(package: Path = PACKAGE) -> tuple[str, ...]:
             f"compiled modules without {manifest_path.relative_to(root)} "
             f"(e.g. {extensions[0].relative_to(root)}): {fix}"
         )
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    sources: dict[str, str] = manifest["sources"]
-    runtime = manifest["runtime"]
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        sources: dict[str, str] = dict(manifest["sources"])
+        runtime = str(manifest["runtime"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise StaleBuild(f"{manifest_path.relative_to(root)} is unreadable ({exc}): {fix}") from exc
     problems, compiled = [], []
     for extension in extensions:
         if extension.name == runtime:

@@ -65,6 +65,13 @@ def test_extension_modules_without_a_manifest_are_refused(tmp_path: Path) -> Non
         compiled_modules(fake_build(tmp_path, manifest=False))
 
 
+def test_an_unreadable_manifest_is_refused(tmp_path: Path) -> None:
+    package = fake_build(tmp_path)
+    (package / "compiled.json").write_text('{"sources": ', encoding="utf-8")
+    with pytest.raises(StaleBuild, match=r"compiled\.json is unreadable"):
+        compiled_modules(package)
+
+
 def test_an_extension_module_the_build_did_not_make_is_refused(tmp_path: Path) -> None:
     package = fake_build(tmp_path)
     (package / f"other{SUFFIX}").write_bytes(b"")
