@@ -1,6 +1,6 @@
 """Build (or remove) the optional compiled engine: the engine's modules compiled by mypyc.
 
-    .venv/bin/python scripts/compile.py           # needs a C compiler; about a minute
+    .venv/bin/python scripts/compile.py           # needs a C compiler and Python's headers
     .venv/bin/python scripts/compile.py --clean   # back to pure Python
 
 The compiled build gives the same decisions, byte for byte, as pure Python (scripts/test runs
@@ -70,9 +70,16 @@ def clean(root: Path, work_too: bool = True) -> int:
     return len(removed)
 
 
-def c_compiler() -> str | None:
+def what_is_missing() -> str:
+    """What this machine lacks to build the compiled engine ("" when nothing)."""
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
-    return shutil.which(compiler)
+    if shutil.which(compiler) is None:
+        return f"no C compiler ({compiler}); pure Python runs without it"
+    if not (Path(sysconfig.get_paths()["include"]) / "Python.h").is_file():
+        return "no Python headers (Python.h; Debian: python3-dev); pure Python runs without them"
+    if importlib.util.find_spec("mypyc") is None:
+        return "mypyc is missing: it comes with mypy in the dev tools (scripts/test)"
+    return ""
 
 
 SETUP = """
@@ -142,17 +149,20 @@ def main() -> None:
         "--into", type=Path, help="copy the working tree to this directory and build there"
     )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--can-build", action="store_true", help="only say whether this machine can build it"
+    )
     args = parser.parse_args()
     root = ROOT
     if args.clean:
         print(f"==> removed {clean(root)} files: pure Python")
         return
-    if c_compiler() is None:
-        sys.exit(
-            "compile.py: no C compiler found (the build needs one; pure Python runs without it)"
-        )
-    if importlib.util.find_spec("mypyc") is None:
-        sys.exit("compile.py: mypyc is missing: it comes with mypy in the dev tools (scripts/test)")
+    missing = what_is_missing()
+    if missing:
+        sys.exit(f"compile.py: {missing}")
+    if args.can_build:
+        print("the compiled engine can be built here")
+        return
     if args.into:
         shutil.copytree(ROOT, args.into, ignore=COPY_IGNORED, dirs_exist_ok=True)
         root = args.into.resolve()
