@@ -14,8 +14,6 @@ copies the working tree to DIR and builds there, leaving this tree as it is.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import importlib.machinery
 import importlib.util
 import json
 import os
@@ -25,10 +23,24 @@ import sys
 import sysconfig
 import time
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "creditbank"
-SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
+
+
+def _guard() -> ModuleType:
+    """``creditbank/compiled.py`` on its own: importing it through the package would run the
+    check it makes, and refuse the very tree being rebuilt."""
+    spec = importlib.util.spec_from_file_location("compiled_guard", ROOT / PACKAGE / "compiled.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+GUARD = _guard()
+SUFFIX: str = GUARD.SUFFIX
 RUNTIME_GROUP = "creditbank.compiled"
 """The shared library's module name: inside the package, so an editable install finds it."""
 
@@ -60,7 +72,7 @@ def clean(root: Path, work_too: bool = True) -> int:
     """Remove every extension module of the package and the manifest (and with ``work_too``,
     the build's work files); return how many files of the package."""
     removed = list((root / PACKAGE).rglob(f"*{SUFFIX}"))
-    manifest = root / PACKAGE / "compiled.json"
+    manifest = root / PACKAGE / GUARD.MANIFEST_NAME
     if manifest.exists():
         removed.append(manifest)
     for path in removed:
@@ -119,11 +131,11 @@ def build(root: Path, jobs: int) -> None:
         sys.exit(
             f"compile.py: the build failed (exit {result.returncode}); the tree is pure Python"
         )
-    manifest = {  # the format creditbank/compiled.py reads (importing it would refuse the tree)
-        "sources": {s: hashlib.sha256((root / s).read_bytes()).hexdigest() for s in sources},
+    manifest = {  # what GUARD.compiled_modules reads back
+        "sources": {s: GUARD.digest(root / s) for s in sources},
         "runtime": RUNTIME_GROUP.rsplit(".", 1)[1] + "__mypyc" + SUFFIX,
     }
-    (root / PACKAGE / "compiled.json").write_text(
+    (root / PACKAGE / GUARD.MANIFEST_NAME).write_text(
         json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
     check = subprocess.run(

@@ -50,9 +50,10 @@ The method, exact:
 
 5. Floors (:func:`_meet_floors`): the optimum of steps 1-4 ignores them and is kept when every
    floor it misses is out of reach (a bound: the heaviest option of each group sharing a
-   resource, added up, and no more inside a cap than its bound allows). Otherwise the components that touch a floor are solved again by
-   HiGHS with one binary per floor: the most floors met M* at the credits found, then the
-   fewest outcomes, then the tie-break block by block, as in step 4.
+   resource, added up, and no more inside a cap than its bound allows). Otherwise the
+   components that touch a floor are solved again by HiGHS with one binary per floor: the
+   most floors met M* at the credits found, then the fewest outcomes, then the tie-break
+   block by block, as in step 4.
 
 All-of rules whose parts come in many copies are reduced before the allocation sees them
 (``candidates._bundle_combinations``): only the combinations an optimum or an explanation can
@@ -243,9 +244,9 @@ def _meet_floors(
     that meets the most floors, then uses the fewest outcomes, then ranks first.
 
     ``chosen`` is that allocation already when every floor it misses is out of reach
-    (:func:`_floor_reach`). Otherwise the options
-    linked to a floor (through a resource or a cap) are solved again by HiGHS, with one more
-    binary per floor; the rest of ``chosen`` stands (the floors do not see it)."""
+    (:func:`_floor_reach`). Otherwise the options linked to a floor (through a resource or a
+    cap) are solved again by HiGHS, with one more binary per floor; the rest of ``chosen``
+    stands (the floors do not see it)."""
     reach = _floor_reach(problem, alive | chosen)
     missed = [
         f
