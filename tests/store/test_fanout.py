@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 
 from creditbank.service import impact, reaudit
-from creditbank.service.fanout import dask_runner
+from creditbank.service.fanout import YOUNG_THRESHOLD, LocalRunner, dask_runner
 from tests.store import population
 from tests.store.test_reaudit import decisions, publish_raised_cap
 
@@ -30,3 +32,17 @@ def test_impact_and_reaudit_on_dask_match_the_local_path(
         )
     stored = decisions(engine)
     assert done.decisions == len(stored) == len(set(stored)) > 0
+
+
+def test_tasks_run_with_rarer_young_collections_and_the_thresholds_come_back() -> None:
+    before = gc.get_threshold()
+    seen = LocalRunner().run(gc.get_threshold, [()], [1], lambda _n: None)
+    assert seen == [(YOUNG_THRESHOLD, *before[1:])]
+    assert gc.get_threshold() == before
+
+    def failing() -> None:
+        raise RuntimeError("partition failed")
+
+    with pytest.raises(RuntimeError):
+        LocalRunner().run(failing, [()], [1], lambda _n: None)
+    assert gc.get_threshold() == before
