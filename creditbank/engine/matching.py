@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from creditbank.domain import Outcome
-from creditbank.engine.normalise import normalise_title
+from creditbank.engine.normalise import normalise_title, normalised_titles
 from creditbank.engine.reasons import Reason
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
@@ -89,8 +89,7 @@ def matches(sel: schema.OutcomeMatch, outcome: Outcome, rules: RuleSetAt) -> boo
             return False
     if sel.title is not None and (
         outcome.title is None
-        or normalise_title(outcome.title, rules)
-        not in {normalise_title(t, rules) for t in sel.title}
+        or normalise_title(outcome.title, rules) not in normalised_titles(sel.title, rules)
     ):
         return False
     if sel.rung is not None and not _rung_in(outcome, sel.rung, rules):

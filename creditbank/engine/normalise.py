@@ -31,15 +31,38 @@ _TOKEN = re.compile(r"[a-z]+|\d+|[^\W\d_a-z]", re.UNICODE)
 
 
 def normalise_title(title: str, rules: Any = None) -> str:
-    """A comparison key for a course title.
+    """A comparison key for a course title (``rules``: the RuleSetAt whose pack declares
+    the abbreviations).
 
     >>> normalise_title("Advanced  Mathematics II") == normalise_title("advanced mathematics 2")
     True
     >>> normalise_title("高等数学（一）") == normalise_title("高等数学 Ⅰ")
     True
     """
-    abbreviations = rules.ruleset.pack.duplicates.abbreviations if rules is not None else {}
-    return _normalised(title, tuple(sorted(abbreviations.items())))
+    return _normalised(title, _abbreviations(rules))
+
+
+def normalised_titles(titles: tuple[str, ...], rules: Any = None) -> frozenset[str]:
+    """The comparison keys of a selector's ``titles``, made once per selector and pack."""
+    return _normalised_set(titles, _abbreviations(rules))
+
+
+def _abbreviations(rules: Any) -> tuple[tuple[str, str], ...]:
+    """The pack's abbreviations in a fixed order, kept with the rule-set view."""
+    if rules is None:
+        return ()
+    found: tuple[tuple[str, str], ...] | None = rules.memo.get("abbreviations")
+    if found is None:
+        items = rules.ruleset.pack.duplicates.abbreviations.items()
+        found = rules.memo["abbreviations"] = tuple(sorted(items))
+    return found
+
+
+@functools.lru_cache(maxsize=4_096)
+def _normalised_set(
+    titles: tuple[str, ...], abbreviations: tuple[tuple[str, str], ...]
+) -> frozenset[str]:
+    return frozenset(_normalised(t, abbreviations) for t in titles)
 
 
 @functools.lru_cache(maxsize=65_536)

@@ -18,6 +18,7 @@ from functools import partial
 from creditbank.domain import Outcome, OutcomeKind, OutcomeStatus
 from creditbank.engine.matching import (
     Failure,
+    SelectorIndex,
     accreditation_failure,
     check_condition,
     matches,
@@ -111,8 +112,10 @@ def _excluded(
     rules: RuleSetAt, outcome: Outcome, on: dt.date
 ) -> list[tuple[schema.Exclusion, Failure]]:
     """Each exclusion in force that matches the outcome, with its failure."""
+    exclusions, index = _exclusion_index(rules)
     failures = []
-    for exclusion in rules.in_force("exclusions"):
+    for position in index.positions(outcome):
+        exclusion = exclusions[position]
         if matches(exclusion.match, outcome, rules) and (
             exclusion.conditions is None
             or check_condition(exclusion.conditions, outcome, rules, on) is None
@@ -131,6 +134,18 @@ def _excluded(
                 )
             )
     return failures
+
+
+def _exclusion_index(rules: RuleSetAt) -> tuple[tuple[schema.Exclusion, ...], SelectorIndex]:
+    """The exclusions in force (in id order) and their selectors' index, made once per view."""
+    cached = rules.memo.get("exclusions")
+    if cached is None:
+        exclusions = rules.in_force("exclusions")
+        cached = rules.memo["exclusions"] = (
+            exclusions,
+            SelectorIndex([x.match for x in exclusions]),
+        )
+    return cached
 
 
 def _recency(
