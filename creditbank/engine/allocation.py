@@ -594,8 +594,9 @@ def _solve_component(
     if method == "milp":
         return {component[k] for k in solver.solve()}
     if most is None:
-        most = solver.most_credits()
-    fewest = solver.fewest_outcomes(most)
+        most, fewest = solver.most_credits_fewest_outcomes()
+    else:
+        fewest = solver.fewest_outcomes(most)
     try:
         return {component[k] for k in search.best(most, budget, fewest, solver.prices(most))}
     except OutOfBudget:

@@ -7,7 +7,8 @@ lexicographically, every stage with small integer coefficients, each stage calla
 (the search takes over again once C* and O* are known):
 
 1. the most credits C*;
-2. with credits at least C*, the fewest outcomes O*;
+2. with credits at least C*, the fewest outcomes O* (1 and 2 in one solve when their
+   objectives fold exactly: :meth:`ComponentMILP.most_credits_fewest_outcomes`);
 3. with both fixed, the options in rank order, sixteen undecided ones at a time, weighted
    2^15 ... 2^0 (whose sums a double holds exactly, far above the solver's tolerances): each
    block's best is the tie-break's choice for it given the blocks before. An option sharing a
@@ -26,6 +27,8 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Sequence
 from fractions import Fraction
+from functools import reduce
+from math import gcd
 
 import highspy
 import numpy as np
@@ -37,6 +40,10 @@ BLOCK = 16
 """Options decided per solve in the tie-break stage (weights up to 2^15: exact in doubles)."""
 
 _INF = highspy.kHighsInf
+
+EXACT_OBJECTIVE = 1 << 24
+"""The largest objective value the first two stages are folded into (credits, then outcomes,
+in one solve): far below where doubles or the solver's tolerances could lose a unit."""
 
 PRICE_SCALE = 1 << 32
 """The common denominator of the search's prices (:meth:`ComponentMILP.prices`)."""
@@ -298,6 +305,21 @@ class ComponentMILP:
         """Stage 1: C*."""
         return sum(self.credits[k] for k in self.model.solve(self.credits, [], {})[0])
 
+    def most_credits_fewest_outcomes(self, exact: int = EXACT_OBJECTIVE) -> tuple[int, int]:
+        """Stages 1 and 2, (C*, O*), in one solve when they fold into one objective whose
+        values stay within ``exact``: maximise ``credits / unit * weight - outcomes``, where
+        ``unit`` divides every option's credits and ``weight`` exceeds every allocation's
+        outcomes, so one unit of credit outweighs any number of outcomes. Otherwise (or for
+        a component of options without credit) one stage after the other."""
+        unit = reduce(gcd, self.credits, 0)
+        weight = sum(self.outcomes) + 1
+        if not unit or sum(c // unit for c in self.credits) * weight > exact:
+            most = self.most_credits()
+            return most, self.fewest_outcomes(most)
+        cost = [c // unit * weight - o for c, o in zip(self.credits, self.outcomes, strict=True)]
+        chosen, _ = self.model.solve(cost, [], {})
+        return sum(self.credits[k] for k in chosen), sum(self.outcomes[k] for k in chosen)
+
     def most_met(self, most: int) -> int:
         """Stage 1b: M*, the most floors met by an allocation with ``most`` credits."""
         model = self.model
@@ -362,8 +384,7 @@ class ComponentMILP:
 
     def solve(self) -> list[int]:
         """All three stages."""
-        most = self.most_credits()
-        return self.tie_break(most, self.fewest_outcomes(most))
+        return self.tie_break(*self.most_credits_fewest_outcomes())
 
 
 def _off_the_face(

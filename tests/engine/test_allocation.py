@@ -19,6 +19,7 @@ from creditbank.engine.allocation import (
     preference,
     solve,
 )
+from creditbank.engine.allocation_milp import ComponentMILP
 
 
 @st.composite
@@ -468,3 +469,18 @@ def test_a_count_cap_bounds_the_reach_of_a_minimum_of_courses() -> None:
         floors=[Floor("courses", 7, dict.fromkeys(range(10), 1))],
     )
     assert _floor_reach(problem, set(range(10))) == [6]
+
+
+@settings(max_examples=150, deadline=None)
+@given(adversarial_problems(most=30))
+def test_the_solvers_first_two_stages_in_one_solve_equal_them_one_after_the_other(
+    problem: Problem,
+) -> None:
+    options = list(range(len(problem.keys)))
+    _, resources, cap_rows = allocation._numbered(problem, options, problem.caps)
+    credits = [problem.credits[i] for i in options]
+    solver = ComponentMILP(credits, list(problem.outcome_counts), resources, cap_rows)
+    most = solver.most_credits()
+    staged = (most, solver.fewest_outcomes(most))
+    assert solver.most_credits_fewest_outcomes() == staged
+    assert solver.most_credits_fewest_outcomes(exact=0) == staged  # too large to fold
