@@ -14,7 +14,7 @@ lexicographically, every stage with small integer coefficients, each stage calla
    block's best is the tie-break's choice for it given the blocks before. An option sharing a
    resource with a chosen one, too heavy for a cap's room, or that a clique bound shows cannot
    be in an allocation with C* and O* is decided without the solver; each solve starts from
-   the last allocation found.
+   the last allocation found (the first from stage 2's).
 
 Every call passes the whole model at once (``passModel``), with ``mip_rel_gap=0``, one thread
 and no output (the plain ``_Highs`` class: ``highspy.Highs`` prints a banner); every answer is
@@ -248,6 +248,9 @@ class ComponentMILP:
         self.model = _Model(credits, outcomes, resources, caps, floors)
         self.credits, self.outcomes = list(credits), list(outcomes)
         self.resources, self.caps = resources, caps
+        self._found: dict[tuple[int, int, int], list[int]] = {}
+        """An allocation stage 2 found, by its (credits, floors met, outcomes): the
+        tie-break's first start when it is asked for that face."""
 
     def _face(self, most: int, met: int) -> list[tuple[Sequence[int], float, float]]:
         """Rows keeping an allocation at ``most`` credits and ``met`` floors met."""
@@ -318,7 +321,9 @@ class ComponentMILP:
             return most, self.fewest_outcomes(most)
         cost = [c // unit * weight - o for c, o in zip(self.credits, self.outcomes, strict=True)]
         chosen, _ = self.model.solve(cost, [], {})
-        return sum(self.credits[k] for k in chosen), sum(self.outcomes[k] for k in chosen)
+        most, fewest = sum(self.credits[k] for k in chosen), sum(self.outcomes[k] for k in chosen)
+        self._found[(most, 0, fewest)] = chosen
+        return most, fewest
 
     def most_met(self, most: int) -> int:
         """Stage 1b: M*, the most floors met by an allocation with ``most`` credits."""
@@ -331,7 +336,9 @@ class ComponentMILP:
         """Stage 2: O*, the fewest outcomes of an allocation with ``most`` credits (and
         ``met`` floors met)."""
         chosen, _ = self.model.solve([-o for o in self.outcomes], self._face(most, met), {})
-        return sum(self.outcomes[k] for k in chosen)
+        fewest = sum(self.outcomes[k] for k in chosen)
+        self._found[(most, met, fewest)] = chosen
+        return fewest
 
     def tie_break(self, most: int, fewest: int, met: int = 0) -> list[int]:
         """Stage 3: among allocations with ``most`` credits, ``met`` floors met and
@@ -351,7 +358,9 @@ class ComponentMILP:
         fixed = dict.fromkeys(
             _off_the_face(self.credits, self.outcomes, resources, most, fewest), 0
         )
-        current, _ = model.solve([0.0] * m, face, fixed)  # an allocation on the face, to start from
+        current = self._found.get((most, met, fewest))  # an allocation on the face, to start from
+        if current is None:
+            current, _ = model.solve([0.0] * m, face, fixed)
         k = 0
         while k < m:
             block: list[int] = []
