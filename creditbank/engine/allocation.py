@@ -247,13 +247,13 @@ def _meet_floors(
     (:func:`_floor_reach`). Otherwise the options linked to a floor (through a resource or a
     cap) are solved again by HiGHS, with one more binary per floor; the rest of ``chosen``
     stands (the floors do not see it)."""
-    reach = _floor_reach(problem, alive | chosen)
-    missed = [
-        f
-        for f, floor in enumerate(problem.floors)
-        if _load(floor.weights, chosen) < floor.need <= reach[f]
+    short = [
+        f for f, floor in enumerate(problem.floors) if _load(floor.weights, chosen) < floor.need
     ]
-    if not missed:
+    if not short:
+        return chosen
+    reach = _floor_reach(problem, alive | chosen, [problem.floors[f] for f in short])
+    if all(problem.floors[f].need > bound for f, bound in zip(short, reach, strict=True)):
         return chosen
     touched = {i for floor in problem.floors for i in floor.weights if i in alive}
     part: list[int] = []
@@ -299,8 +299,8 @@ def _met(problem: Problem, chosen: set[int] | frozenset[int]) -> int:
     return sum(_load(floor.weights, chosen) >= floor.need for floor in problem.floors)
 
 
-def _floor_reach(problem: Problem, options: set[int]) -> list[int]:
-    """For each floor, a bound on what any allocation of ``options`` can add to it. Options
+def _floor_reach(problem: Problem, options: set[int], floors: Sequence[Floor]) -> list[int]:
+    """For each of ``floors``, a bound on what any allocation of ``options`` can add to it. Options
     sharing a resource exclude each other, so each group of options sharing its most shared
     resource adds at most its heaviest option's weight. And a cap holds what its options add:
     at most its bound times the most floor weight per unit of cap weight among them (a count
@@ -320,7 +320,7 @@ def _floor_reach(problem: Problem, options: set[int]) -> list[int]:
         return sum(heaviest.values())
 
     reach = []
-    for floor in problem.floors:
+    for floor in floors:
         members = [i for i in floor.weights if i in options]
         bound = by_groups(floor.weights, members)
         for cap in problem.caps:

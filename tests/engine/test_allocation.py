@@ -448,7 +448,7 @@ def test_a_floors_reach_bounds_every_feasible_allocation(problem: Problem) -> No
     """The bound that lets an optimum skip the floors' integer programme is never below what
     some allocation adds to a floor (else a floor could be missed that could be met)."""
     n = len(problem.keys)
-    reach = _floor_reach(problem, set(range(n)))
+    reach = _floor_reach(problem, set(range(n)), problem.floors)
     for size in range(n + 1):
         for combo in combinations(range(n), size):
             if feasible(problem, frozenset(combo)):
@@ -468,7 +468,7 @@ def test_a_count_cap_bounds_the_reach_of_a_minimum_of_courses() -> None:
         caps=[Cap("count", 4, dict.fromkeys(range(8), 1))],
         floors=[Floor("courses", 7, dict.fromkeys(range(10), 1))],
     )
-    assert _floor_reach(problem, set(range(10))) == [6]
+    assert _floor_reach(problem, set(range(10)), problem.floors) == [6]
 
 
 @settings(max_examples=150, deadline=None)
