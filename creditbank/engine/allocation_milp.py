@@ -361,12 +361,25 @@ class ComponentMILP:
         current = self._found.get((most, met, fewest))  # an allocation on the face, to start from
         if current is None:
             current, _ = model.solve([0.0] * m, face, fixed)
+        holding = set(current)
+
+        def take(j: int) -> None:
+            fixed[j] = 1
+            for c, w in weights[j]:
+                room[c] -= w
+            for r in resources[j]:
+                for other in users[r]:
+                    if other != j:
+                        fixed.setdefault(other, 0)
+
         k = 0
         while k < m:
             block: list[int] = []
             while k < m and len(block) < BLOCK:
                 if k not in fixed:
-                    if any(w > room[c] for c, w in weights[k]):
+                    if not block and k in holding:
+                        take(k)  # the first option undecided, and an allocation holds it
+                    elif any(w > room[c] for c, w in weights[k]):
                         fixed[k] = 0
                     else:
                         block.append(k)
@@ -377,16 +390,12 @@ class ComponentMILP:
             for position, j in enumerate(block):
                 cost[j] = float(1 << (len(block) - 1 - position))
             current, _ = model.solve(cost, face, fixed, current)
-            picked = set(current)
+            holding = set(current)
             for j in block:
-                fixed[j] = int(j in picked)
-                if j in picked:
-                    for c, w in weights[j]:
-                        room[c] -= w
-                    for r in resources[j]:
-                        for other in users[r]:
-                            if other != j:
-                                fixed.setdefault(other, 0)
+                if j in holding:
+                    take(j)
+                else:
+                    fixed[j] = 0
         result = sorted(k for k, v in fixed.items() if v)
         model.check(result, face, {})
         return result
