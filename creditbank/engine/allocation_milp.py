@@ -87,18 +87,11 @@ class _Model:
         extra: Sequence[tuple[Sequence[int], float, float]],
         fixed: dict[int, int],
         start: Sequence[int] | None = None,
-        pick: Sequence[int] = (),
-    ) -> tuple[list[int], int | None]:
+    ) -> list[int]:
         """Maximise ``cost`` over the rows, the ``extra`` rows (coefficients on every option,
         lower, upper) and the ``fixed`` options, from the feasible allocation ``start`` if
-        given; the chosen options, checked.
-
-        With ``pick`` (options in rank order), the objective is instead to choose the earliest
-        of them that any such allocation can hold: one more binary per option, ``y <= x``,
-        ``sum(y) <= 1``, maximising ``sum((len(pick) - position) * y)``; that option is
-        returned too (None if none can be chosen)."""
-        m, width = self.m, self.width
-        n = width + len(pick)
+        given; the chosen options, checked."""
+        m, n = self.m, self.width
         starts, index, value = [0], [], []
         lower, upper = [], []
         for members, bound in self.rows:
@@ -125,19 +118,6 @@ class _Model:
             starts.append(len(index))
             lower.append(low)
             upper.append(high)
-        for position, k in enumerate(pick):
-            index += [width + position, k]
-            value += [1.0, -1.0]
-            starts.append(len(index))
-            lower.append(-_INF)
-            upper.append(0.0)
-        if pick:
-            index += range(width, n)
-            value += [1.0] * len(pick)
-            starts.append(len(index))
-            lower.append(-_INF)
-            upper.append(1.0)
-            cost = [0.0] * width + [float(len(pick) - position) for position in range(len(pick))]
         cost = [*cost, *[0.0] * (n - len(cost))]
         lp = highspy.HighsLp()
         lp.num_col_ = n
@@ -167,20 +147,15 @@ class _Model:
         if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"HiGHS did not solve the allocation: {solver.getModelStatus()}")
         values = solver.getSolution().col_value
-        chosen, earliest = [], None
+        chosen = []
         for k in range(n):
             v = values[k]
             if abs(v - round(v)) > 1e-6:
                 raise RuntimeError("HiGHS gave a fractional allocation")
-            if round(v):
-                if k < m:
-                    chosen.append(k)
-                elif k >= width and earliest is None:
-                    earliest = pick[k - width]
+            if round(v) and k < m:
+                chosen.append(k)
         self.check(chosen, extra, fixed)
-        if earliest is not None and earliest not in chosen:
-            raise RuntimeError("HiGHS picked an option it did not choose")
-        return chosen, earliest
+        return chosen
 
     def met(self, chosen: Sequence[int]) -> list[int]:
         """The floors ``chosen`` meets, by index."""
@@ -306,7 +281,7 @@ class ComponentMILP:
 
     def most_credits(self) -> int:
         """Stage 1: C*."""
-        return sum(self.credits[k] for k in self.model.solve(self.credits, [], {})[0])
+        return sum(self.credits[k] for k in self.model.solve(self.credits, [], {}))
 
     def most_credits_fewest_outcomes(self, exact: int = EXACT_OBJECTIVE) -> tuple[int, int]:
         """Stages 1 and 2, (C*, O*), in one solve when they fold into one objective whose
@@ -320,7 +295,7 @@ class ComponentMILP:
             most = self.most_credits()
             return most, self.fewest_outcomes(most)
         cost = [c // unit * weight - o for c, o in zip(self.credits, self.outcomes, strict=True)]
-        chosen, _ = self.model.solve(cost, [], {})
+        chosen = self.model.solve(cost, [], {})
         most, fewest = sum(self.credits[k] for k in chosen), sum(self.outcomes[k] for k in chosen)
         self._found[(most, 0, fewest)] = chosen
         return most, fewest
@@ -329,13 +304,13 @@ class ComponentMILP:
         """Stage 1b: M*, the most floors met by an allocation with ``most`` credits."""
         model = self.model
         cost = [0] * model.m + [1] * (model.width - model.m)
-        chosen, _ = model.solve(cost, self._face(most, 0), {})
+        chosen = model.solve(cost, self._face(most, 0), {})
         return len(model.met(chosen))
 
     def fewest_outcomes(self, most: int, met: int = 0) -> int:
         """Stage 2: O*, the fewest outcomes of an allocation with ``most`` credits (and
         ``met`` floors met)."""
-        chosen, _ = self.model.solve([-o for o in self.outcomes], self._face(most, met), {})
+        chosen = self.model.solve([-o for o in self.outcomes], self._face(most, met), {})
         fewest = sum(self.outcomes[k] for k in chosen)
         self._found[(most, met, fewest)] = chosen
         return fewest
@@ -360,7 +335,7 @@ class ComponentMILP:
         )
         current = self._found.get((most, met, fewest))  # an allocation on the face, to start from
         if current is None:
-            current, _ = model.solve([0.0] * m, face, fixed)
+            current = model.solve([0.0] * m, face, fixed)
         holding = set(current)
 
         def take(j: int) -> None:
@@ -389,7 +364,7 @@ class ComponentMILP:
             cost = [0.0] * m
             for position, j in enumerate(block):
                 cost[j] = float(1 << (len(block) - 1 - position))
-            current, _ = model.solve(cost, face, fixed, current)
+            current = model.solve(cost, face, fixed, current)
             holding = set(current)
             for j in block:
                 if j in holding:
