@@ -2,7 +2,9 @@
 
 Each shape is a learner file the tool accepts, built to make the exact allocation work hard:
 many outcomes competing for few courses and categories under several overlapping caps, many
-near-identical certificates, all-of bundles whose parts come in many copies. Seeded, so every
+near-identical certificates, all-of bundles whose parts come in many copies; and, against a
+pack of its own, university courses that fit several requirement groups of which not all can
+be met (``overlapping-groups``, up to 80 courses). Seeded, so every
 run audits the same learners. Prints the median of ``--repeat`` runs per learner (each run in
 this process; a run past ``--timeout`` seconds is stopped and reported as such):
 
@@ -18,10 +20,13 @@ import datetime as dt
 import random
 import signal
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from creditbank.compiled import build_name
 from creditbank.domain import Outcome
@@ -176,6 +181,100 @@ def policy_copies(n: int, seed: int = 1) -> tuple[str, list[Outcome]]:
     return MECHATRONICS, outcomes
 
 
+GROUPS = "groups"
+"""The programme of the overlapping-groups pack (:func:`write_groups_pack`)."""
+GROUP_COURSES, GROUP_CODES, GROUP_CATEGORIES = 48, 80, ("A", "B", "C", "D")
+
+
+def write_groups_pack(root: Path, seed: int = 7) -> None:
+    """A pack shaped as a registrar's requirement groups, where exact degree auditors (such as
+    degreepath/auditor) stop finishing once courses fit several groups: 48 programme courses
+    in four categories (12 to 24 credits each); eight groups asking 12 credits of their ten
+    courses each (a course is in one to three groups); 80 university courses, each
+    transferring to two or three programme courses (one counts); at most 40 credits
+    transferred, 27 from one university. Not every group can be met: which ones are is the
+    work of the programme minimums."""
+    rnd = random.Random(seed)
+    courses = [f"P{c:02d}" for c in range(GROUP_COURSES)]
+    levels = [{"level": i, "name": {"en": f"L{i}"}} for i in range(1, 9)]
+    effective = {"from": "2018-01-01"}
+    frame = {
+        "pack": {"id": "groups", "name": {"en": "Requirement groups"}, "framework": "nf"},
+        "frameworks": [{"id": "nf", "name": {"en": "NF"}, "levels": levels}],
+        "issuers": [
+            {"id": "ou", "name": {"en": "OU"}, "type": "open_university"},
+            *({"id": f"u{i}", "name": {"en": f"U{i}"}, "type": "university"} for i in range(3)),
+        ],
+        "catalogues": [
+            {
+                "institution": "ou",
+                "courses": [
+                    {"code": c, "name": {"en": c}, "credits": rnd.choice([2, 3, 4])}
+                    for c in courses
+                ],
+            }
+        ],
+    }
+    programme = {
+        "id": GROUPS,
+        "name": {"en": "Groups"},
+        "institution": "ou",
+        "level": 6,
+        "total_credits": 120,
+        "effective": effective,
+        "categories": [
+            {"id": c, "name": {"en": c}, "min_credits": 12, "max_credits": 24}
+            for c in GROUP_CATEGORIES
+        ],
+        "courses": [
+            {"code": c, "category": GROUP_CATEGORIES[i % len(GROUP_CATEGORIES)]}
+            for i, c in enumerate(courses)
+        ],
+        "requirements": [
+            {
+                "id": f"g{g}",
+                "name": {"en": f"Group {g}"},
+                "courses": rnd.sample(courses, 10),
+                "credits": 12,
+            }
+            for g in range(8)
+        ],
+    }
+    transfers = [
+        {"id": f"t{code:03d}.{course}", "effective": effective, "programme": GROUPS,
+         "from": {"outcome": {"kind": "academic_course", "code": f"G{code:03d}"}},
+         "to": {"courses": [course]}}
+        for code in range(GROUP_CODES)
+        for course in rnd.sample(courses, rnd.choice([2, 2, 3]))
+    ]  # fmt: skip
+    limits = [
+        {"id": "total", "effective": effective, "programme": GROUPS, "max_credits": 40},
+        {"id": "university", "effective": effective, "programme": GROUPS, "max_credits": 27,
+         "per": "issuer"},
+    ]  # fmt: skip
+    rules = {"programmes": [programme], "transfers": transfers, "limits": limits}
+    for name, doc in (("frame.yaml", frame), ("groups.yaml", rules)):
+        (root / name).write_text(yaml.safe_dump(doc), encoding="utf-8")
+
+
+def overlapping_groups(n: int, seed: int = 1) -> tuple[str, list[Outcome]]:
+    """``n`` (at most 80) distinct university courses of the groups pack, each fitting two or
+    three programme courses and so, mostly, several requirement groups."""
+    rnd = random.Random(seed)
+    return GROUPS, [
+        Outcome(
+            id=f"course{i:03d}",
+            kind="academic_course",
+            issuer=f"u{rnd.randrange(3)}",
+            date=_day(rnd, dt.date(2022, 1, 1), 900),
+            code=f"G{code:03d}",
+            credits=3,
+            grade="B",
+        )
+        for i, code in enumerate(rnd.sample(range(GROUP_CODES), min(n, GROUP_CODES)))
+    ]
+
+
 SHAPES: dict[str, Shape] = {
     "awards": awards,
     "enterprise": enterprise,
@@ -185,7 +284,7 @@ SHAPES: dict[str, Shape] = {
     "mixed": mixed,
     "policy-copies": policy_copies,
 }
-SIZES = (10, 20, 40, 60, 300, 1000)
+SIZES = (10, 20, 30, 40, 60, 300, 1000)
 
 
 class _Timeout(Exception):
@@ -219,14 +318,19 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=None, help="shape names")
     parser.add_argument("--sizes", nargs="*", type=int, default=list(SIZES))
     args = parser.parse_args()
-    ruleset = load_ruleset(PACK)
+    with tempfile.TemporaryDirectory() as groups:
+        write_groups_pack(Path(groups))
+        packs = {"cn": load_ruleset(PACK), GROUPS: load_ruleset(Path(groups))}
     print(f"engine: {build_name()}")
     print(f"{'shape':<22}{'outcomes':>9}  median of {args.repeat}")
-    for name, shape in SHAPES.items():
+    for name, shape in [*SHAPES.items(), ("overlapping-groups", overlapping_groups)]:
         if args.only and name not in args.only:
             continue
         for n in args.sizes:
             programme, outcomes = shape(n, 1)
+            if len(outcomes) < n:
+                continue  # the shape has no more distinct outcomes
+            ruleset = packs[GROUPS if programme == GROUPS else "cn"]
             runs: list[float] = []
             failure = ""
             for _ in range(args.repeat):
