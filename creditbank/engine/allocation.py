@@ -64,11 +64,12 @@ option-cap incidences (twins: one hashed signature per resource). The search is 
 a component's size in the worst case but stops at its budget, so its time is bounded (about
 three budgets per component). The integer programme is exponential in the worst case too,
 but only in what HiGHS's presolve, cuts and branching leave of packing rows: milliseconds per
-solve on every learner measured, at most some thirty solves. Nothing recurses, so no input
-meets Python's recursion limit. There is no time limit and no approximation: the answer is
-always the unique optimum. An audit takes at most ``audit.MAX_OUTCOMES`` outcomes; every
-adversarial learner of that size measured (scripts/bench_worst_case.py) is audited in well
-under a second.
+solve on the learners of the benchmarks, at most some thirty solves; with programme minimums
+that cannot all be met over courses fitting several of them, hundreds of milliseconds per
+solve (scripts/bench_worst_case.py, ``overlapping-groups``: seconds from 30 courses). Nothing
+recurses, so no input meets Python's recursion limit. There is no time limit and no
+approximation: the answer is always the unique optimum. An audit takes at most
+``audit.MAX_OUTCOMES`` outcomes.
 """
 
 from __future__ import annotations

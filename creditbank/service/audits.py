@@ -124,7 +124,7 @@ def read_inputs(
     if len(rows) > MAX_OUTCOMES:
         raise Conflict(
             f"learner '{learner_id}' has {len(rows)} verified or recognised outcomes; an audit "
-            f"takes at most {MAX_OUTCOMES} (the bound that keeps every audit under a second)",
+            f"takes at most {MAX_OUTCOMES}",
             code="audit.too_many_outcomes",
         )
     require_vouched(session, learner_id, [r.id for r in rows])
