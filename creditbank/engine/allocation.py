@@ -37,10 +37,11 @@ The method, exact:
    rank order for the allocation with C* and the fewest outcomes met first. Every term of the
    tie-break is bounded (credits by cliques of options sharing a resource and by the caps'
    knapsacks; outcomes by the fewest that could add the missing credits).
-4. Past the search's budget (``SEARCH_BUDGET`` options read per stage, some 15 ms), HiGHS
-   (``allocation_milp.py``) finds what the search could not, C* and then the fewest outcomes
-   O*, as integer programmes with small integer objectives (mip_rel_gap=0, one thread, the
-   model passed in one call); the search, knowing both, looks for the first allocation in rank
+4. Past the search's budget (``SEARCH_BUDGET`` options read per stage, some 15 ms), or at
+   once for a component of ``SOLVER_FIRST`` options or more, HiGHS (``allocation_milp.py``)
+   finds what the search could not, C* and then the fewest outcomes O*, as integer
+   programmes with small integer objectives (mip_rel_gap=0, one thread, the model passed in
+   one call); the search, knowing both, looks for the first allocation in rank
    order that has them and stops there, its outcome bound now also pricing the caps and shared
    resources at the dual values of the linear relaxation (a Lagrangian bound: the interacting
    caps of a large learner, which no single-cap bound sees, cut it down to what the linear
@@ -347,6 +348,12 @@ def _floor_reach(problem: Problem, options: set[int], floors: Sequence[Floor]) -
 TWINS_FROM = 12
 """Components this small are searched without looking for twins (it would cost more)."""
 
+SOLVER_FIRST = 60
+"""Components of this many options start with the solver's C* and O*: on bench_engine's
+learners of 100 to 200 outcomes, the search without them ran out of its budget on every
+such component, some milliseconds lost each time; the worst-case shapes, twins included,
+are no slower for it (scripts/bench_worst_case.py)."""
+
 
 def _within(chain: _Chain, part: set[int], members: set[int]) -> bool:
     """Whether every option of ``chain`` still alive lies in ``part`` (and one does)."""
@@ -577,7 +584,7 @@ def _solve_component(
     search = ComponentSearch(credits, outcomes, resources, cap_rows, chain_rows)
     limit = None if method == "search" else budget
     most: int | None = None
-    if method != "milp":
+    if method == "search" or (method == "auto" and len(component) < SOLVER_FIRST):
         try:
             if len(component) < TWINS_FROM:
                 return {component[k] for k in search.lexicographic(limit)}
