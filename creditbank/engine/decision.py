@@ -244,9 +244,10 @@ def _rows_unless_none(model: type[BaseModel]) -> Any:
     writes as pydantic's ``dump_json(exclude_none=True)`` wrote the models: fields in order,
     None left out, the same text, dates, decimals and enums (tests/engine/test_canonical.py),
     in half the time. The list sits in a struct because msgspec keeps a struct's field types
-    but reads a bare ``list[...]`` again at each call."""
+    but reads a bare ``list[...]`` again at each call; rows hold scalars only, so the garbage
+    collector need not track them."""
     fields = [(name, Any, None) for name in model.model_fields]
-    row = msgspec.defstruct(f"{model.__name__}Row", fields, omit_defaults=True)
+    row = msgspec.defstruct(f"{model.__name__}Row", fields, omit_defaults=True, gc=False)
     return msgspec.defstruct(f"{model.__name__}Rows", [("rows", list[row])])  # type: ignore[valid-type]
 
 
