@@ -229,9 +229,10 @@ def canonical_text(value: object) -> str:
 def _canonical_json(decision: Decision) -> bytes:
     """``Decision.canonical`` as bytes. Without learner exceptions, the last fields written,
     ``totals.by_exception`` and ``exceptions``, are cut out of the text rather than left out of
-    copies of the decision and its totals (a tenth of the time): JSON text holds no bare
-    quote, so each key's last occurrence is the field, the decimal and ``[]`` after it hold
-    neither key, and ``digest`` follows."""
+    copies of the decision and its totals (a tenth of the time). A JSON string holds no bare
+    quote, so ``,"by_exception":`` and ``,"digest":`` occur only as keys, and their last
+    occurrences are the totals' and the decision's: only a decimal, ``"exceptions":[]`` and
+    the digest come after them."""
     written = _CANONICAL.encode(decision)
     if decision.exceptions:
         return written
