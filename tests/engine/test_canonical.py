@@ -14,12 +14,20 @@ import random
 import tempfile
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, TypeVar
 
-from hypothesis import given, settings
+from hypothesis import example, given, reject, settings
 from hypothesis import strategies as st
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from creditbank.domain import Label, LearnerException, Outcome, OutcomeKind
+from creditbank.domain import (
+    Delivery,
+    Label,
+    LearnerException,
+    Outcome,
+    OutcomeKind,
+    OutcomeStatus,
+)
 from creditbank.engine.audit import compute_audit
 from creditbank.engine.decision import (
     Because,
@@ -273,3 +281,174 @@ def test_the_input_digest_is_written_as_pydantic_wrote_it(
     assert input_digest(programme, on, outcomes, exceptions) == expected
     written = outcomes_json(list(reversed(outcomes)))
     assert input_digest(programme, on, outcomes, exceptions, written) == expected
+
+
+SPECIAL = ["\x00", "\x08", "\x1f", "\x7f", "\x80", "\u2028", "\u2029", '"', "\\", "/"]
+SPECIAL += ["\ufeff", "\U0001f600", "\U0010ffff", "é", "中"]
+any_text = st.text(st.characters(exclude_categories=("Cs",)) | st.sampled_from(SPECIAL))
+idents = st.text(st.sampled_from('ab9_-"\\/é中😀'), min_size=1, max_size=6)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def any_decimal(low: str, high: str) -> st.SearchStrategy[Decimal]:
+    """Decimals from ``low`` to ``high`` with up to 6 places, written any way: trailing zeros,
+    exponents (``1E+2``), and negative zero when ``low`` is zero."""
+    plain = st.integers(0, 6).flatmap(lambda places: st.decimals(low, high, places=places))
+    written = plain | plain.map(Decimal.normalize)
+    return written | st.just(Decimal("-0")) if Decimal(low) == 0 else written
+
+
+def maybe(values: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.none() | values
+
+
+def valid(model: type[M], fields: dict[str, Any]) -> M:
+    """``model`` of ``fields``, or the example rejected when the model refuses them (a
+    negative zero where more than zero is asked, a date before the start)."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError:
+        reject()
+
+
+@st.composite
+def any_outcome(draw: st.DrawFn) -> Outcome:
+    """An outcome with any of its fields set or unset, any text and any decimal it accepts."""
+    date = draw(st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31)))
+    fields = {
+        "id": draw(idents),
+        "kind": draw(st.sampled_from(OutcomeKind)),
+        "issuer": draw(idents),
+        "date": date,
+        "start_date": draw(maybe(st.dates(max_value=date))),
+        "status": draw(st.sampled_from(OutcomeStatus)),
+        "title": draw(maybe(any_text.filter(lambda t: len(t) <= 300))),
+        "code": draw(maybe(any_text.filter(lambda t: len(t) <= 60))),
+        "credits": draw(maybe(any_decimal("0", "300"))),
+        "grade": draw(maybe(any_text.filter(lambda t: len(t) <= 20))),
+        "score": draw(maybe(any_decimal("0", "100"))),
+        "level": draw(maybe(st.integers(1, 12))),
+        "hours": draw(maybe(any_decimal("0.000001", "10000"))),
+        "occupation": draw(maybe(any_text.filter(lambda t: len(t) <= 60))),
+        "rung": draw(maybe(any_text.filter(lambda t: len(t) <= 60))),
+        "certificate_number": draw(maybe(any_text.filter(lambda t: len(t) <= 80))),
+        "programme": draw(maybe(any_text.filter(lambda t: len(t) <= 120))),
+        "field": draw(maybe(any_text.filter(lambda t: len(t) <= 60))),
+        "assessed": draw(maybe(st.booleans())),
+        "delivery": draw(maybe(st.sampled_from(Delivery))),
+        "tier": draw(maybe(any_text.filter(lambda t: len(t) <= 40))),
+        "rank": draw(maybe(st.integers(1, 1000))),
+        "years": draw(maybe(any_decimal("0", "60"))),
+        "exam_based": draw(st.booleans()),
+        "requires_degree": draw(st.booleans()),
+    }
+    return valid(Outcome, fields)
+
+
+@st.composite
+def any_exception(draw: st.DrawFn) -> LearnerException:
+    """A learner exception of any kind and target, any reason text, optional fields as its
+    kind allows."""
+    kind, target_kind = draw(
+        st.sampled_from(
+            [
+                ("waiver", "course"),
+                ("waiver", "requirement"),
+                ("substitution", "course"),
+                ("petition", "course"),
+                ("petition", "category"),
+            ]
+        )
+    )
+    outcome = {"waiver": st.none(), "substitution": idents}.get(kind, maybe(idents))
+    fields = {
+        "id": draw(idents),
+        "kind": kind,
+        "programme": draw(idents),
+        "target_kind": target_kind,
+        "target": draw(idents),
+        "institution": draw(idents) if target_kind == "course" else None,
+        "outcome": draw(outcome),
+        "credits": draw(any_decimal("0.000001", "300")) if target_kind == "category" else None,
+        "reason": draw(any_text.filter(lambda t: 0 < len(t) <= 500)),
+    }
+    return valid(LearnerException, fields)
+
+
+ALL_SET = Outcome(
+    id="L1",
+    kind=OutcomeKind.SKILL_CERTIFICATE,
+    issuer="ou",
+    date=dt.date(2024, 6, 30),
+    start_date=dt.date(2024, 1, 1),
+    status=OutcomeStatus.RECOGNISED,
+    title='a "title"\u2028\x00\U0001f600',
+    code="C\\1",
+    credits=Decimal("1E+2"),
+    grade="A\x7f",
+    score=Decimal("99.500000"),
+    level=12,
+    hours=Decimal("0.000001"),
+    occupation="o",
+    rung="r",
+    certificate_number="n",
+    programme="p",
+    field="f",
+    assessed=False,
+    delivery=Delivery.ONLINE,
+    tier="t",
+    rank=1000,
+    years=Decimal("-0"),
+    exam_based=False,
+    requires_degree=True,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    programme=any_text,
+    on=st.dates(),
+    outcomes=st.lists(any_outcome(), max_size=5),
+    exceptions=st.lists(any_exception(), max_size=3),
+)
+@example(programme="p", on=dt.date(2026, 9, 1), outcomes=[ALL_SET], exceptions=[])
+def test_any_input_is_written_as_pydantic_wrote_it(
+    programme: str, on: dt.date, outcomes: list[Outcome], exceptions: list[LearnerException]
+) -> None:
+    """msgspec writes the outcomes and exceptions as pydantic's ``exclude_none`` did, for any
+    text (control characters, U+2028, outside the BMP), decimal, date and set of fields."""
+    ordered = tuple(sorted(outcomes, key=lambda o: o.id))
+    expected = TypeAdapter(tuple[Outcome, ...]).dump_json(ordered, exclude_none=True)
+    assert outcomes_json(outcomes) == expected
+    asked = AuditInput(
+        programme, on, ordered, tuple(sorted(exceptions, key=lambda e: e.id)) or None
+    )
+    text = TypeAdapter(AuditInput).dump_json(asked, exclude_none=True)
+    assert input_digest(programme, on, outcomes, exceptions) == hashlib.sha256(text).hexdigest()
+
+
+KEYS = ["by_exception", "exceptions", "digest", ',"by_exception":', ',"digest":"', '"}', "\\"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(decisions, st.lists(st.sampled_from(KEYS), min_size=1, max_size=4, unique=True))
+def test_the_fields_left_out_are_found_whatever_text_holds_their_names(
+    decision: Decision, keys: list[str]
+) -> None:
+    """A decision without exceptions has ``totals.by_exception`` and ``exceptions`` cut out of
+    its text: mappings keyed by those names and texts holding them leave the cut where it is,
+    and sealing hashes the text pydantic writes."""
+    tricky = "".join(keys)
+    totals = dataclasses.replace(
+        decision.totals, transferred_by_kind={key: Decimal(1) for key in keys}
+    )
+    unused = (Unused(tricky, Reason.NO_RULE, dict.fromkeys(keys, tricky)),)
+    decision = dataclasses.replace(
+        decision, programme=tricky, totals=totals, unused=unused, digest=tricky
+    )
+    for each in (decision, dataclasses.replace(decision, exceptions=())):
+        assert each.canonical() == pydantic_text(each)
+        body = pydantic_text(dataclasses.replace(each, digest=""))
+        assert each.sealed().digest == hashlib.sha256(body.encode()).hexdigest()
