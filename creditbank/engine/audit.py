@@ -101,7 +101,10 @@ def compute_audit(
     applied = apply_exceptions(rules, programme, catalogue, exceptions, by_id, completed)
     taken = earned_outcomes | applied.outcomes
     transferable = [o for o in usable if o.id not in taken]
-    duplicates = duplicate_groups(rules, transferable)
+    work = partial(duplicate_groups, rules, transferable)
+    duplicates = (
+        work() if memo is None else memo.recall_of_many("duplicates", transferable, rules, on, work)
+    )
     if rules.ruleset.pack.duplicates.keep != schema.Keep.OPTIMAL:
         refused |= copies_not_kept(duplicates)
         transferable = [o for o in transferable if o.id not in refused]
@@ -244,7 +247,7 @@ def _earned(
     programme: schema.Programme, usable: list[Outcome], catalogue: dict[str, schema.Course]
 ) -> list[Earned]:
     """Programme courses completed at the programme's own institution (not transfers)."""
-    categories = {c.code: c.category for c in programme.courses}
+    courses = programme.course_map
     earned: dict[str, Earned] = {}
     for outcome in usable:
         if (
@@ -255,7 +258,7 @@ def _earned(
         ):
             earned[outcome.code] = Earned(
                 course=outcome.code,
-                category=categories[outcome.code],
+                category=courses[outcome.code].category,
                 credits=catalogue[outcome.code].credits,
                 outcome=outcome.id,
             )

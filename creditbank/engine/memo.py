@@ -2,7 +2,8 @@
 
 ``match`` audits one learner against every programme in force, and ``suggest`` re-audits a
 learner with hypothetical outcomes added: each time, an outcome's recognition and the
-screening checks that do not look at the programme give the same answer. A
+screening checks that do not look at the programme give the same answer, and so do the
+questions about the outcomes together (subsumption, duplicates) when the same ones are asked. A
 :class:`LearnerMemo` keeps those answers for the audits of one such call. An answer is kept
 with the outcome object it was computed for, under the memo's rule-set view and date, and
 reused only for that same object under that same view and date, so a memo never hands one
@@ -20,6 +21,8 @@ from creditbank.domain import Outcome
 from creditbank.ruleset.ruleset import RuleSetAt
 
 T = TypeVar("T")
+_Kept = tuple[tuple[Outcome, ...], object]
+"""Outcome objects, and the answer kept about them together."""
 
 
 class LearnerMemo:
@@ -29,6 +32,7 @@ class LearnerMemo:
         self.rules = rules
         self.on = on
         self._known: dict[tuple[str, str], tuple[Outcome, object]] = {}
+        self._known_of_many: dict[tuple[str, tuple[str, ...]], _Kept] = {}
         self._written: tuple[tuple[Outcome, ...], bytes] | None = None
 
     def recall(
@@ -45,6 +49,27 @@ class LearnerMemo:
             return cast(T, known[1])
         answer = work()
         self._known[key] = (outcome, answer)
+        return answer
+
+    def recall_of_many(
+        self,
+        question: str,
+        outcomes: Sequence[Outcome],
+        rules: RuleSetAt,
+        on: dt.date,
+        work: Callable[[], T],
+    ) -> T:
+        """The answer to ``question`` about ``outcomes`` together (which of them a higher
+        rung subsumes, which repeat a course): as :meth:`recall`, kept for the same outcome
+        objects in the same order. The answer is shared: callers must not change it."""
+        if rules is not self.rules or on != self.on:
+            return work()
+        key = (question, tuple(o.id for o in outcomes))
+        known = self._known_of_many.get(key)
+        if known is not None and all(a is b for a, b in zip(known[0], outcomes, strict=True)):
+            return cast(T, known[1])
+        answer = work()
+        self._known_of_many[key] = (tuple(outcomes), answer)
         return answer
 
     def written(self, outcomes: Sequence[Outcome], write: Callable[[], bytes]) -> bytes:

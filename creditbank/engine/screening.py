@@ -52,10 +52,19 @@ def screen(
             refused[outcome.id] = failures
         else:
             alive.append(outcome)
-    refused.update(_ladder_subsumed(rules, alive))
-    alive = [o for o in alive if o.id not in refused]
-    refused.update(_family_subsumed(rules, alive))
+    work = partial(_subsumed, rules, alive)
+    refused.update(
+        work() if memo is None else memo.recall_of_many("subsumed", alive, rules, on, work)
+    )
     return refused
+
+
+def _subsumed(rules: RuleSetAt, alive: list[Outcome]) -> dict[str, list[Failure]]:
+    """The outcomes a higher rung on their ladder, or a higher level of their family,
+    subsumes."""
+    refused = _ladder_subsumed(rules, alive)
+    rest = [o for o in alive if o.id not in refused]
+    return refused | _family_subsumed(rules, rest)
 
 
 def _screen_one(

@@ -134,3 +134,22 @@ def test_a_memo_writes_the_input_of_other_outcome_objects_afresh() -> None:
     again = compute_audit(RULES, changed, "mech", ON, memo=memo)
     assert again.input_digest == compute_audit(RULES, changed, "mech", ON).input_digest
     assert again.input_digest != first.input_digest
+
+
+def test_a_memo_answers_for_outcomes_together_only_for_the_same_objects() -> None:
+    # Which certificate a higher rung subsumes and which courses repeat are kept for the
+    # outcomes together; the same ids holding other outcomes are screened afresh.
+    junior = LATHE.model_copy(update={"id": "lathe2", "rung": "junior"})
+    again = LEARNER[1].model_copy(update={"id": "p1b"})
+    first = [*LEARNER, junior, again]
+    memo = LearnerMemo(RULES.at(ON), ON)
+    before = compute_audit(RULES, first, "mech", ON, memo=memo)
+    assert {u.outcome: u.reason for u in before.unused}.get("lathe2") == "subsumed"
+    changed = [
+        *LEARNER,
+        junior.model_copy(update={"rung": "senior", "date": dt.date(2023, 1, 1)}),  # earlier
+        again.model_copy(update={"code": "P2", "credits": 3}),
+    ]
+    after = compute_audit(RULES, changed, "mech", ON, memo=memo)
+    assert after == compute_audit(RULES, changed, "mech", ON)
+    assert {u.outcome: u.reason for u in after.unused}.get("lathe") == "subsumed"
