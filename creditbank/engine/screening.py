@@ -46,8 +46,9 @@ def screen(
     checks that do not look at the programme kept in ``memo`` when given)."""
     refused: dict[str, list[Failure]] = {}
     alive: list[Outcome] = []
+    recency = rules.in_force("recency", programme.id) if programme is not None else ()
     for outcome in outcomes:
-        failures = _screen_one(rules, outcome, programme, on, memo)
+        failures = _screen_one(rules, outcome, programme, recency, on, memo)
         if failures:
             refused[outcome.id] = failures
         else:
@@ -71,11 +72,12 @@ def _screen_one(
     rules: RuleSetAt,
     outcome: Outcome,
     programme: schema.Programme | None,
+    recency: tuple[schema.Recency, ...],
     on: dt.date,
     memo: LearnerMemo | None = None,
 ) -> list[Failure]:
     """Every screening failure of one outcome, in check order: a refused outcome is told all
-    that stands in its way, not only the first thing."""
+    that stands in its way, not only the first thing (``recency``: the programme's rules)."""
     work = partial(_any_programme, rules, outcome, on)
     failures, exclusions = (
         work() if memo is None else memo.recall("screen", outcome, rules, on, work)
@@ -89,8 +91,7 @@ def _screen_one(
             or (programme is not None and programme.id in exclusion.programme)
         ),
     ]
-    if programme is not None:
-        failures.extend(_recency(rules, outcome, programme, on))
+    failures.extend(_recency(rules, outcome, recency, on))
     return failures
 
 
@@ -158,11 +159,11 @@ def _exclusion_index(rules: RuleSetAt) -> tuple[tuple[schema.Exclusion, ...], Se
 
 
 def _recency(
-    rules: RuleSetAt, outcome: Outcome, programme: schema.Programme, on: dt.date
+    rules: RuleSetAt, outcome: Outcome, recency: tuple[schema.Recency, ...], on: dt.date
 ) -> list[Failure]:
-    """A failure for each recency rule in scope that the outcome's date breaks."""
+    """A failure for each of the ``recency`` rules in scope that the outcome's date breaks."""
     failures = []
-    for rule in rules.in_force("recency", programme.id):
+    for rule in recency:
         if not outcome_in_scope(rule.scope, outcome, rules):
             continue
         params = {"rule": rule.id}
