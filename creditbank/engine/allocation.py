@@ -302,12 +302,13 @@ def _met(problem: Problem, chosen: set[int] | frozenset[int]) -> int:
 
 
 def _floor_reach(problem: Problem, options: set[int], floors: Sequence[Floor]) -> list[int]:
-    """For each of ``floors``, a bound on what any allocation of ``options`` can add to it. Options
-    sharing a resource exclude each other, so each group of options sharing its most shared
-    resource adds at most its heaviest option's weight. And a cap holds what its options add:
-    at most its bound times the most floor weight per unit of cap weight among them (a count
-    cap over a minimum of courses, say), the others still bounded by groups; the bound is the
-    least over the caps."""
+    """For each of ``floors``, a bound on what any allocation of ``options`` can add to it.
+    Options sharing a resource exclude each other, so each group of options sharing its most
+    shared resource adds at most its heaviest option's weight. And a cap holds what its
+    options add: at most its bound times the most floor weight per unit of cap weight among
+    them (a count cap over a minimum of courses, say), the others still bounded by groups;
+    the bound is the least over the caps, tightened only until it falls below the floor's
+    need (out of reach: a tighter bound tells the caller no more)."""
     users: dict[str, int] = {}
     for i in options:
         for r in problem.resources[i]:
@@ -326,6 +327,8 @@ def _floor_reach(problem: Problem, options: set[int], floors: Sequence[Floor]) -
         members = [i for i in floor.weights if i in options]
         bound = by_groups(floor.weights, members)
         for cap in problem.caps:
+            if bound < floor.need:
+                break  # out of reach already: the caller needs no tighter bound
             if cap.chronological:
                 continue  # it admits claims; the allocation is checked against the others
             inside = [i for i in members if cap.weights.get(i, 0) > 0]
