@@ -329,7 +329,8 @@ def main() -> None:
         for n in args.sizes:
             programme, outcomes = shape(n, 1)
             if len(outcomes) < n:
-                continue  # the shape has no more distinct outcomes
+                print(f"{name:<22}{n:>9}  not run: the shape has {len(outcomes)} outcomes at most")
+                continue
             ruleset = packs[GROUPS if programme == GROUPS else "cn"]
             runs: list[float] = []
             failure = ""
