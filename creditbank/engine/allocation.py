@@ -82,17 +82,25 @@ from typing import Literal
 from creditbank.engine.allocation_search import ComponentSearch, OutOfBudget
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Cap:
     """A linear limit: the weights of chosen member options add up to at most ``bound``.
 
     A ``chronological`` cap admits options in date order before the optimum is sought (see
-    :func:`admission`)."""
+    :func:`admission`). A value with its own ``__init__``, as ``decision.py`` explains."""
 
     id: str
     bound: int
     weights: dict[int, int] = field(hash=False)
     chronological: bool = False
+
+    def __init__(
+        self, id: str, bound: int, weights: dict[int, int], chronological: bool = False
+    ) -> None:
+        self.id = id
+        self.bound = bound
+        self.weights = weights
+        self.chronological = chronological
 
 
 @dataclass(frozen=True)

@@ -633,5 +633,5 @@ def _by_kind(grants: list[Grant], by_id: dict[str, Outcome]) -> dict[str, Decima
     """Transferred credits by kind of outcome; a bundle counts under its first outcome's kind."""
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for g in grants:
-        totals[by_id[g.outcomes[0]].kind.value] += g.credits
+        totals[str(by_id[g.outcomes[0]].kind)] += g.credits  # a StrEnum's str is its value
     return dict(sorted(totals.items()))

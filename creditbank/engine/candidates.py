@@ -47,12 +47,13 @@ class Target:
     credits: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Option:
     """One way to use outcomes; the allocation takes each option whole or not at all.
 
     Its credits, credits by category and resources are worked out when it is made: every
-    audit reads all three (cached properties cost more, a lock each in Python 3.11)."""
+    audit reads all three (cached properties cost more, a lock each in Python 3.11). A value
+    with its own ``__init__``, as ``decision.py`` explains."""
 
     key: str
     outcomes: tuple[str, ...]
@@ -65,15 +66,29 @@ class Option:
     """Credits granted in each category (a course counts in its own)."""
     resources: frozenset[str] = field(init=False, compare=False)
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        key: str,
+        outcomes: tuple[str, ...],
+        targets: tuple[Target, ...],
+        rules: tuple[RuleRef, ...],
+        rule_id: str,
+        grade_mark: Label,
+    ) -> None:
+        self.key = key
+        self.outcomes = outcomes
+        self.targets = targets
+        self.rules = rules
+        self.rule_id = rule_id
+        self.grade_mark = grade_mark
         by_category: dict[str, Decimal] = {}
-        for t in self.targets:
+        for t in targets:
             by_category[t.category] = by_category.get(t.category, Decimal(0)) + t.credits
-        resources = {f"o:{o}" for o in self.outcomes}
-        resources.update(f"c:{t.id}" for t in self.targets if t.kind == "course")
-        object.__setattr__(self, "credits", sum((t.credits for t in self.targets), Decimal(0)))
-        object.__setattr__(self, "by_category", by_category)
-        object.__setattr__(self, "resources", frozenset(resources))
+        resources = {f"o:{o}" for o in outcomes}
+        resources.update(f"c:{t.id}" for t in targets if t.kind == "course")
+        self.credits = sum((t.credits for t in targets), Decimal(0))
+        self.by_category = by_category
+        self.resources = frozenset(resources)
 
 
 @dataclass

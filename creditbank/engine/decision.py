@@ -5,6 +5,15 @@ per object, which an audit would otherwise pay dozens of times). msgspec writes 
 same bytes as pydantic's ``TypeAdapter(Decision)`` (tests/engine/test_canonical.py proves it on
 the golden workload and on generated decisions) in about 70% of its time
 (scripts/bench_serialiser.py).
+
+The parts an audit builds by the dozen (grants, unused outcomes, recognitions, limits, group
+statuses), like the engine's options, caps and failures, write their own ``__init__`` of plain
+stores: a frozen dataclass's generated one calls ``object.__setattr__`` for every field and
+stays interpreted even in the compiled engine (about a microsecond an object, a tenth of an
+audit in all), where a plain one costs a third of that here (this module stays Python,
+``scripts/compile.py`` says why) and a twentieth in the compiled modules. So they are not
+frozen at run time; they are values all the same: nothing assigns to them once built, and
+they hash by their fields (``unsafe_hash``) as frozen ones did.
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ IN_KEY_ORDER = PlainSerializer(lambda mapping: dict(sorted(mapping.items())))
 which serialises a decision inside a model; the canonical encoder sorts every mapping)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Grant:
     """Credit granted toward the programme: a course (exempted) or category credits."""
 
@@ -44,6 +53,26 @@ class Grant:
     rules: tuple[RuleRef, ...]
     grade_mark: Label
 
+    def __init__(
+        self,
+        target: str,
+        target_kind: str,
+        target_name: Label,
+        category: str,
+        credits: Decimal,
+        outcomes: tuple[str, ...],
+        rules: tuple[RuleRef, ...],
+        grade_mark: Label,
+    ) -> None:
+        self.target = target
+        self.target_kind = target_kind
+        self.target_name = target_name
+        self.category = category
+        self.credits = credits
+        self.outcomes = outcomes
+        self.rules = rules
+        self.grade_mark = grade_mark
+
 
 @dataclass(frozen=True, slots=True)
 class Earned:
@@ -55,7 +84,7 @@ class Earned:
     outcome: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Because:
     """One further reason an unused outcome does not count: code, parameters, rules."""
 
@@ -63,8 +92,18 @@ class Because:
     params: Annotated[dict[str, str], IN_KEY_ORDER] = field(default_factory=dict)
     rules: tuple[RuleRef, ...] = ()
 
+    def __init__(
+        self,
+        reason: Reason,
+        params: dict[str, str] | None = None,
+        rules: tuple[RuleRef, ...] = (),
+    ) -> None:
+        self.reason = reason
+        self.params = {} if params is None else params
+        self.rules = rules
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(unsafe_hash=True, slots=True)
 class Unused:
     """An outcome that does not count: the primary reason code, its parameters and the rules
     involved, then every further reason that applies (``also``, in the documented order of
@@ -76,8 +115,22 @@ class Unused:
     rules: tuple[RuleRef, ...] = ()
     also: tuple[Because, ...] = ()
 
+    def __init__(
+        self,
+        outcome: str,
+        reason: Reason,
+        params: dict[str, str] | None = None,
+        rules: tuple[RuleRef, ...] = (),
+        also: tuple[Because, ...] = (),
+    ) -> None:
+        self.outcome = outcome
+        self.reason = reason
+        self.params = {} if params is None else params
+        self.rules = rules
+        self.also = also
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(unsafe_hash=True, slots=True)
 class Recognised:
     """An outcome's bank credits (independent of the programme)."""
 
@@ -87,8 +140,17 @@ class Recognised:
     field: str | None
     rule: RuleRef
 
+    def __init__(
+        self, outcome: str, credits: Decimal, level: int | None, field: str | None, rule: RuleRef
+    ) -> None:
+        self.outcome = outcome
+        self.credits = credits
+        self.level = level
+        self.field = field
+        self.rule = rule
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(unsafe_hash=True, slots=True)
 class GroupStatus:
     """A requirement, category or source minimum: met, and what is missing."""
 
@@ -100,8 +162,26 @@ class GroupStatus:
     missing_credits: Decimal = Decimal(0)
     courses_missing: tuple[str, ...] = ()
 
+    def __init__(
+        self,
+        id: str,
+        name: Label,
+        met: bool,
+        credits: Decimal,
+        required_credits: Decimal | None = None,
+        missing_credits: Decimal = Decimal(0),
+        courses_missing: tuple[str, ...] = (),
+    ) -> None:
+        self.id = id
+        self.name = name
+        self.met = met
+        self.credits = credits
+        self.required_credits = required_credits
+        self.missing_credits = missing_credits
+        self.courses_missing = courses_missing
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(unsafe_hash=True, slots=True)
 class LimitStatus:
     """A cap instance (per value or period when the limit says so), its use and whether it bound."""
 
@@ -112,6 +192,24 @@ class LimitStatus:
     unit: str  # "credits" or "count"
     binding: bool
     rule: RuleRef
+
+    def __init__(
+        self,
+        id: str,
+        instance: str,
+        bound: Decimal,
+        used: Decimal,
+        unit: str,
+        binding: bool,
+        rule: RuleRef,
+    ) -> None:
+        self.id = id
+        self.instance = instance
+        self.bound = bound
+        self.used = used
+        self.unit = unit
+        self.binding = binding
+        self.rule = rule
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,14 +33,21 @@ def hundredths(value: Decimal) -> int:
     return math.floor(value * SCALE)
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class CapInfo:
-    """What a cap row stands for, to report it in the decision."""
+    """What a cap row stands for, to report it in the decision (a value with its own
+    ``__init__``, as ``decision.py`` explains)."""
 
     limit_id: str
     instance: str
     unit: str
     rule: RuleRef
+
+    def __init__(self, limit_id: str, instance: str, unit: str, rule: RuleRef) -> None:
+        self.limit_id = limit_id
+        self.instance = instance
+        self.unit = unit
+        self.rule = rule
 
 
 @dataclass(frozen=True)
@@ -281,7 +288,8 @@ def _label(body: schema.LimitBody, outcome: Outcome) -> str:
     period, or both."""
     parts = []
     if body.per is not None:
-        parts.append(f"{body.per.value}={getattr(outcome, body.per.value) or '-'}")
+        per = str(body.per)  # a StrEnum's str is its value
+        parts.append(f"{per}={getattr(outcome, per) or '-'}")
     if body.period is not None:
         parts.append(period_of(body.period, outcome.date))
     return " ".join(parts)

@@ -19,12 +19,17 @@ from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Failure:
-    """A condition that did not hold: the reason code and what to tell the learner."""
+    """A condition that did not hold: the reason code and what to tell the learner (a value
+    with its own ``__init__``, as ``decision.py`` explains)."""
 
     reason: Reason
     params: dict[str, str] = field(default_factory=dict)
+
+    def __init__(self, reason: Reason, params: dict[str, str] | None = None) -> None:
+        self.reason = reason
+        self.params = {} if params is None else params
 
 
 class SelectorIndex:
@@ -109,8 +114,8 @@ def _rung_in(outcome: Outcome, rungs: tuple[str, ...], rules: RuleSetAt) -> bool
     ladder = rules.occupation_ladder(outcome.occupation)
     if ladder is None or outcome.rung is None:
         return False
-    held = ladder.rank(outcome.rung)
-    return held is not None and any(ladder.rank(r) == held for r in rungs)
+    held = ladder.ranks.get(outcome.rung)
+    return held is not None and any(ladder.ranks.get(r) == held for r in rungs)
 
 
 def rung_at_least(outcome: Outcome, minimum: str, rules: RuleSetAt) -> bool:
@@ -118,7 +123,7 @@ def rung_at_least(outcome: Outcome, minimum: str, rules: RuleSetAt) -> bool:
     ladder = rules.occupation_ladder(outcome.occupation)
     if ladder is None or outcome.rung is None:
         return False
-    held, need = ladder.rank(outcome.rung), ladder.rank(minimum)
+    held, need = ladder.ranks.get(outcome.rung), ladder.ranks.get(minimum)
     return held is not None and need is not None and held >= need
 
 

@@ -22,15 +22,25 @@ from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class BankCredit:
-    """Credits an outcome is worth in the bank: amount, framework level, field, and why."""
+    """Credits an outcome is worth in the bank: amount, framework level, field, and why (a
+    value with its own ``__init__``, as ``decision.py`` explains)."""
 
     outcome: str
     credits: Decimal
     level: int | None
     field: str | None
     rule: RuleRef
+
+    def __init__(
+        self, outcome: str, credits: Decimal, level: int | None, field: str | None, rule: RuleRef
+    ) -> None:
+        self.outcome = outcome
+        self.credits = credits
+        self.level = level
+        self.field = field
+        self.rule = rule
 
 
 def round_ratio(
@@ -63,22 +73,30 @@ def ranked(rules: list[schema.Recognition]) -> list[schema.Recognition]:
     return sorted(rules, key=lambda r: (-r.priority, -len(r.match.constrained()), r.id))
 
 
-def _recognition_index(rules: RuleSetAt) -> tuple[list[schema.Recognition], SelectorIndex]:
+def _recognition_index(
+    rules: RuleSetAt,
+) -> tuple[list[schema.Recognition], list[RuleRef], SelectorIndex]:
+    """The recognition rules in precedence order, their references and an index of their
+    selectors, built once per date."""
     cached = rules.memo.get("recognitions")
     if cached is None:
         ordered = ranked(list(rules.sections["recognitions"]))
-        cached = rules.memo["recognitions"] = (ordered, SelectorIndex([r.match for r in ordered]))
+        refs = [RuleRef.of(rules, rule) for rule in ordered]
+        cached = rules.memo["recognitions"] = (
+            ordered,
+            refs,
+            SelectorIndex([r.match for r in ordered]),
+        )
     return cached
 
 
 def recognise(outcome: Outcome, rules: RuleSetAt, on: dt.date) -> BankCredit | Failure | None:
     """The bank credits of one outcome, a refusal, or None when no rule speaks of it."""
-    ordered, index = _recognition_index(rules)
-    candidates = [
-        ordered[i] for i in index.positions(outcome) if matches(ordered[i].match, outcome, rules)
-    ]
+    ordered, refs, index = _recognition_index(rules)
+    candidates = [i for i in index.positions(outcome) if matches(ordered[i].match, outcome, rules)]
     first_failure: Failure | None = None
-    for rule in candidates:
+    for position in candidates:
+        rule = ordered[position]
         failure = check_condition(rule.conditions, outcome, rules, on)
         if failure is not None:
             first_failure = first_failure or failure
@@ -87,9 +105,7 @@ def recognise(outcome: Outcome, rules: RuleSetAt, on: dt.date) -> BankCredit | F
         if credits is None or credits <= 0:
             continue
         level = rule.level or _level(outcome, rules)
-        return BankCredit(
-            outcome.id, credits, level, rule.field or outcome.field, RuleRef.of(rules, rule)
-        )
+        return BankCredit(outcome.id, credits, level, rule.field or outcome.field, refs[position])
     return first_failure
 
 
@@ -98,13 +114,10 @@ def _amount(rule: schema.Recognition, outcome: Outcome, rules: RuleSetAt) -> Dec
         return rule.credits
     if rule.by_rung is not None:
         ladder = rules.occupation_ladder(outcome.occupation)
-        held = ladder.rank(outcome.rung) if ladder and outcome.rung else None
+        held = ladder.ranks.get(outcome.rung) if ladder and outcome.rung else None
         if ladder is None or held is None:
             return None
-        for rung, credits in rule.by_rung.items():
-            if ladder.rank(rung) == held:
-                return credits
-        return None
+        return _by_rank(rules, rule, ladder).get(held)
     if rule.by_grade is not None:
         return rule.by_grade.get(outcome.grade or "")
     if rule.per_hours is not None:
@@ -127,6 +140,27 @@ def _amount(rule: schema.Recognition, outcome: Outcome, rules: RuleSetAt) -> Dec
     return None
 
 
+def _by_rank(
+    rules: RuleSetAt, rule: schema.Recognition, ladder: schema.Ladder
+) -> dict[int, Decimal]:
+    """``rule.by_rung`` keyed by each rung's position on ``ladder`` (the first entry naming a
+    position wins), worked out once per date: a certificate's credits are then one lookup,
+    not a ``rank`` per entry."""
+    tables = rules.memo.get("by_rank")
+    if tables is None:
+        tables = rules.memo["by_rank"] = {}
+    key = (id(rule), id(ladder))
+    table: dict[int, Decimal] | None = tables.get(key)
+    if table is None:
+        table = {}
+        for rung, credits in (rule.by_rung or {}).items():
+            rank = ladder.ranks.get(rung)
+            if rank is not None:
+                table.setdefault(rank, credits)
+        tables[key] = table
+    return table
+
+
 @lru_cache(maxsize=1024)
 def fraction_ratio(text: str) -> tuple[int, int]:
     """A rule's factor ("2/3", "1.5") as (numerator, denominator), parsed once per text (the
@@ -146,7 +180,7 @@ def _level(outcome: Outcome, rules: RuleSetAt) -> int | None:
     """Framework level: the rung's, else a placement's, else what the outcome states."""
     if outcome.rung is not None:
         ladder = rules.occupation_ladder(outcome.occupation)
-        held = ladder.rank(outcome.rung) if ladder else None
+        held = ladder.ranks.get(outcome.rung) if ladder else None
         if ladder is not None and held is not None:
             return ladder.rungs[held].framework_level
     for placement in rules.in_force("placements"):

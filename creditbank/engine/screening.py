@@ -186,7 +186,7 @@ def _ladder_subsumed(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, lis
         if outcome.kind != OutcomeKind.SKILL_CERTIFICATE or not outcome.occupation:
             continue
         ladder = rules.occupation_ladder(outcome.occupation)
-        rank = ladder.rank(outcome.rung) if ladder and outcome.rung else None
+        rank = ladder.ranks.get(outcome.rung) if ladder and outcome.rung else None
         if ladder is not None and rank is not None and ladder.subsumes_lower:
             tracks[(ladder.id, outcome.occupation)].append((rank, outcome))
     refused: dict[str, list[Failure]] = {}

@@ -182,11 +182,12 @@ class Ladder(Strict):
         >>> lad.rank("五级"), lad.rank("高级工"), lad.rank("chief")
         (0, 1, None)
         """
-        return self._ranks.get(name) if name is not None else None
+        return self.ranks.get(name) if name is not None else None
 
     @cached_property
-    def _ranks(self) -> dict[str, int]:
-        """Every way of naming a rung, to its position (the lowest rung wins a shared name)."""
+    def ranks(self) -> dict[str, int]:
+        """Every way of naming a rung, to its position (the lowest rung wins a shared name);
+        the engine reads it directly (``ranks.get(name)``: a method call costs more)."""
         ranks: dict[str, int] = {}
         for index, rung in enumerate(self.rungs):
             for name in (rung.id, rung.name.zh, rung.name.en, *rung.aliases):
