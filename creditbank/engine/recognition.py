@@ -183,10 +183,24 @@ def _level(outcome: Outcome, rules: RuleSetAt) -> int | None:
         held = ladder.ranks.get(outcome.rung) if ladder else None
         if ladder is not None and held is not None:
             return ladder.rungs[held].framework_level
-    for placement in rules.in_force("placements"):
-        if matches(placement.match, outcome, rules):
-            return placement.level
+    placements, index = _placement_index(rules)
+    for position in index.positions(outcome):
+        if matches(placements[position].match, outcome, rules):
+            return placements[position].level
     return outcome.level
+
+
+def _placement_index(rules: RuleSetAt) -> tuple[tuple[schema.Placement, ...], SelectorIndex]:
+    """The placements in force, in order (the first that matches places an outcome), and an
+    index of their selectors, made once per date."""
+    cached = rules.memo.get("placements")
+    if cached is None:
+        placements = rules.in_force("placements")
+        cached = rules.memo["placements"] = (
+            placements,
+            SelectorIndex([p.match for p in placements]),
+        )
+    return cached
 
 
 def compute_recognitions(

@@ -199,13 +199,20 @@ def _ladder_subsumed(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, lis
 
 
 def _family_subsumed(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, list[Failure]]:
+    families, slots, index = _family_index(rules)
+    highest: list[dict[str, int]] = [{} for _ in families]  # by family: outcome -> top level
+    for outcome in outcomes:
+        for position in index.positions(outcome):
+            at, level = slots[position]
+            if matches(families[at].levels[level], outcome, rules):
+                highest[at][outcome.id] = level  # positions ascend: the last is highest
     refused: dict[str, list[Failure]] = {}
-    for family in rules.in_force("subsumptions"):
-        members: list[tuple[int, Outcome]] = []
-        for outcome in outcomes:
-            levels = [i for i, sel in enumerate(family.levels) if matches(sel, outcome, rules)]
-            if levels and outcome.id not in refused:
-                members.append((max(levels), outcome))
+    for family, levels in zip(families, highest, strict=True):
+        members = [
+            (levels[outcome.id], outcome)
+            for outcome in outcomes
+            if outcome.id in levels and outcome.id not in refused
+        ]
         if len(members) < 2:
             continue
         best = min(members, key=lambda lo: (-lo[0], lo[1].date, lo[1].id))[1]
@@ -213,6 +220,23 @@ def _family_subsumed(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, lis
             if outcome.id != best.id:
                 refused[outcome.id] = [Failure(Reason.SUBSUMED, {"by": best.id, "rule": family.id})]
     return refused
+
+
+def _family_index(
+    rules: RuleSetAt,
+) -> tuple[tuple[schema.Subsumption, ...], list[tuple[int, int]], SelectorIndex]:
+    """The subsumption families in force, each (family, level) position, and an index of the
+    levels' selectors, made once per view: an outcome is matched only against levels that
+    could select it, not every level of every family."""
+    cached = rules.memo.get("families")
+    if cached is None:
+        families = rules.in_force("subsumptions")
+        slots = [
+            (f, level) for f, family in enumerate(families) for level in range(len(family.levels))
+        ]
+        selectors = [families[f].levels[level] for f, level in slots]
+        cached = rules.memo["families"] = (families, slots, SelectorIndex(selectors))
+    return cached
 
 
 def duplicate_groups(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, tuple[str, int]]:
