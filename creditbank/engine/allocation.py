@@ -45,10 +45,11 @@ The method, exact:
    order that has them and stops there, its outcome bound now also pricing the caps and shared
    resources at the dual values of the linear relaxation (a Lagrangian bound: the interacting
    caps of a large learner, which no single-cap bound sees, cut it down to what the linear
-   relaxation allows, and rules out for a whole subtree each option that would push it past
-   O*); past its budget again, HiGHS decides the tie-break in
-   blocks of sixteen options weighted 2^15 ... 2^0. Every answer of the solver is rounded and
-   re-checked against every resource and cap in exact integer arithmetic.
+   relaxation allows; it also rules out, for a whole subtree, each option that would push
+   it past O* or that cannot sit beside one it cannot do without); past its budget again,
+   HiGHS decides the tie-break in blocks of sixteen options weighted 2^15 ... 2^0. Every
+   answer of the solver is rounded and re-checked against every resource and cap in exact
+   integer arithmetic.
 
 5. Floors (:func:`_meet_floors`): the optimum of steps 1-4 ignores them and is kept when every
    floor it misses is out of reach (a bound: the heaviest option of each group sharing a

@@ -22,25 +22,27 @@ ends there.
   that can at most match the best credits.
 
 Bounds. Credits (the smallest applies): one option per clique (options sharing the resource
-most of them use exclude each other: the clique's best counts); and, for each binding cap,
-the fractional knapsack of its room (over its options, and over one item per clique with the
-clique's most credits and least weight: the smaller) plus the most each clique can add
-outside the cap. The per-cap bound sees a category maximum that binds together with
-per-issuer limits inside it, and a count cap over options that exclude each other. Outcomes:
-the fewest whose options could add the missing credits, one item per clique (its most
-credits, its fewest outcomes), fractional; and, given prices for the caps and resources (the
-solver's dual values, when the search runs again knowing C* and O*), the Lagrangian
-relaxation of every cap and resource row at once: a fractional cover by priced cost per
-credit, less each cap's room and each free resource at their price. Knowing O*, the outcome
-bounds come before the caps' (they are cheaper, and cut most nodes), and the priced one also
-rules out, for the node's whole subtree, each option that taken would push the bound past O*
-(a reduced-cost test, one binary search per option): the search then never visits those
-options, which it would otherwise take, first, one by one. A cap whose candidates all fit its
-room at once cannot bind anywhere below the node (they only lose weight faster than it loses
-room), so its knapsack is not read again there. Knapsacks are filled in exact ratio order
-(floats checked pair by pair in integers). Symmetry: a chain of interchangeable resources (twins) is
-used as a prefix, in order, each member on a pattern no earlier than the one before it; an
-option that would break this is never taken.
+most of them use exclude each other: the clique's best counts); and, for each binding cap, the
+fractional knapsack of its room (over its options, and over one item per clique with the
+clique's most credits and least weight: the smaller) plus the most each clique can add outside
+the cap. The per-cap bound sees a category maximum that binds together with per-issuer limits
+inside it, and a count cap over options that exclude each other. Outcomes: the fewest whose
+options could add the missing credits, one item per clique (its most credits, its fewest
+outcomes), fractional; and, given prices for the caps and resources (the solver's dual values,
+when the search runs again knowing C* and O*), the Lagrangian relaxation of every cap and
+resource row at once: a fractional cover by priced cost per credit, less each cap's room and
+each free resource at their price. Knowing O*, the outcome bounds come before the caps' (they
+are cheaper, and cut most nodes), and the priced one also rules out, for the node's whole
+subtree, each option that taken would push the bound past O* (a reduced-cost test, one binary
+search per option): the search then never visits those options, which it would otherwise take,
+first, one by one. Likewise an option the bound's cover cannot do without is in every
+allocation below (the search takes it when it comes to it), and the options sharing a resource
+with it, or too heavy for a cap's room beside it, are ruled out at once. A cap whose
+candidates all fit its room at once cannot bind anywhere below the node (they only lose weight
+faster than it loses room), so its knapsack is not read again there. Knapsacks are filled in
+exact ratio order (floats checked pair by pair in integers). Symmetry: a chain of
+interchangeable resources (twins) is used as a prefix, in order, each member on a pattern no
+earlier than the one before it; an option that would break this is never taken.
 
 Work is counted in options read (candidates scanned, cap members visited); past ``budget``
 the search gives up with :class:`OutOfBudget` and the caller solves the component another way.
@@ -347,15 +349,12 @@ class ComponentSearch:
         found can hold, and the caps that cannot bind below it (as they cannot here: the
         candidates that remain only lose weight faster than a cap loses room). ``settled`` is
         what the nodes above it settled."""
-        credits, rmask, capw, clique = self.credits, self.rmask, self.capw, self.clique
+        rmask, capw = self.rmask, self.capw
         self.work += len(order) - d
         if self.budget is not None and self.work > self.budget:
             raise OutOfBudget
-        # The options still possible, their credits, and the most of each clique (options
-        # sharing a resource exclude each other: at most one per clique counts).
+        # The options still possible.
         cand: list[int] = []
-        total = 0
-        top: dict[int, int] = {}
         banned, slack = settled
         for k in order[d:]:
             if rmask[k] & used or banned >> k & 1:
@@ -365,11 +364,7 @@ class ComponentSearch:
                     break
             else:
                 cand.append(k)
-                ck = credits[k]
-                total += ck
-                key = clique[k]
-                if ck > top.get(key, 0):
-                    top[key] = ck
+        top = self._clique_tops(cand)
         # The credits this node can add; it is cut when they cannot beat the best found.
         if mode == "credits":
             goal = best_c - cur_c
@@ -388,6 +383,14 @@ class ComponentSearch:
             if found is None:
                 return None
             ruled_out = found
+            if ruled_out:
+                # The options ruled out no longer count in the credit bounds either.
+                self.work += len(cand)
+                cand = [k for k in cand if not ruled_out >> k & 1]
+                top = self._clique_tops(cand)
+                bound = sum(top.values())
+                if bound <= goal:
+                    return None
         if self.bounds:
             by_caps, slack = self._cap_bound(cand, room, slack, top, goal)
             bound = min(bound, by_caps)
@@ -402,9 +405,21 @@ class ComponentSearch:
         found = self._outcome_bound(cand, room, need, best_o - cur_o)
         return None if found is None else (found, slack)
 
+    def _clique_tops(self, cand: list[int]) -> dict[int, int]:
+        """The most credits of each clique among ``cand`` (options sharing a resource exclude
+        each other: at most one per clique counts)."""
+        credits, clique = self.credits, self.clique
+        top: dict[int, int] = {}
+        for k in cand:
+            ck, key = credits[k], clique[k]
+            if ck > top.get(key, 0):
+                top[key] = ck
+        return top
+
     def _outcome_bound(self, cand: list[int], room: list[int], need: int, spare: int) -> int | None:
         """None when adding ``need`` credits from ``cand`` takes ``spare`` outcomes or more;
-        else the options of ``cand`` (a mask) that the priced bound shows would."""
+        else the options of ``cand`` (a mask) that the priced bound shows no allocation that
+        takes fewer can hold."""
         if self._fewest_outcomes(cand, need) >= spare:
             return None
         if self.prices is None:
@@ -514,7 +529,8 @@ class ComponentSearch:
         priced cost per credit, less what the prices credit back (each cap's room, each
         resource once), in units of ``scale``, rounded up. An option taken adds its priced
         cost to the cover of the credits it leaves; one the cover already uses costs nothing
-        more."""
+        more, but left out it makes the cover reach further: when that costs too much, every
+        allocation below holds it, and what cannot sit beside it is ruled out too."""
         assert self.prices is not None
         scale, per_cap, per_resource = self.prices
         credits, priced = self.credits, self.priced
@@ -546,12 +562,42 @@ class ComponentSearch:
             return None
         place = {k: t for t, k in enumerate(items)}
         ruled_out = 0
+        forced = []
         for k in cand:
             t = place.get(k)
             if t is None:
                 if over(priced[k], need):
                     ruled_out |= 1 << k
-            elif t >= bisect_left(sums, need - credits[k]) and over(priced[k], need - credits[k]):
+            elif t >= bisect_left(sums, need - credits[k]):
+                if over(priced[k], need - credits[k]):
+                    ruled_out |= 1 << k
+            elif over(-priced[k], need + credits[k]):
+                forced.append(k)  # the cover without it costs too much
+        return self._excluded_by(forced, cand, room, ruled_out)
+
+    def _excluded_by(
+        self, forced: list[int], cand: list[int], room: list[int], ruled_out: int
+    ) -> int | None:
+        """``ruled_out`` with the options of ``cand`` that cannot sit beside ``forced`` ones
+        (which every allocation below the node holds): those sharing a resource with one, or
+        too heavy for a cap's room beside them. None when the forced ones cannot sit together."""
+        if not forced:
+            return ruled_out
+        rmask, capw = self.rmask, self.capw
+        taken = 0
+        left = list(room)
+        for f in forced:
+            if rmask[f] & taken:
+                return None
+            taken |= rmask[f]
+            for c, w in capw[f]:
+                left[c] -= w
+                if left[c] < 0:
+                    return None
+        self.work += len(cand)
+        is_forced = set(forced)
+        for k in cand:
+            if k not in is_forced and (rmask[k] & taken or any(w > left[c] for c, w in capw[k])):
                 ruled_out |= 1 << k
         return ruled_out
 

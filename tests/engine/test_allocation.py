@@ -307,6 +307,18 @@ def test_the_priced_search_from_the_solvers_optimum_equals_brute_force(problem: 
 
 @settings(max_examples=60, deadline=None)
 @given(adversarial_problems(most=40))
+def test_the_priced_search_agrees_with_the_solver_on_larger_adversarial_shapes(
+    problem: Problem,
+) -> None:
+    # Deeper trees than brute force reaches: more options ruled out or forced per node.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(allocation, "SOLVER_FIRST", 2)
+        searched = solve(problem)
+    assert solve(problem, method="milp") == searched
+
+
+@settings(max_examples=60, deadline=None)
+@given(adversarial_problems(most=40))
 def test_search_and_solver_agree_on_larger_adversarial_shapes(problem: Problem) -> None:
     searched = solve(problem, method="search")
     assert feasible(problem, searched)
