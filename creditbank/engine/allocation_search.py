@@ -514,10 +514,10 @@ class ComponentSearch:
             + sum(per_resource.get(r, 0) for r in self.rlist[k])
             for k in range(self.m)
         ]
-        self.priced_order = sorted(
-            (k for k in range(self.m) if self.credits[k] > 0),  # no credit: never in a cover
-            key=lambda k: (Fraction(self.priced[k], self.credits[k]), k),
-        )
+        paying = [(k, self.priced[k]) for k in range(self.m) if self.credits[k] > 0]
+        # (No credit: never in a cover. Every priced cost is positive: each option uses an
+        # outcome.) Most credits per priced cost first is the least cost per credit first.
+        self.priced_order = [k for k, _ in _by_ratio(paying, self.credits)]
 
     def _priced_outcomes(
         self, cand: list[int], need: int, room: list[int], spare: int
