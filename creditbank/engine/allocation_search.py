@@ -22,19 +22,27 @@ ends there.
   that can at most match the best credits.
 
 Bounds. Credits (the smallest applies): one option per clique (options sharing the resource
-most of them use exclude each other: the clique's best counts); and, for each binding cap,
-the fractional knapsack of its room (over its options, and over one item per clique with the
-clique's most credits and least weight: the smaller) plus the most each clique can add
-outside the cap. The per-cap bound sees a category maximum that binds together with
-per-issuer limits inside it, and a count cap over options that exclude each other. Outcomes:
-the fewest whose options could add the missing credits, one item per clique (its most
-credits, its fewest outcomes), fractional; and, given prices for the caps and resources (the
-solver's dual values, when the search runs again knowing C* and O*), the Lagrangian
-relaxation of every cap and resource row at once: a fractional cover by priced cost per
-credit, less each cap's room and each free resource at their price. Knapsacks are filled in exact ratio order (floats
-checked pair by pair in integers). Symmetry: a chain of interchangeable resources (twins) is
-used as a prefix, in order, each member on a pattern no earlier than the one before it; an
-option that would break this is never taken.
+most of them use exclude each other: the clique's best counts); and, for each binding cap, the
+fractional knapsack of its room (over its options, and over one item per clique with the
+clique's most credits and least weight: the smaller) plus the most each clique can add outside
+the cap. The per-cap bound sees a category maximum that binds together with per-issuer limits
+inside it, and a count cap over options that exclude each other. Outcomes: the fewest whose
+options could add the missing credits, one item per clique (its most credits, its fewest
+outcomes), fractional; and, given prices for the caps and resources (the solver's dual values,
+when the search runs again knowing C* and O*), the Lagrangian relaxation of every cap and
+resource row at once: a fractional cover by priced cost per credit, less each cap's room and
+each free resource at their price. Knowing O*, the outcome bounds come before the caps' (they
+are cheaper, and cut most nodes), and the priced one also rules out, for the node's whole
+subtree, each option that taken would push the bound past O* (a reduced-cost test, one binary
+search per option): the search then never visits those options, which it would otherwise take,
+first, one by one. Likewise an option the bound's cover cannot do without is in every
+allocation below (the search takes it when it comes to it), and the options sharing a resource
+with it, or too heavy for a cap's room beside it, are ruled out at once. A cap whose
+candidates all fit its room at once cannot bind anywhere below the node (they only lose weight
+faster than it loses room), so its knapsack is not read again there. Knapsacks are filled in
+exact ratio order (floats checked pair by pair in integers). Symmetry: a chain of
+interchangeable resources (twins) is used as a prefix, in order, each member on a pattern no
+earlier than the one before it; an option that would break this is never taken.
 
 Work is counted in options read (candidates scanned, cap members visited); past ``budget``
 the search gives up with :class:`OutOfBudget` and the caller solves the component another way.
@@ -42,6 +50,7 @@ the search gives up with :class:`OutOfBudget` and the caller solves the componen
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from itertools import pairwise
@@ -218,8 +227,13 @@ class ComponentSearch:
         if known and best:
             return best_c, best  # the fewest outcomes, met first
         room = list(self.bounds)
-        if self._cut(order, 0, 0, room, 0, 0, mode, target, best_c, best_o) and best_c >= 0:
+        settled = self._cut(order, 0, 0, room, (0, 0), 0, 0, mode, target, best_c, best_o)
+        if settled is None and best_c >= 0:
             return best_c, best
+        banned, slack = settled or (0, 0)
+        # At each node of the path, the options ruled out and the caps that no longer bind in
+        # its subtree (both stand for its "skip" branch too).
+        saved: list[tuple[int, int]] = []
         used = chosen_mask = cur_c = cur_o = 0
         chosen = []
         root = True  # its bounds were just computed
@@ -237,6 +251,7 @@ class ComponentSearch:
                 cur_o -= outcomes[k]
                 for c, w in capw[k]:
                     room[c] += w
+                banned, slack = saved.pop()
                 stack.append(d + 1)
                 continue
             d = entry
@@ -255,6 +270,7 @@ class ComponentSearch:
                 k = order[d]
                 if (
                     not rmask[k] & used
+                    and not banned >> k & 1
                     and all(w <= room[c] for c, w in capw[k])
                     and all(chosen_mask & mask for mask in req[k])
                 ):
@@ -264,8 +280,24 @@ class ComponentSearch:
                 continue
             if root:
                 root = False
-            elif self._cut(order, d, used, room, cur_c, cur_o, mode, target, best_c, best_o):
-                continue
+            else:
+                settled = self._cut(
+                    order,
+                    d,
+                    used,
+                    room,
+                    (banned, slack),
+                    cur_c,
+                    cur_o,
+                    mode,
+                    target,
+                    best_c,
+                    best_o,
+                )
+                if settled is None:
+                    continue
+                banned, slack = banned | settled[0], slack | settled[1]
+            saved.append((banned, slack))
             k = order[d]
             chosen.append(k)
             chosen_mask |= 1 << k
@@ -304,36 +336,35 @@ class ComponentSearch:
         d: int,
         used: int,
         room: list[int],
+        settled: tuple[int, int],
         cur_c: int,
         cur_o: int,
         mode: str,
         target: int,
         best_c: int,
         best_o: int,
-    ) -> bool:
-        """Whether no allocation below this node can beat the best found."""
-        credits, rmask, capw, clique = self.credits, self.rmask, self.capw, self.clique
+    ) -> tuple[int, int] | None:
+        """None when no allocation below this node can beat the best found; else what is
+        settled below it, as masks: the options no allocation below it that beats the best
+        found can hold, and the caps that cannot bind below it (as they cannot here: the
+        candidates that remain only lose weight faster than a cap loses room). ``settled`` is
+        what the nodes above it settled."""
+        rmask, capw = self.rmask, self.capw
         self.work += len(order) - d
         if self.budget is not None and self.work > self.budget:
             raise OutOfBudget
-        # The options still possible, their credits, and the most of each clique (options
-        # sharing a resource exclude each other: at most one per clique counts).
+        # The options still possible.
         cand: list[int] = []
-        total = 0
-        top: dict[int, int] = {}
+        banned, slack = settled
         for k in order[d:]:
-            if rmask[k] & used:
+            if rmask[k] & used or banned >> k & 1:
                 continue
             for c, w in capw[k]:
                 if w > room[c]:
                     break
             else:
                 cand.append(k)
-                ck = credits[k]
-                total += ck
-                key = clique[k]
-                if ck > top.get(key, 0):
-                    top[key] = ck
+        top = self._clique_tops(cand)
         # The credits this node can add; it is cut when they cannot beat the best found.
         if mode == "credits":
             goal = best_c - cur_c
@@ -343,44 +374,85 @@ class ComponentSearch:
             goal = max(best_c, self.floor) - 1 - cur_c
         bound = sum(top.values())
         if bound <= goal:
-            return True
+            return None
+        ruled_out = 0
+        known = mode == "target" and self.fewest is not None
+        if known:
+            # The outcome bounds first: cheaper than the caps', they cut more nodes here.
+            found = self._outcome_bound(cand, room, target - cur_c, best_o - cur_o)
+            if found is None:
+                return None
+            ruled_out = found
+            if ruled_out:
+                # The options ruled out no longer count in the credit bounds either.
+                self.work += len(cand)
+                cand = [k for k in cand if not ruled_out >> k & 1]
+                top = self._clique_tops(cand)
+                bound = sum(top.values())
+                if bound <= goal:
+                    return None
         if self.bounds:
-            bound = min(bound, self._cap_bound(cand, room, top, goal))
+            by_caps, slack = self._cap_bound(cand, room, slack, top, goal)
+            bound = min(bound, by_caps)
             if bound <= goal:
-                return True
-        if best_o == _NEVER or mode == "credits":
-            return False
+                return None
+        if best_o == _NEVER or mode == "credits" or known:
+            return ruled_out, slack
         # Credits can at most be matched: the outcomes decide.
         need = target - cur_c if mode == "target" else best_c - cur_c
         if mode == "lex" and bound > need:
-            return False
-        spare = best_o - cur_o
-        if self._fewest_outcomes(cand, need) >= spare:
-            return True
-        return self.prices is not None and self._priced_outcomes(cand, need, room) >= spare
+            return 0, slack
+        found = self._outcome_bound(cand, room, need, best_o - cur_o)
+        return None if found is None else (found, slack)
 
-    def _cap_bound(self, cand: list[int], room: list[int], top: dict[int, int], goal: int) -> int:
+    def _clique_tops(self, cand: list[int]) -> dict[int, int]:
+        """The most credits of each clique among ``cand`` (options sharing a resource exclude
+        each other: at most one per clique counts)."""
+        credits, clique = self.credits, self.clique
+        top: dict[int, int] = {}
+        for k in cand:
+            ck, key = credits[k], clique[k]
+            if ck > top.get(key, 0):
+                top[key] = ck
+        return top
+
+    def _outcome_bound(self, cand: list[int], room: list[int], need: int, spare: int) -> int | None:
+        """None when adding ``need`` credits from ``cand`` takes ``spare`` outcomes or more;
+        else the options of ``cand`` (a mask) that the priced bound shows no allocation that
+        takes fewer can hold."""
+        if self._fewest_outcomes(cand, need) >= spare:
+            return None
+        if self.prices is None:
+            return 0
+        return self._priced_outcomes(cand, need, room, spare)
+
+    def _cap_bound(
+        self, cand: list[int], room: list[int], slack: int, top: dict[int, int], goal: int
+    ) -> tuple[int, int]:
         """Credits ``cand`` can add within the caps' room (stops once at most ``goal``): for
         each cap, a fractional knapsack of its room (over its options, and over one item per
         clique: the clique's most credits, its least weight; the smaller), plus the most each
-        clique can add outside the cap."""
+        clique can add outside the cap. And the caps that do not bind (a mask): ``slack``
+        (known not to), and those whose room every candidate of theirs fits at once."""
         credits, clique = self.credits, self.clique
         is_cand = set(cand)
         single = base = sum(top.values())
         for c, members in enumerate(self.by_ratio):
+            if slack >> c & 1:
+                continue
             self.work += len(members)
             left, plain = room[c], 0  # the knapsack of the options themselves
             for k, w in members:
                 if k in is_cand:
                     if w > left:
                         plain += -(-credits[k] * left // w)
-                        left = 0
                         break
                     plain += credits[k]
                     left -= w
-            if left:
+            else:
                 # Every option of the cap fits its room: the cap adds nothing to the clique
                 # bound (its items are at least the cliques' best inside it).
+                slack |= 1 << c
                 continue
             items: dict[int, list[int]] = {}
             merged = False
@@ -415,7 +487,7 @@ class ComponentSearch:
                 single = bound
                 if single <= goal:
                     break
-        return single
+        return single, slack
 
     def _fewest_outcomes(self, cand: list[int], need: int) -> int:
         """A lower bound on the outcomes options of ``cand`` need to add ``need`` credits:
@@ -442,35 +514,92 @@ class ComponentSearch:
             + sum(per_resource.get(r, 0) for r in self.rlist[k])
             for k in range(self.m)
         ]
-        self.priced_order = sorted(
-            (k for k in range(self.m) if self.credits[k] > 0),  # no credit: never in a cover
-            key=lambda k: (Fraction(self.priced[k], self.credits[k]), k),
-        )
+        paying = [(k, self.priced[k]) for k in range(self.m) if self.credits[k] > 0]
+        # (No credit: never in a cover. Every priced cost is positive: each option uses an
+        # outcome.) Most credits per priced cost first is the least cost per credit first.
+        self.priced_order = [k for k, _ in _by_ratio(paying, self.credits)]
 
-    def _priced_outcomes(self, cand: list[int], need: int, room: list[int]) -> int:
-        """A lower bound on the outcomes options of ``cand`` need to add ``need`` credits within
-        the caps' ``room``, each resource used once: the Lagrangian relaxation of the caps and
-        resource rows at :data:`Prices` (valid whatever they are), a fractional cover by priced
-        cost per credit, less what the prices credit back (each cap's room, each resource
-        once), in units of ``scale``, rounded up."""
+    def _priced_outcomes(
+        self, cand: list[int], need: int, room: list[int], spare: int
+    ) -> int | None:
+        """None when options of ``cand`` need ``spare`` outcomes or more to add ``need``
+        credits within the caps' ``room``, each resource used once; else the options of
+        ``cand`` (a mask) that, taken, would. The bound is the Lagrangian relaxation of the caps
+        and resource rows at :data:`Prices` (valid whatever they are): a fractional cover by
+        priced cost per credit, less what the prices credit back (each cap's room, each
+        resource once), in units of ``scale``, rounded up. An option taken adds its priced
+        cost to the cover of the credits it leaves; one the cover already uses costs nothing
+        more, but left out it makes the cover reach further: when that costs too much, every
+        allocation below holds it, and what cannot sit beside it is ruled out too."""
         assert self.prices is not None
         scale, per_cap, per_resource = self.prices
         credits, priced = self.credits, self.priced
-        self.work += self.m
+        self.work += self.m + len(cand)
         is_cand = set(cand)
         free = {r for k in cand for r in self.rlist[k]}
         back = sum(price * room[c] for c, price in enumerate(per_cap) if price)
         back += sum(per_resource.get(r, 0) for r in free)
-        total = 0
-        for k in self.priced_order:
-            if k not in is_cand:
-                continue
+        limit = (spare - 1) * scale + back  # a cover costing more needs ``spare`` outcomes
+        items = [k for k in self.priced_order if k in is_cand]
+        sums, costs = [0], [0]
+        for k in items:
+            sums.append(sums[-1] + credits[k])
+            costs.append(costs[-1] + priced[k])
+
+        def over(extra: int, rest: int) -> bool:
+            """Whether ``extra`` plus the cheapest fractional cover of ``rest`` credits costs
+            more than ``limit``."""
+            j = bisect_left(sums, rest)
+            if j == 0:
+                return extra > limit
+            if j == len(sums):
+                return True
+            k = items[j - 1]
             c = credits[k]
-            if c >= need:
-                return -(-(total * c + priced[k] * need - back * c) // (c * scale))
-            need -= c
-            total += priced[k]
-        return _NEVER
+            return (extra + costs[j - 1]) * c + priced[k] * (rest - sums[j - 1]) > limit * c
+
+        if over(0, need):
+            return None
+        place = {k: t for t, k in enumerate(items)}
+        ruled_out = 0
+        forced = []
+        for k in cand:
+            t = place.get(k)
+            if t is None:
+                if over(priced[k], need):
+                    ruled_out |= 1 << k
+            elif t >= bisect_left(sums, need - credits[k]):
+                if over(priced[k], need - credits[k]):
+                    ruled_out |= 1 << k
+            elif over(-priced[k], need + credits[k]):
+                forced.append(k)  # the cover without it costs too much
+        return self._excluded_by(forced, cand, room, ruled_out)
+
+    def _excluded_by(
+        self, forced: list[int], cand: list[int], room: list[int], ruled_out: int
+    ) -> int | None:
+        """``ruled_out`` with the options of ``cand`` that cannot sit beside ``forced`` ones
+        (which every allocation below the node holds): those sharing a resource with one, or
+        too heavy for a cap's room beside them. None when the forced ones cannot sit together."""
+        if not forced:
+            return ruled_out
+        rmask, capw = self.rmask, self.capw
+        taken = 0
+        left = list(room)
+        for f in forced:
+            if rmask[f] & taken:
+                return None
+            taken |= rmask[f]
+            for c, w in capw[f]:
+                left[c] -= w
+                if left[c] < 0:
+                    return None
+        self.work += len(cand)
+        is_forced = set(forced)
+        for k in cand:
+            if k not in is_forced and (rmask[k] & taken or any(w > left[c] for c, w in capw[k])):
+                ruled_out |= 1 << k
+        return ruled_out
 
 
 Prices = tuple[int, list[int], dict[int, int]]

@@ -292,6 +292,31 @@ def test_twins_and_two_stages_equal_brute_force_in_small_components(problem: Pro
         assert solve(problem, budget=30) == brute_force(problem)
 
 
+@settings(max_examples=200, deadline=None)
+@given(adversarial_problems())
+def test_the_priced_search_from_the_solvers_optimum_equals_brute_force(problem: Problem) -> None:
+    # Large components start from the solver's C* and O*, then the search rules options out
+    # with the priced bound and skips caps that cannot bind; force that path onto
+    # brute-force sizes, twins included.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(allocation, "SOLVER_FIRST", 2)
+        assert solve(problem) == brute_force(problem)
+        patch.setattr(allocation, "TWINS_FROM", 2)
+        assert solve(problem) == brute_force(problem)
+
+
+@settings(max_examples=60, deadline=None)
+@given(adversarial_problems(most=40))
+def test_the_priced_search_agrees_with_the_solver_on_larger_adversarial_shapes(
+    problem: Problem,
+) -> None:
+    # Deeper trees than brute force reaches: more options ruled out or forced per node.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(allocation, "SOLVER_FIRST", 2)
+        searched = solve(problem)
+    assert solve(problem, method="milp") == searched
+
+
 @settings(max_examples=60, deadline=None)
 @given(adversarial_problems(most=40))
 def test_search_and_solver_agree_on_larger_adversarial_shapes(problem: Problem) -> None:
