@@ -265,7 +265,12 @@ def _meet_floors(
     if not short:
         return chosen
     reach = _floor_reach(problem, alive | chosen, [problem.floors[f] for f in short])
-    if all(problem.floors[f].need > bound for f, bound in zip(short, reach, strict=True)):
+    near = [
+        problem.floors[f]
+        for f, bound in zip(short, reach, strict=True)
+        if bound >= problem.floors[f].need
+    ]
+    if not near or not _reachable_at(problem, chosen, alive, caps, near):
         return chosen
     touched = {i for floor in problem.floors for i in floor.weights if i in alive}
     part: list[int] = []
@@ -300,6 +305,25 @@ def _meet_floors(
         return chosen  # ``chosen`` meets as many: it is already the best of those that do
     fewest = solver.fewest_outcomes(most, met)
     return fixed | {part[k] for k in solver.tie_break(most, fewest, met)}
+
+
+def _reachable_at(
+    problem: Problem, chosen: set[int], alive: set[int], caps: list[Cap], floors: list[Floor]
+) -> bool:
+    """Whether an allocation with the credits of ``chosen`` may meet one of ``floors``, by the
+    bound of the linear relaxation (``allocation_milp.floor_bound``), which weighs the credits
+    the optimum must keep where :func:`_floor_reach` does not."""
+    from creditbank.engine.allocation_milp import floor_bound
+
+    options = sorted(alive | chosen)
+    _, resources, cap_rows = _numbered(problem, options, caps)
+    credits = [problem.credits[i] for i in options]
+    most = sum(problem.credits[i] for i in chosen)
+    return any(
+        floor_bound(credits, resources, cap_rows, [floor.weights.get(i, 0) for i in options], most)
+        >= floor.need
+        for floor in floors
+    )
 
 
 def _load(weights: dict[int, int], chosen: set[int] | frozenset[int]) -> int:

@@ -241,42 +241,12 @@ class ComponentMILP:
         values of the caps and shared resources in the linear relaxation of stage 2 (the
         fewest outcomes with ``most`` credits), times ``PRICE_SCALE``, rounded (the bound is
         valid whatever they are: an unsolved relaxation gives none)."""
-        m, caps = self.model.m, self.caps
-        users: dict[int, list[int]] = {}
-        for k, rs in enumerate(self.resources):
-            for r in rs:
-                users.setdefault(r, []).append(k)
-        shared = [r for r in sorted(users) if len(users[r]) > 1]
-        rows: list[tuple[Sequence[tuple[int, int]], float, float]] = [
-            (list(enumerate(self.credits)), float(most), _INF),
-            *(([(k, 1) for k in users[r]], -_INF, 1.0) for r in shared),
-            *((members, -_INF, float(bound)) for bound, members in caps),
-        ]
-        starts, index, value = [0], [], []
-        for members, _, _ in rows:
-            for k, w in members:
-                index.append(k)
-                value.append(float(w))
-            starts.append(len(index))
-        lp = highspy.HighsLp()
-        lp.num_col_ = m
-        lp.num_row_ = len(rows)
-        lp.sense_ = highspy.ObjSense.kMinimize
-        lp.col_cost_ = np.array(self.outcomes, dtype=np.double)
-        lp.col_lower_ = np.zeros(m)
-        lp.col_upper_ = np.ones(m)
-        lp.row_lower_ = np.array([low for _, low, _ in rows], dtype=np.double)
-        lp.row_upper_ = np.array([high for _, _, high in rows], dtype=np.double)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-        lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
-        lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
-        lp.a_matrix_.value_ = np.array(value, dtype=np.double)
-        solver = _run(lp, None, presolve="choose")
-        if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return PRICE_SCALE, [0] * len(caps), {}
-        # A row bounded above has a dual value <= 0 in a minimisation: its price is minus it.
-        dual = solver.getSolution().row_dual
-        price = [max(0, round(-dual[i] * PRICE_SCALE)) for i in range(len(rows))]
+        shared = _shared(self.resources)
+        rows = _relaxed_rows(self.credits, most, shared, self.caps)
+        dual = _relaxation(self.outcomes, rows)
+        if dual is None:
+            return PRICE_SCALE, [0] * len(self.caps), {}
+        price = _scaled_prices(dual)
         per_resource = {r: price[1 + i] for i, r in enumerate(shared) if price[1 + i]}
         return PRICE_SCALE, price[1 + len(shared) :], per_resource
 
@@ -419,3 +389,93 @@ def _off_the_face(
         if outcomes[k] + counts[i] + -(-o * (need - sums[i]) // c) > fewest:
             off.append(k)
     return off
+
+
+def floor_bound(
+    credits: Sequence[int],
+    resources: Sequence[Sequence[int]],
+    caps: Rows,
+    weights: Sequence[int],
+    least: int,
+) -> int:
+    """A bound, exact, on the weight ``weights`` (a floor's) that an allocation with at least
+    ``least`` credits reaches: the Lagrangian bound at the duals of the linear relaxation (the
+    most weight under the resources, the caps and the credits), rounded to multiples of
+    1/``PRICE_SCALE`` and computed in integers. It holds whatever the multipliers are, so the
+    solver's tolerances cannot make it wrong; a floor it puts below its need is out of reach
+    without an integer programme. The credits row is what the combinatorial bound
+    (``allocation._floor_reach``) cannot see: an optimum whose credits need every heavy option
+    leaves a floor of light ones out of reach."""
+    shared = _shared(resources)
+    rows = _relaxed_rows(credits, least, shared, caps)
+    dual = _relaxation([-w for w in weights], rows)
+    if dual is None:
+        return sum(w for w in weights if w > 0)
+    price = _scaled_prices(dual)
+    credit_price = max(0, round(dual[0] * PRICE_SCALE))  # a row bounded below: dual >= 0
+    reduced = [PRICE_SCALE * w + credit_price * c for w, c in zip(weights, credits, strict=True)]
+    total = -credit_price * least
+    for (members, _, high), rate in zip(rows[1:], price[1:], strict=True):
+        if rate:
+            total += rate * int(high)
+            for k, w in members:
+                reduced[k] -= rate * w
+    return (total + sum(r for r in reduced if r > 0)) // PRICE_SCALE
+
+
+_Row = tuple[Sequence[tuple[int, int]], float, float]
+"""A row of a linear relaxation: (option, coefficient) pairs, lower and upper bounds."""
+
+
+def _shared(resources: Sequence[Sequence[int]]) -> dict[int, list[int]]:
+    """The options of each resource more than one option uses, by resource number."""
+    users: dict[int, list[int]] = {}
+    for k, rs in enumerate(resources):
+        for r in rs:
+            users.setdefault(r, []).append(k)
+    return {r: users[r] for r in sorted(users) if len(users[r]) > 1}
+
+
+def _relaxed_rows(
+    credits: Sequence[int], least: int, shared: dict[int, list[int]], caps: Rows
+) -> list[_Row]:
+    """The credits (at least ``least``), each shared resource (once), each cap."""
+    return [
+        (list(enumerate(credits)), float(least), _INF),
+        *(([(k, 1) for k in users], -_INF, 1.0) for users in shared.values()),
+        *((members, -_INF, float(bound)) for bound, members in caps),
+    ]
+
+
+def _relaxation(cost: Sequence[int], rows: Sequence[_Row]) -> list[float] | None:
+    """The row duals of the linear relaxation that minimises ``cost`` over options in [0, 1]
+    under ``rows``; None unless it is solved to optimality."""
+    starts, index, value = [0], [], []
+    for members, _, _ in rows:
+        for k, w in members:
+            index.append(k)
+            value.append(float(w))
+        starts.append(len(index))
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(cost)
+    lp.num_row_ = len(rows)
+    lp.sense_ = highspy.ObjSense.kMinimize
+    lp.col_cost_ = np.array(cost, dtype=np.double)
+    lp.col_lower_ = np.zeros(len(cost))
+    lp.col_upper_ = np.ones(len(cost))
+    lp.row_lower_ = np.array([low for _, low, _ in rows], dtype=np.double)
+    lp.row_upper_ = np.array([high for _, _, high in rows], dtype=np.double)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+    lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
+    lp.a_matrix_.value_ = np.array(value, dtype=np.double)
+    solver = _run(lp, None, presolve="choose")
+    if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return list(solver.getSolution().row_dual)
+
+
+def _scaled_prices(dual: Sequence[float]) -> list[int]:
+    """Each row's price, times ``PRICE_SCALE``, rounded: a row bounded above has a dual value
+    <= 0 in a minimisation, its price is minus it (0 for the credits row, bounded below)."""
+    return [max(0, round(-y * PRICE_SCALE)) for y in dual]

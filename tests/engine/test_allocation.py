@@ -19,7 +19,7 @@ from creditbank.engine.allocation import (
     preference,
     solve,
 )
-from creditbank.engine.allocation_milp import ComponentMILP
+from creditbank.engine.allocation_milp import ComponentMILP, floor_bound
 
 
 @st.composite
@@ -479,6 +479,52 @@ def test_a_floors_reach_bounds_every_feasible_allocation(problem: Problem) -> No
             if feasible(problem, frozenset(combo)):
                 for f, floor in enumerate(problem.floors):
                     assert sum(floor.weights.get(i, 0) for i in combo) <= reach[f]
+
+
+@settings(max_examples=300, deadline=None)
+@given(problems(floors=True), st.data())
+def test_a_floors_relaxed_bound_holds_for_every_allocation_with_the_credits(
+    problem: Problem, data: st.DataObject
+) -> None:
+    """The linear relaxation's bound on a floor, at least some credits, is never below what an
+    allocation with those credits adds to the floor (whatever the solver's duals)."""
+    n = len(problem.keys)
+    local = allocation._numbered(problem, list(range(n)), problem.caps)
+    least = data.draw(st.integers(0, sum(problem.credits)))
+    allocations = [
+        combo
+        for size in range(n + 1)
+        for combo in combinations(range(n), size)
+        if feasible(problem, frozenset(combo)) and sum(problem.credits[i] for i in combo) >= least
+    ]
+    for floor in problem.floors:
+        weights = [floor.weights.get(i, 0) for i in range(n)]
+        bound = floor_bound(problem.credits, local[1], local[2], weights, least)
+        assert all(sum(weights[i] for i in combo) <= bound for combo in allocations)
+
+
+def test_the_credits_an_optimum_needs_put_a_minimum_out_of_reach_without_a_solve() -> None:
+    """Two outcomes, each either a 4-credit course or a 3-credit course of a group with a
+    minimum of 6: the most credits (8) need both 4-credit courses, so the group is out of reach.
+    The combinatorial bound (6) cannot tell; the relaxation's bound with the credits can."""
+    courses = [
+        frozenset({"o:0", "c:a"}),
+        frozenset({"o:0", "c:g1"}),
+        frozenset({"o:1", "c:b"}),
+        frozenset({"o:1", "c:g2"}),
+    ]
+    problem = Problem(
+        keys=["k0", "k1", "k2", "k3"],
+        credits=[400, 300, 400, 300],
+        outcome_counts=[1] * 4,
+        resources=courses,
+        caps=[],
+        floors=[Floor("group", 600, {1: 300, 3: 300})],
+    )
+    assert _floor_reach(problem, set(range(4)), problem.floors) == [600]
+    local = allocation._numbered(problem, list(range(4)), [])
+    assert floor_bound(problem.credits, local[1], local[2], [0, 300, 0, 300], 800) < 600
+    assert solve(problem) == frozenset({0, 2}) == brute_force(problem)
 
 
 def test_a_count_cap_bounds_the_reach_of_a_minimum_of_courses() -> None:
