@@ -53,7 +53,9 @@ The method, exact:
 
 5. Floors (:func:`_meet_floors`): the optimum of steps 1-4 ignores them and is kept when every
    floor it misses is out of reach (a bound: the heaviest option of each group sharing a
-   resource, added up, and no more inside a cap than its bound allows). Otherwise the
+   resource, added up, and no more inside a cap than its bound allows; where that bound
+   reaches the floor, the linear relaxation's, which also keeps the credits found:
+   ``allocation_milp.floor_bound``, exact whatever the solver's duals). Otherwise the
    components that touch a floor are solved again by HiGHS with one binary per floor: the
    most floors met M* at the credits found, then the fewest outcomes, then the tie-break
    block by block, as in step 4.
