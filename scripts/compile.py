@@ -45,8 +45,10 @@ RUNTIME_GROUP = "creditbank.compiled"
 """The shared library's module name: inside the package, so an editable install finds it."""
 
 NOT_COMPILED = {"__init__.py", "decision.py", "trace.py"}
-"""Engine modules left to Python: the decision and trace models are pydantic models, which
-mypyc does not compile, and the package's __init__ has nothing to speed up."""
+"""Engine modules left to Python: trace's rule references are pydantic models, which mypyc
+does not compile; pydantic reads the decision's dataclasses (``TypeAdapter(Decision)`` loads
+stored decisions) and, compiled, no longer sees their annotations' serialisers (tried: the
+mappings came out unsorted); the package's __init__ has nothing to speed up."""
 
 EXTRA = ["creditbank/ruleset/ruleset.py"]
 """The rule set's date views: every audit asks them what is in force."""
