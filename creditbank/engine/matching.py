@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import Enum
 
 from creditbank.domain import Outcome
 from creditbank.engine.normalise import normalise_title, normalised_titles
@@ -152,29 +153,57 @@ def grade_failure(grade: str | None, minimum: str, rules: RuleSetAt) -> Failure 
     >>> failure.reason.value, failure.params["scales.en"]
     ('grade_not_on_scale', 'Letters (F, D, C, B, A)')
     """
-    if grade is not None:
-        for scale in rules.grade_scales:
-            if grade in scale.grades and minimum in scale.grades:
-                if scale.grades.index(grade) >= scale.grades.index(minimum):
-                    return None
-                break
-        else:
-            scales = [s for s in rules.grade_scales if minimum in s.grades]
-            return Failure(
-                Reason.GRADE_NOT_ON_SCALE,
-                {
-                    "need": minimum,
-                    "have": grade,
-                    **{
-                        f"scales.{lang}": "; ".join(
-                            f"{s.name.text(lang)} ({', '.join(s.grades)})" for s in scales
-                        )
-                        or "-"
-                        for lang in ("zh", "en")
-                    },
+    verdict = _grade_verdict(grade, minimum, rules)
+    if verdict is _GradeVerdict.MET:
+        return None
+    if verdict is _GradeVerdict.NOT_ON_SCALE:
+        scales = [s for s in rules.grade_scales if minimum in s.grades]
+        return Failure(
+            Reason.GRADE_NOT_ON_SCALE,
+            {
+                "need": minimum,
+                "have": str(grade),  # a grade given: on no scale of the minimum's
+                **{
+                    f"scales.{lang}": "; ".join(
+                        f"{s.name.text(lang)} ({', '.join(s.grades)})" for s in scales
+                    )
+                    or "-"
+                    for lang in ("zh", "en")
                 },
-            )
+            },
+        )
     return Failure(Reason.BELOW_GRADE, {"need": minimum, "have": grade or "-"})
+
+
+class _GradeVerdict(Enum):
+    MET = "met"
+    BELOW = "below"
+    NOT_ON_SCALE = "not on scale"
+
+
+GRADES_AT_MOST = 4_096
+"""(grade, minimum) verdicts a rule-set view remembers; past this many (grades come from
+learners' files) the memory is cleared, so it stays bounded."""
+
+
+def _grade_verdict(grade: str | None, minimum: str, rules: RuleSetAt) -> _GradeVerdict:
+    """Whether ``grade`` meets ``minimum`` on the first scale that has both, is below it, or
+    shares no scale with it; worked out once per view and pair (every audit asks again)."""
+    verdicts: dict[tuple[str | None, str], _GradeVerdict] | None = rules.memo.get("grades")
+    if verdicts is None or len(verdicts) >= GRADES_AT_MOST:
+        verdicts = rules.memo["grades"] = {}
+    found = verdicts.get((grade, minimum))
+    if found is None:
+        found = verdicts[(grade, minimum)] = _GradeVerdict.BELOW
+        if grade is not None:
+            for scale in rules.grade_scales:
+                if grade in scale.grades and minimum in scale.grades:
+                    if scale.grades.index(grade) >= scale.grades.index(minimum):
+                        found = verdicts[(grade, minimum)] = _GradeVerdict.MET
+                    break
+            else:
+                found = verdicts[(grade, minimum)] = _GradeVerdict.NOT_ON_SCALE
+    return found
 
 
 def years_after(day: dt.date, years: Decimal) -> dt.date:

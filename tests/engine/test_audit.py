@@ -16,6 +16,7 @@ from creditbank.domain import Outcome
 from creditbank.engine.audit import compute_audit
 from creditbank.engine.decision import Decision, Unused
 from creditbank.engine.explain import explain_grant, explain_unused
+from creditbank.engine.matching import GRADES_AT_MOST, grade_failure
 from creditbank.engine.reasons import Reason
 from creditbank.errors import InputInvalid, NotFound
 from creditbank.ruleset.loader import load_ruleset_from_sources
@@ -317,3 +318,24 @@ def test_more_outcomes_than_an_audit_takes_are_refused_with_the_limit() -> None:
     with pytest.raises(InputInvalid, match=f"at most {MAX_OUTCOMES}"):
         audit(*outcomes)
     assert audit(*outcomes[:MAX_OUTCOMES]).totals.transferred >= 0
+
+
+def test_grade_verdicts_are_remembered_within_a_bound_and_stay_right() -> None:
+    """Grades come from learners' files: the view remembers each (grade, minimum) verdict, but
+    never more than GRADES_AT_MOST of them, and a remembered verdict is the one worked out."""
+    rules = load_ruleset_from_sources(
+        {
+            "s.yaml": "pack: {id: p, name: {en: P}, framework: f}\n"
+            "frameworks: [{id: f, name: {en: F}, levels: [{level: 1, name: {en: one}}]}]\n"
+            "grade_scales: [{id: l, name: {en: L}, grades: [F, D, C, B, A]}]\n"
+        }
+    ).at(dt.date(2025, 1, 1))
+    for _ in range(2):  # worked out, then remembered
+        assert grade_failure("B", "C", rules) is None
+        below = grade_failure("D", "C", rules)
+        assert below is not None and below.reason == Reason.BELOW_GRADE
+        off = grade_failure("pass", "C", rules)
+        assert off is not None and off.reason == Reason.GRADE_NOT_ON_SCALE
+    for n in range(GRADES_AT_MOST + 10):
+        grade_failure(f"g{n}", "C", rules)
+    assert len(rules.memo["grades"]) <= GRADES_AT_MOST
