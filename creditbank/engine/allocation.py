@@ -72,7 +72,7 @@ three budgets per component). The integer programme is exponential in the worst 
 but only in what HiGHS's presolve, cuts and branching leave of packing rows: milliseconds per
 solve on the learners of the benchmarks, at most some thirty solves; with programme minimums
 that cannot all be met over courses fitting several of them, up to hundreds of milliseconds
-per solve (scripts/bench_worst_case.py, ``overlapping-groups``: 0.5 to 1.8 s from 20 to 80
+per solve (scripts/bench_worst_case.py, ``overlapping-groups``: 0.3 to 1.2 s from 20 to 80
 courses). Nothing recurses, so no input meets Python's recursion limit. There is no time
 limit and no approximation: the answer is always the unique optimum. An audit takes at most
 ``audit.MAX_OUTCOMES`` outcomes.
