@@ -16,16 +16,23 @@ lexicographically, every stage with small integer coefficients, each stage calla
    be in an allocation with C* and O* is decided without the solver; each solve starts from
    the last allocation found (the first from stage 2's).
 
-Every call passes the whole model at once (``passModel``), with ``mip_rel_gap=0``, one thread
-and no output (the plain ``_Highs`` class: ``highspy.Highs`` prints a banner); every answer is
-rounded, re-checked against every resource and cap and the stage's face in exact integer
-arithmetic, and refused (RuntimeError) if it is not an integral, feasible solution.
+With floors (``allocation._meet_floors``), each shared resource is also a column of its own,
+the sum of its options, read instead of them in every row where they weigh the same
+(:class:`_Model`): HiGHS decides which courses are granted before which outcome grants each,
+and closes at its root the proofs that an option is off the face that took it hundreds of
+nodes.
+
+Every call passes the whole model at once (``passModel``), with ``mip_rel_gap=0``, one thread,
+no sub-MIP heuristics or restart (:func:`_run`) and no output (the plain ``_Highs`` class:
+``highspy.Highs`` prints a banner); every answer is rounded, re-checked against every resource
+and cap and the stage's face in exact integer arithmetic, and refused (RuntimeError) if it is
+not an integral, feasible solution.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from functools import reduce
 from math import gcd
@@ -56,7 +63,16 @@ Rows = Sequence[tuple[int, Sequence[tuple[int, int]]]]
 
 class _Model:
     """The packing rows (one per shared resource, one per cap) of a component, and one binary
-    per floor (``y``, after the options' columns) that may be 1 only when the floor is met."""
+    per floor (``y``, after the options' columns) that may be 1 only when the floor is met.
+
+    With floors, the solver also sees each shared resource as a column of its own (``z``,
+    after the floors'): the sum of the options that use it, at most 1. Every row in which
+    those options all weigh the same reads ``z`` instead of them, so a course that counts the
+    same towards each cap and floor whichever outcome grants it is one column there. HiGHS
+    then decides which courses are granted before which outcome grants each, and proves an
+    option off the floors' face at its root where it searched hundreds of nodes on the options
+    alone (the same integer programme: the same optima). Without floors they are left out:
+    bench_engine's 200-outcome learners' solves were slightly slower with them."""
 
     def __init__(
         self,
@@ -73,14 +89,28 @@ class _Model:
         self.outcomes = list(outcomes)
         self.resources = resources
         self.caps = caps
-        users: dict[int, list[int]] = {}
-        for k, rs in enumerate(resources):
-            for r in rs:
-                users.setdefault(r, []).append(k)
+        shared = _shared(resources)
         self.rows: list[tuple[list[tuple[int, int]], int]] = [
-            ([(k, 1) for k in ks], 1) for _, ks in sorted(users.items()) if len(ks) > 1
+            ([(k, 1) for k in users], 1) for users in shared.values()
         ]
         self.rows += [(list(members), bound) for bound, members in caps]
+        self.grouped = sorted(shared.values(), key=len, reverse=True) if floors else []
+        """The options of each resource that has a column, most used first (``width + i``)."""
+        self.packing = self.rows[len(shared) :] if self.grouped else self.rows
+        """The rows the solver reads (a grouped resource's row is its column's bound)."""
+
+    def aggregated(self, terms: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+        """``terms`` (column, weight) with the options of a shared resource replaced by its
+        column wherever they are all there with one weight (each option replaced once)."""
+        weight = dict(terms)
+        columns = []
+        for i, users in enumerate(self.grouped):
+            w = weight.get(users[0])
+            if w and all(weight.get(k) == w for k in users):
+                for k in users:
+                    del weight[k]
+                columns.append((self.width + i, w))
+        return [*weight.items(), *columns]
 
     def solve(
         self,
@@ -92,33 +122,26 @@ class _Model:
         """Maximise ``cost`` over the rows, the ``extra`` rows (coefficients on every option,
         lower, upper) and the ``fixed`` options, from the feasible allocation ``start`` if
         given; the chosen options, checked."""
-        m, n = self.m, self.width
+        m, n = self.m, self.width + len(self.grouped)
         starts, index, value = [0], [], []
         lower, upper = [], []
-        for members, bound in self.rows:
-            for k, w in members:
-                index.append(k)
-                value.append(float(w))
-            starts.append(len(index))
-            lower.append(-_INF)
-            upper.append(float(bound))
-        for f, (need, terms) in enumerate(self.floors):
+
+        def row(terms: Iterable[tuple[int, float]], low: float, high: float) -> None:
             for k, w in terms:
                 index.append(k)
                 value.append(float(w))
-            index.append(m + f)
-            value.append(-float(need))
-            starts.append(len(index))
-            lower.append(0.0)
-            upper.append(_INF)
-        for coefficients, low, high in extra:
-            for k, w in enumerate(coefficients):
-                if w:
-                    index.append(k)
-                    value.append(float(w))
             starts.append(len(index))
             lower.append(low)
             upper.append(high)
+
+        for i, users in enumerate(self.grouped):
+            row([*((k, 1) for k in users), (self.width + i, -1)], 0.0, 0.0)
+        for members, bound in self.packing:
+            row(self.aggregated(members), -_INF, float(bound))
+        for f, (need, terms) in enumerate(self.floors):
+            row([*self.aggregated(terms), (m + f, -need)], 0.0, _INF)
+        for coefficients, low, high in extra:
+            row(self.aggregated((k, w) for k, w in enumerate(coefficients) if w), low, high)
         cost = [*cost, *[0.0] * (n - len(cost))]
         lp = highspy.HighsLp()
         lp.num_col_ = n
@@ -137,6 +160,7 @@ class _Model:
         initial = None
         if start is not None:
             on = {*start, *(self.m + f for f in self.met(start))}
+            on.update(self.width + i for i, users in enumerate(self.grouped) if on & {*users})
             initial = [1.0 if k in on else 0.0 for k in range(n)]
         solver = _run(lp, initial, presolve="choose")
         if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -188,7 +212,11 @@ class _Model:
 
 
 def _run(lp: highspy.HighsLp, start: list[float] | None, presolve: str) -> _Highs:
-    """HiGHS on ``lp`` (exact gap, one thread, repeatable, silent), from ``start`` if given."""
+    """HiGHS on ``lp`` (exact gap, one thread, repeatable, silent), from ``start`` if given.
+
+    Without the sub-MIP heuristics (RINS, RENS) and the restart after the root: the floors'
+    solves, closed at the root or in a few nodes, spent some 40% of their time there (every
+    solve but the first starts from an allocation anyway); no slower elsewhere."""
     solver = _Highs()
     for option, setting in (
         ("output_flag", False),
@@ -196,6 +224,9 @@ def _run(lp: highspy.HighsLp, start: list[float] | None, presolve: str) -> _High
         ("mip_rel_gap", 0.0),
         ("random_seed", 0),
         ("presolve", presolve),
+        ("mip_heuristic_run_rins", False),
+        ("mip_heuristic_run_rens", False),
+        ("mip_allow_restart", False),
     ):
         solver.setOptionValue(option, setting)
     if solver.passModel(lp) != highspy.HighsStatus.kOk:

@@ -19,7 +19,7 @@ from creditbank.engine.allocation import (
     preference,
     solve,
 )
-from creditbank.engine.allocation_milp import ComponentMILP, floor_bound
+from creditbank.engine.allocation_milp import ComponentMILP, Rows, floor_bound
 
 
 @st.composite
@@ -563,3 +563,72 @@ def test_the_solvers_first_two_stages_in_one_solve_equal_them_one_after_the_othe
     staged = (most, solver.fewest_outcomes(most))
     assert solver.most_credits_fewest_outcomes() == staged
     assert solver.most_credits_fewest_outcomes(exact=0) == staged  # too large to fold
+
+
+@st.composite
+def courses_by_outcomes(draw: st.DrawFn) -> tuple[list[int], list[list[int]], Rows, Rows]:
+    """Options granting a course by one outcome: a course weighs the same in every cap and
+    floor whichever outcome grants it (the solver reads it as one column there), an outcome's
+    issuer caps what it grants. Credits, resources, caps and floors of one component."""
+    course_credits = draw(st.lists(st.sampled_from([200, 300, 400]), min_size=1, max_size=5))
+    sources = draw(st.integers(1, 5))
+    pairs = draw(
+        st.lists(
+            st.tuples(st.integers(0, sources - 1), st.integers(0, len(course_credits) - 1)),
+            min_size=1,
+            max_size=9,
+            unique=True,
+        )
+    )
+    credits = [course_credits[c] for _, c in pairs]
+    resources = [[o, sources + c] for o, c in pairs]
+    issuer = [draw(st.integers(0, 1)) for _ in range(sources)]
+
+    def rows(within: list[list[int]], kind: str) -> Rows:
+        found = []
+        for members in within:
+            terms = [(k, credits[k]) for k in members]
+            if terms:
+                low = 1 if kind == "floor" else 0
+                found.append((draw(st.integers(low, sum(w for _, w in terms))), terms))
+        return found
+
+    courses = range(len(course_credits))
+    categories = draw(st.lists(st.sets(st.sampled_from(courses)), max_size=2))
+    caps = rows([[k for k, (_, c) in enumerate(pairs) if c in cat] for cat in categories], "cap")
+    caps += rows([[k for k, (o, _) in enumerate(pairs) if issuer[o] == i] for i in (0, 1)], "cap")
+    groups = draw(st.lists(st.sets(st.sampled_from(courses), min_size=1), min_size=1, max_size=3))
+    floors = rows([[k for k, (_, c) in enumerate(pairs) if c in g] for g in groups], "floor")
+    return credits, resources, caps, floors
+
+
+@settings(max_examples=300, deadline=None)
+@given(courses_by_outcomes())
+def test_the_floor_stages_read_a_course_as_one_column_and_equal_brute_force(
+    component: tuple[list[int], list[list[int]], Rows, Rows],
+) -> None:
+    """The floors' solver (a column per shared resource, read in the rows where its options
+    weigh the same) against every allocation: the most floors met at the most credits, then
+    the fewest outcomes, then the first in rank order (membership vectors compared)."""
+    credits, resources, caps, floors = component
+    m = len(credits)
+    allocations = []
+    for size in range(m + 1):
+        for combo in combinations(range(m), size):
+            used = [r for k in combo for r in resources[k]]
+            if len(used) == len(set(used)) and all(
+                sum(w for k, w in members if k in combo) <= bound for bound, members in caps
+            ):
+                met = sum(sum(w for k, w in ts if k in combo) >= need for need, ts in floors)
+                allocations.append((sum(credits[k] for k in combo), met, -size, combo))
+    most = max(a[0] for a in allocations)
+    _, met, fewer, _ = max(a for a in allocations if a[0] == most)
+    best = max(
+        (tuple(k in combo for k in range(m)), combo)
+        for c, f, o, combo in allocations
+        if (c, f, o) == (most, met, fewer)
+    )[1]
+    solver = ComponentMILP(credits, [1] * m, resources, caps, floors)
+    assert solver.most_met(most) == met
+    assert solver.fewest_outcomes(most, met) == -fewer
+    assert solver.tie_break(most, -fewer, met) == list(best)
