@@ -25,7 +25,6 @@ from creditbank.engine.decision import (
     Grant,
     GroupStatus,
     LimitStatus,
-    Recognised,
     Totals,
     Unused,
     input_digest,
@@ -170,12 +169,7 @@ def compute_audit(
         grants=tuple(grants),
         earned=tuple(earned),
         unused=tuple(unused),
-        recognised=tuple(
-            Recognised(
-                outcome=b.outcome, credits=b.credits, level=b.level, field=b.field, rule=b.rule
-            )
-            for b in sorted(bank.values(), key=lambda b: b.outcome)
-        ),
+        recognised=tuple(sorted(bank.values(), key=lambda b: b.outcome)),
         requirements=tuple(_requirements(rules, programme, grants, earned, applied)),
         categories=tuple(_categories(programme, reported, earned)),
         source_minimums=tuple(

@@ -132,7 +132,9 @@ class Unused:
 
 @dataclass(unsafe_hash=True, slots=True)
 class Recognised:
-    """An outcome's bank credits (independent of the programme)."""
+    """An outcome's bank credits (independent of the programme): amount, framework level,
+    field, and the rule that recognised it. Recognition makes them (as ``BankCredit``) and
+    the decision lists them as they are."""
 
     outcome: str
     credits: Decimal

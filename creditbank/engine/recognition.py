@@ -9,38 +9,17 @@ failure is the refusal.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache, partial
 
 from creditbank.domain import Outcome
+from creditbank.engine.decision import Recognised as BankCredit
 from creditbank.engine.matching import Failure, SelectorIndex, check_condition, matches
 from creditbank.engine.memo import LearnerMemo
 from creditbank.engine.trace import RuleRef
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
-
-
-@dataclass(unsafe_hash=True, slots=True)
-class BankCredit:
-    """Credits an outcome is worth in the bank: amount, framework level, field, and why (a
-    value with its own ``__init__``, as ``decision.py`` explains)."""
-
-    outcome: str
-    credits: Decimal
-    level: int | None
-    field: str | None
-    rule: RuleRef
-
-    def __init__(
-        self, outcome: str, credits: Decimal, level: int | None, field: str | None, rule: RuleRef
-    ) -> None:
-        self.outcome = outcome
-        self.credits = credits
-        self.level = level
-        self.field = field
-        self.rule = rule
 
 
 def round_ratio(
