@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
+from typing import Any
 
 from creditbank.domain import Outcome
 from creditbank.engine.normalise import normalise_title, normalised_titles
@@ -80,6 +81,17 @@ class SelectorIndex:
             if value is not None:
                 found.extend(get((key, str(value)), ()))
         return tuple(sorted(set(found)))
+
+
+def indexed_in_force(rules: RuleSetAt, section: str) -> tuple[tuple[Any, ...], SelectorIndex]:
+    """The items of ``section`` in force (in id order) and an index of their ``match``
+    selectors, made once per view (exclusions, placements)."""
+    key = f"index:{section}"
+    cached = rules.memo.get(key)
+    if cached is None:
+        items = rules.in_force(section)
+        cached = rules.memo[key] = (items, SelectorIndex([item.match for item in items]))
+    return cached
 
 
 def matches(sel: schema.OutcomeMatch, outcome: Outcome, rules: RuleSetAt) -> bool:

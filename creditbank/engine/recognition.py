@@ -15,7 +15,13 @@ from functools import lru_cache, partial
 
 from creditbank.domain import Outcome
 from creditbank.engine.decision import Recognised as BankCredit
-from creditbank.engine.matching import Failure, SelectorIndex, check_condition, matches
+from creditbank.engine.matching import (
+    Failure,
+    SelectorIndex,
+    check_condition,
+    indexed_in_force,
+    matches,
+)
 from creditbank.engine.memo import LearnerMemo
 from creditbank.engine.trace import RuleRef
 from creditbank.ruleset import schema
@@ -162,24 +168,11 @@ def _level(outcome: Outcome, rules: RuleSetAt) -> int | None:
         held = ladder.ranks.get(outcome.rung) if ladder else None
         if ladder is not None and held is not None:
             return ladder.rungs[held].framework_level
-    placements, index = _placement_index(rules)
+    placements, index = indexed_in_force(rules, "placements")
     for position in index.positions(outcome):
         if matches(placements[position].match, outcome, rules):
             return placements[position].level
     return outcome.level
-
-
-def _placement_index(rules: RuleSetAt) -> tuple[tuple[schema.Placement, ...], SelectorIndex]:
-    """The placements in force, in order (the first that matches places an outcome), and an
-    index of their selectors, made once per date."""
-    cached = rules.memo.get("placements")
-    if cached is None:
-        placements = rules.in_force("placements")
-        cached = rules.memo["placements"] = (
-            placements,
-            SelectorIndex([p.match for p in placements]),
-        )
-    return cached
 
 
 def compute_recognitions(

@@ -21,6 +21,7 @@ from creditbank.engine.matching import (
     SelectorIndex,
     accreditation_failure,
     check_condition,
+    indexed_in_force,
     matches,
     years_after,
 )
@@ -122,7 +123,7 @@ def _excluded(
     rules: RuleSetAt, outcome: Outcome, on: dt.date
 ) -> list[tuple[schema.Exclusion, Failure]]:
     """Each exclusion in force that matches the outcome, with its failure."""
-    exclusions, index = _exclusion_index(rules)
+    exclusions, index = indexed_in_force(rules, "exclusions")
     failures = []
     for position in index.positions(outcome):
         exclusion = exclusions[position]
@@ -144,18 +145,6 @@ def _excluded(
                 )
             )
     return failures
-
-
-def _exclusion_index(rules: RuleSetAt) -> tuple[tuple[schema.Exclusion, ...], SelectorIndex]:
-    """The exclusions in force (in id order) and their selectors' index, made once per view."""
-    cached = rules.memo.get("exclusions")
-    if cached is None:
-        exclusions = rules.in_force("exclusions")
-        cached = rules.memo["exclusions"] = (
-            exclusions,
-            SelectorIndex([x.match for x in exclusions]),
-        )
-    return cached
 
 
 def _recency(
