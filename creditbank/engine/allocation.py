@@ -59,7 +59,8 @@ The method, exact:
    components that touch a floor are solved again by HiGHS with one binary per floor (and one
    column per shared resource, read wherever its options weigh the same: a course granted by
    one outcome or another): the most floors met M* at the credits found, then the fewest
-   outcomes, then the tie-break block by block, as in step 4.
+   outcomes (both in one solve: a floor met outweighs every outcome), then the tie-break
+   block by block, as in step 4.
 
 All-of rules whose parts come in many copies are reduced before the allocation sees them
 (``candidates._bundle_combinations``): only the combinations an optimum or an explanation can
@@ -317,10 +318,9 @@ def _meet_floors(
         credits, [problem.outcome_counts[i] for i in part], resources, cap_rows, floor_rows
     )
     most = sum(problem.credits[i] for i in chosen & inside)
-    met = solver.most_met(most)
+    met, fewest = solver.most_met_fewest_outcomes(most)
     if met <= _met(problem, chosen) - always:
         return chosen  # ``chosen`` meets as many: it is already the best of those that do
-    fewest = solver.fewest_outcomes(most, met)
     return fixed | {part[k] for k in solver.tie_break(most, fewest, met)}
 
 

@@ -242,7 +242,8 @@ def _run(lp: highspy.HighsLp, start: list[float] | None, presolve: str) -> _High
 class ComponentMILP:
     """The stages over one component (options in rank order), each callable alone so that
     the search can take over again once the solver has fixed C* and O*. With ``floors``
-    (programme minimums), a stage between the two maximises the floors met, M*."""
+    (programme minimums), the floors met M* come before the outcomes, in one solve with
+    them (:meth:`most_met_fewest_outcomes`)."""
 
     def __init__(
         self,
@@ -302,12 +303,17 @@ class ComponentMILP:
         self._found[(most, 0, fewest)] = chosen
         return most, fewest
 
-    def most_met(self, most: int) -> int:
-        """Stage 1b: M*, the most floors met by an allocation with ``most`` credits."""
+    def most_met_fewest_outcomes(self, most: int) -> tuple[int, int]:
+        """Stages 1b and 2 in one solve, (M*, O*): maximise ``floors met * weight - outcomes``
+        with ``most`` credits, where ``weight`` exceeds every allocation's outcomes, so one
+        more floor met outweighs any number of outcomes (values in the hundreds: exact)."""
         model = self.model
-        cost = [0] * model.m + [1] * (model.width - model.m)
+        weight = sum(self.outcomes) + 1
+        cost = [-o for o in self.outcomes] + [weight] * (model.width - model.m)
         chosen = model.solve(cost, self._face(most, 0), {})
-        return len(model.met(chosen))
+        met, fewest = len(model.met(chosen)), sum(self.outcomes[k] for k in chosen)
+        self._found[(most, met, fewest)] = chosen
+        return met, fewest
 
     def fewest_outcomes(self, most: int, met: int = 0) -> int:
         """Stage 2: O*, the fewest outcomes of an allocation with ``most`` credits (and

@@ -629,6 +629,6 @@ def test_the_floor_stages_read_a_course_as_one_column_and_equal_brute_force(
         if (c, f, o) == (most, met, fewer)
     )[1]
     solver = ComponentMILP(credits, [1] * m, resources, caps, floors)
-    assert solver.most_met(most) == met
+    assert solver.most_met_fewest_outcomes(most) == (met, -fewer)
     assert solver.fewest_outcomes(most, met) == -fewer
     assert solver.tie_break(most, -fewer, met) == list(best)
