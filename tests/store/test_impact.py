@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import io
 import json
 import re
@@ -21,6 +22,7 @@ from creditbank.cli import app
 from creditbank.config import get_settings
 from creditbank.service import enrolments, exceptions, impact, impact_report, rulesets
 from creditbank.service.errors import Conflict
+from creditbank.service.population import partitions, read_partition
 from creditbank.store.session import session_scope
 from tests.store import population
 from tests.store.population import DATES
@@ -188,3 +190,21 @@ def test_an_exception_a_draft_stops_applying_is_reported_with_why(people: Popula
     assert "does not apply: requirement thesis is no longer in programme mech" in change.note
     [reported] = [x for x in impact_report.as_json(report)["learners"] if x["learner"] == learner]
     assert reported["before"]["exceptions"] == ["1"] and reported["after"]["exceptions"] == []
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_reading_a_partition_leaves_the_garbage_collector_as_it_was(
+    people: Population, collecting: bool
+) -> None:
+    """The collector is paused while a partition is read (population._collector_paused); a
+    process must not be left without it, nor have it turned on behind its back."""
+    with session_scope(people.engine, read_only=True) as session:
+        bounds = partitions(session, None)
+        if not collecting:
+            gc.disable()
+        try:
+            enrolled = read_partition(session, bounds[0], None)
+            assert gc.isenabled() is collecting
+        finally:
+            gc.enable()
+    assert any(e.outcomes for e in enrolled)
