@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from creditbank.domain import LearnerException, Outcome
 from creditbank.service.audits import USABLE
 from creditbank.service.exceptions import in_force_by_learner
-from creditbank.service.outcomes import STORED_COLUMNS, to_engine_outcome
+from creditbank.service.outcomes import STORED_COLUMNS, engine_outcome_of_columns
 from creditbank.store.tables import Enrolment, LearnerExceptionRow, OutcomeRow
 
 PARTITION = 2_000
@@ -163,7 +163,7 @@ def _read(
         for row in rows:
             held[row.learner_id].append(row)
     converted = {
-        learner: (tuple(to_engine_outcome(r) for r in rows), tuple(r.id for r in rows))
+        learner: (tuple(engine_outcome_of_columns(r) for r in rows), tuple(r.id for r in rows))
         for learner, rows in held.items()
     }
     excepted = in_force_by_learner(session, learners, vouch=False)

@@ -15,15 +15,18 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from creditbank.cli import app
 from creditbank.config import get_settings
 from creditbank.service import enrolments, exceptions, impact, impact_report, rulesets
+from creditbank.service.audits import USABLE
 from creditbank.service.errors import Conflict
+from creditbank.service.outcomes import to_engine_outcome
 from creditbank.service.population import partitions, read_partition
 from creditbank.store.session import session_scope
+from creditbank.store.tables import OutcomeRow
 from tests.store import population
 from tests.store.population import DATES
 
@@ -208,3 +211,21 @@ def test_reading_a_partition_leaves_the_garbage_collector_as_it_was(
         finally:
             gc.enable()
     assert any(e.outcomes for e in enrolled)
+
+
+def test_a_partition_reads_each_outcome_as_the_learners_own_audit_does(
+    people: Population,
+) -> None:
+    """The population read decodes the attributes' JSON text itself
+    (outcomes.engine_outcome_of_columns); it must give the outcomes an audit of the learner
+    reads through the ORM (outcomes.to_engine_outcome), on SQLite's text and PostgreSQL's."""
+    with session_scope(people.engine, read_only=True) as session:
+        enrolled = read_partition(session, partitions(session, None)[0], None)
+        for subject in enrolled:
+            rows = session.scalars(
+                select(OutcomeRow)
+                .where(OutcomeRow.learner_id == subject.learner_id, OutcomeRow.status.in_(USABLE))
+                .order_by(OutcomeRow.id)
+            )
+            assert subject.outcomes == tuple(to_engine_outcome(row) for row in rows)
+    assert sum(len(s.outcomes) for s in enrolled) > 10
