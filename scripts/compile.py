@@ -48,7 +48,8 @@ NOT_COMPILED = {"__init__.py", "decision.py", "trace.py"}
 """Engine modules left to Python: trace's rule references are pydantic models, which mypyc
 does not compile; pydantic reads the decision's dataclasses (``TypeAdapter(Decision)`` loads
 stored decisions) and, compiled, no longer sees their annotations' serialisers (tried: the
-mappings came out unsorted); the package's __init__ has nothing to speed up."""
+mappings came out unsorted), so the parts without a mapping are in ``decision_parts.py``,
+compiled; the package's __init__ has nothing to speed up."""
 
 EXTRA = ["creditbank/ruleset/ruleset.py"]
 """The rule set's date views: every audit asks them what is in force."""

@@ -22,14 +22,12 @@ from creditbank.engine.decision import (
     Because,
     Decision,
     Earned,
-    Grant,
-    GroupStatus,
-    LimitStatus,
     Totals,
     Unused,
     input_digest,
     outcomes_json,
 )
+from creditbank.engine.decision_parts import Grant, GroupStatus, LimitStatus
 from creditbank.engine.exceptions import Applied, apply_exceptions, without_held
 from creditbank.engine.limits import SCALE, CapInfo, build_caps, outcome_profile
 from creditbank.engine.matching import Failure
@@ -235,8 +233,16 @@ def _profile(
 def _tie_break_key(option: Option, duplicates: dict[str, tuple[str, int]]) -> str:
     """Order of preference among equally good allocations: options using the better copy of a
     repeated course first, then by key (target, rule id, outcome ids)."""
-    copy_rank = max((duplicates[o][1] for o in option.outcomes if o in duplicates), default=0)
-    return f"{copy_rank:04d}{FIELD}{option.key}"
+    copy_rank = 0
+    if duplicates:  # most learners repeat no course: no generator, no formatting
+        for outcome_id in option.outcomes:
+            copy = duplicates.get(outcome_id)
+            if copy is not None and copy[1] > copy_rank:
+                copy_rank = copy[1]
+    return f"{copy_rank:04d}{FIELD}{option.key}" if copy_rank else _FIRST_COPY + option.key
+
+
+_FIRST_COPY = f"{0:04d}{FIELD}"
 
 
 def _earned(

@@ -6,14 +6,16 @@ same bytes as pydantic's ``TypeAdapter(Decision)`` (tests/engine/test_canonical.
 the golden workload and on generated decisions) in about 70% of its time
 (scripts/bench_serialiser.py).
 
-The parts an audit builds by the dozen (grants, unused outcomes, recognitions, limits, group
-statuses), like the engine's options, caps and failures, write their own ``__init__`` of plain
-stores: a frozen dataclass's generated one calls ``object.__setattr__`` for every field and
-stays interpreted even in the compiled engine (about a microsecond an object, a tenth of an
-audit in all), where a plain one costs a third of that here (this module stays Python,
-``scripts/compile.py`` says why) and a twentieth in the compiled modules. So they are not
-frozen at run time; they are values all the same: nothing assigns to them once built, and
-they hash by their fields (``unsafe_hash``) as frozen ones did.
+The parts an audit builds by the dozen, like the engine's options, caps and failures, write
+their own ``__init__`` of plain stores: a frozen dataclass's generated one calls
+``object.__setattr__`` for every field and stays interpreted even in the compiled engine
+(about a microsecond an object, a tenth of an audit in all), where a plain one costs a third
+of that here (this module stays Python, ``scripts/compile.py`` says why) and a twentieth in
+the compiled modules. Those without a mapping (grants, recognitions, group and limit
+statuses) are in ``decision_parts.py``, which is compiled; the unused outcomes and their
+reasons are here. They are not frozen at run time; they are values all the same: nothing
+assigns to them once built, and they hash by their fields (``unsafe_hash``) as frozen ones
+did.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ import msgspec
 from pydantic import BaseModel, PlainSerializer
 
 from creditbank.domain import Label, LearnerException, Outcome
+from creditbank.engine.canonical import CANONICAL, PLAIN
+from creditbank.engine.decision_parts import Grant, GroupStatus, LimitStatus, Recognised
 from creditbank.engine.reasons import Reason
 from creditbank.engine.trace import RuleRef
 from creditbank.ruleset.ruleset import sha256_text
@@ -38,40 +42,6 @@ from creditbank.ruleset.ruleset import sha256_text
 IN_KEY_ORDER = PlainSerializer(lambda mapping: dict(sorted(mapping.items())))
 """Writes a mapping in key order, so equal mappings always give equal bytes (for pydantic,
 which serialises a decision inside a model; the canonical encoder sorts every mapping)."""
-
-
-@dataclass(unsafe_hash=True, slots=True)
-class Grant:
-    """Credit granted toward the programme: a course (exempted) or category credits."""
-
-    target: str
-    target_kind: str  # "course" or "category"
-    target_name: Label
-    category: str
-    credits: Decimal
-    outcomes: tuple[str, ...]
-    rules: tuple[RuleRef, ...]
-    grade_mark: Label
-
-    def __init__(
-        self,
-        target: str,
-        target_kind: str,
-        target_name: Label,
-        category: str,
-        credits: Decimal,
-        outcomes: tuple[str, ...],
-        rules: tuple[RuleRef, ...],
-        grade_mark: Label,
-    ) -> None:
-        self.target = target
-        self.target_kind = target_kind
-        self.target_name = target_name
-        self.category = category
-        self.credits = credits
-        self.outcomes = outcomes
-        self.rules = rules
-        self.grade_mark = grade_mark
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,90 +98,6 @@ class Unused:
         self.params = {} if params is None else params
         self.rules = rules
         self.also = also
-
-
-@dataclass(unsafe_hash=True, slots=True)
-class Recognised:
-    """An outcome's bank credits (independent of the programme): amount, framework level,
-    field, and the rule that recognised it. Recognition makes them (as ``BankCredit``) and
-    the decision lists them as they are."""
-
-    outcome: str
-    credits: Decimal
-    level: int | None
-    field: str | None
-    rule: RuleRef
-
-    def __init__(
-        self, outcome: str, credits: Decimal, level: int | None, field: str | None, rule: RuleRef
-    ) -> None:
-        self.outcome = outcome
-        self.credits = credits
-        self.level = level
-        self.field = field
-        self.rule = rule
-
-
-@dataclass(unsafe_hash=True, slots=True)
-class GroupStatus:
-    """A requirement, category or source minimum: met, and what is missing."""
-
-    id: str
-    name: Label
-    met: bool
-    credits: Decimal
-    required_credits: Decimal | None = None
-    missing_credits: Decimal = Decimal(0)
-    courses_missing: tuple[str, ...] = ()
-
-    def __init__(
-        self,
-        id: str,
-        name: Label,
-        met: bool,
-        credits: Decimal,
-        required_credits: Decimal | None = None,
-        missing_credits: Decimal = Decimal(0),
-        courses_missing: tuple[str, ...] = (),
-    ) -> None:
-        self.id = id
-        self.name = name
-        self.met = met
-        self.credits = credits
-        self.required_credits = required_credits
-        self.missing_credits = missing_credits
-        self.courses_missing = courses_missing
-
-
-@dataclass(unsafe_hash=True, slots=True)
-class LimitStatus:
-    """A cap instance (per value or period when the limit says so), its use and whether it bound."""
-
-    id: str
-    instance: str
-    bound: Decimal
-    used: Decimal
-    unit: str  # "credits" or "count"
-    binding: bool
-    rule: RuleRef
-
-    def __init__(
-        self,
-        id: str,
-        instance: str,
-        bound: Decimal,
-        used: Decimal,
-        unit: str,
-        binding: bool,
-        rule: RuleRef,
-    ) -> None:
-        self.id = id
-        self.instance = instance
-        self.bound = bound
-        self.used = used
-        self.unit = unit
-        self.binding = binding
-        self.rule = rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,43 +175,6 @@ class Decision:
         return dataclasses.replace(self, digest=hashlib.sha256(_canonical_json(body)).hexdigest())
 
 
-_MODEL_JSON: dict[int, tuple[object, msgspec.Raw]] = {}
-"""The JSON of each label and rule reference met, by identity (the entry keeps the object
-alive, so its id is not reused). Decisions share these few objects, taken from the rule set;
-the bound (a few large rule sets' worth) keeps a long-running process from holding old ones."""
-_MODEL_JSON_MAX = 20_000
-_PLAIN = msgspec.json.Encoder()
-
-
-def _model_json(value: object) -> msgspec.Raw:
-    """A label (``zh`` then ``en``) or a rule reference (its id; the position is for people)
-    as pydantic writes it; msgspec calls this for the types it does not know."""
-    known = _MODEL_JSON.get(id(value))
-    if known is not None:
-        return known[1]
-    if isinstance(value, Label):
-        raw = msgspec.Raw(_PLAIN.encode({"zh": value.zh, "en": value.en}))
-    elif isinstance(value, RuleRef):
-        raw = msgspec.Raw(_PLAIN.encode({"id": value.id}))
-    else:
-        raise NotImplementedError(f"cannot serialise {type(value).__name__}")
-    if len(_MODEL_JSON) >= _MODEL_JSON_MAX:
-        _MODEL_JSON.clear()
-    _MODEL_JSON[id(value)] = (value, raw)
-    return raw
-
-
-_CANONICAL = msgspec.json.Encoder(
-    enc_hook=_model_json, order="deterministic", decimal_format="string"
-)
-"""Fields in declaration order, mappings in key order, decimals as their ``str``, no spaces."""
-
-
-def canonical_text(value: object) -> str:
-    """``value`` (a decision, or a report made of its parts) as canonical JSON."""
-    return _CANONICAL.encode(value).decode()
-
-
 def _canonical_json(decision: Decision) -> bytes:
     """``Decision.canonical`` as bytes. Without learner exceptions, the last fields written,
     ``totals.by_exception`` and ``exceptions``, are cut out of the text rather than left out of
@@ -333,7 +182,7 @@ def _canonical_json(decision: Decision) -> bytes:
     quote, so ``,"by_exception":`` and ``,"digest":`` occur only as keys, and their last
     occurrences are the totals' and the decision's: only a decimal, ``"exceptions":[]`` and
     the digest come after them."""
-    written = _CANONICAL.encode(decision)
+    written = CANONICAL.encode(decision)
     if decision.exceptions:
         return written
     head = written[: written.rindex(b',"by_exception":')]
@@ -360,7 +209,7 @@ _ID = operator.attrgetter("id")
 def _in_id_order(models: Sequence[Outcome] | Sequence[LearnerException], rows: Any) -> bytes:
     """``models`` in id order, written as ``rows`` (:func:`_rows_unless_none`) writes them."""
     ordered = sorted(models, key=_ID)
-    return _PLAIN.encode(msgspec.convert({"rows": [m.__dict__ for m in ordered]}, rows).rows)
+    return PLAIN.encode(msgspec.convert({"rows": [m.__dict__ for m in ordered]}, rows).rows)
 
 
 def outcomes_json(outcomes: Sequence[Outcome]) -> bytes:
@@ -382,9 +231,9 @@ def input_digest(
     outcomes in every programme)."""
     parts = [
         b'{"programme":',
-        _PLAIN.encode(programme),
+        PLAIN.encode(programme),
         b',"date":',
-        _PLAIN.encode(on),
+        PLAIN.encode(on),
         b',"outcomes":',
         outcomes_json(outcomes) if written is None else written,
     ]

@@ -30,7 +30,8 @@ from creditbank.domain import (
     OutcomeStatus,
 )
 from creditbank.engine.candidates import Option
-from creditbank.engine.decision import ExceptionStatus, Grant
+from creditbank.engine.decision import ExceptionStatus
+from creditbank.engine.decision_parts import Grant
 from creditbank.engine.graph import best_route, course_node, equivalence_graph
 from creditbank.engine.trace import RuleRef
 from creditbank.ruleset import schema

@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from creditbank.domain import Lang
-from creditbank.engine.decision import Earned, ExceptionStatus, Grant, Unused
+from creditbank.engine.decision import Earned, ExceptionStatus, Unused
+from creditbank.engine.decision_parts import Grant
 from creditbank.engine.reasons import Reason
 
 _UNUSED: dict[Reason, dict[Lang, str]] = {

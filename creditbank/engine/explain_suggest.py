@@ -8,7 +8,7 @@ which rules, and by how much it raises the counted credits.
 from __future__ import annotations
 
 from creditbank.domain import Lang, OutcomeKind
-from creditbank.engine.decision import Grant
+from creditbank.engine.decision_parts import Grant
 from creditbank.engine.explain import _fill
 from creditbank.engine.suggest import Proposed, Suggestion, ToTake
 

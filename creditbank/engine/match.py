@@ -24,7 +24,9 @@ from decimal import Decimal
 
 from creditbank.domain import Label, LearnerException, Outcome
 from creditbank.engine.audit import compute_audit
-from creditbank.engine.decision import Decision, Grant, canonical_text
+from creditbank.engine.canonical import canonical_text
+from creditbank.engine.decision import Decision
+from creditbank.engine.decision_parts import Grant
 from creditbank.engine.memo import LearnerMemo
 from creditbank.ruleset.ruleset import RuleSet
 

@@ -14,7 +14,7 @@ from fractions import Fraction
 from functools import lru_cache, partial
 
 from creditbank.domain import Outcome
-from creditbank.engine.decision import Recognised as BankCredit
+from creditbank.engine.decision_parts import Recognised as BankCredit
 from creditbank.engine.matching import (
     Failure,
     SelectorIndex,

@@ -39,7 +39,8 @@ from pydantic import TypeAdapter
 
 from creditbank.domain import IssuerType, Label, LearnerException, Outcome, OutcomeKind
 from creditbank.engine.audit import MAX_OUTCOMES, compute_audit
-from creditbank.engine.decision import IN_KEY_ORDER, Decision, Grant
+from creditbank.engine.decision import IN_KEY_ORDER, Decision
+from creditbank.engine.decision_parts import Grant
 from creditbank.engine.graph import equivalence_graph
 from creditbank.engine.matching import accredited, matches
 from creditbank.engine.memo import LearnerMemo

@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from creditbank.domain import Ident, Outcome
 from creditbank.engine.audit import compute_audit
-from creditbank.engine.decision import Decision, GroupStatus
+from creditbank.engine.decision import Decision
+from creditbank.engine.decision_parts import GroupStatus
 from creditbank.engine.equivalence import (
     Answer,
     counts_as_for_course,

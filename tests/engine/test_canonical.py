@@ -34,15 +34,12 @@ from creditbank.engine.decision import (
     Decision,
     Earned,
     ExceptionStatus,
-    Grant,
-    GroupStatus,
-    LimitStatus,
-    Recognised,
     Totals,
     Unused,
     input_digest,
     outcomes_json,
 )
+from creditbank.engine.decision_parts import Grant, GroupStatus, LimitStatus, Recognised
 from creditbank.engine.reasons import Reason
 from creditbank.engine.trace import RuleRef
 from creditbank.ruleset.loader import load_ruleset
