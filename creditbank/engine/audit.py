@@ -100,9 +100,12 @@ def compute_audit(
     applied = apply_exceptions(rules, programme, catalogue, exceptions, by_id, completed)
     taken = earned_outcomes | applied.outcomes
     transferable = [o for o in usable if o.id not in taken]
-    work = partial(duplicate_groups, rules, transferable)
     duplicates = (
-        work() if memo is None else memo.recall_of_many("duplicates", transferable, rules, on, work)
+        duplicate_groups(rules, transferable)
+        if memo is None
+        else memo.recall_of_many(
+            "duplicates", transferable, rules, on, partial(duplicate_groups, rules, transferable)
+        )
     )
     if rules.ruleset.pack.duplicates.keep != schema.Keep.OPTIMAL:
         refused |= copies_not_kept(duplicates)

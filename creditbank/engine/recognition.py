@@ -182,8 +182,13 @@ def compute_recognitions(
     kept in ``memo`` when given)."""
     result: dict[str, BankCredit | Failure] = {}
     for outcome in outcomes:
-        work = partial(recognise, outcome, rules, on)
-        found = work() if memo is None else memo.recall("recognition", outcome, rules, on, work)
+        found = (
+            recognise(outcome, rules, on)
+            if memo is None
+            else memo.recall(
+                "recognition", outcome, rules, on, partial(recognise, outcome, rules, on)
+            )
+        )
         if found is not None:
             result[outcome.id] = found
     return result

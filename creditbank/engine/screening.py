@@ -54,9 +54,10 @@ def screen(
             refused[outcome.id] = failures
         else:
             alive.append(outcome)
-    work = partial(_subsumed, rules, alive)
     refused.update(
-        work() if memo is None else memo.recall_of_many("subsumed", alive, rules, on, work)
+        _subsumed(rules, alive)
+        if memo is None
+        else memo.recall_of_many("subsumed", alive, rules, on, partial(_subsumed, rules, alive))
     )
     return refused
 
@@ -79,9 +80,10 @@ def _screen_one(
 ) -> list[Failure]:
     """Every screening failure of one outcome, in check order: a refused outcome is told all
     that stands in its way, not only the first thing (``recency``: the programme's rules)."""
-    work = partial(_any_programme, rules, outcome, on)
     failures, exclusions = (
-        work() if memo is None else memo.recall("screen", outcome, rules, on, work)
+        _any_programme(rules, outcome, on)
+        if memo is None
+        else memo.recall("screen", outcome, rules, on, partial(_any_programme, rules, outcome, on))
     )
     failures = [
         *failures,
