@@ -3,7 +3,8 @@
 msgspec writes fields in declaration order, mappings in key order, decimals as their ``str``,
 no spaces. Labels and rule references are pydantic models, which it does not know: it asks
 :func:`_model_json` for them, some seventy times a decision, so this module is compiled with
-the engine (``scripts/compile.py``), where a call to it costs a tenth of an interpreted one.
+the engine (``scripts/compile.py``): msgspec's call then runs compiled code, not an
+interpreted frame.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 outcome's bank credits, group statuses and limit statuses.
 
 They live apart from ``decision.py`` so that the compiled engine compiles them
-(``scripts/compile.py``): built from compiled modules, a compiled record costs a tenth of the
-plain ``__init__`` that ``decision.py`` (left to Python) runs for its own parts. pydantic reads
+(``scripts/compile.py``): built from compiled modules, a compiled record costs a fraction of
+the plain ``__init__`` that ``decision.py`` (left to Python) runs for its own parts. pydantic reads
 them as it reads the rest of the decision (``TypeAdapter(Decision)`` loads stored decisions);
 the parts with a mapping stay in ``decision.py``, whose serialisers a compiled module would
 lose. Values, as ``decision.py`` explains: nothing assigns to them once built, and they hash
