@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import re
 import shutil
@@ -59,7 +60,10 @@ def counted(valgrind: str, audits: int, out: Path) -> subprocess.Popen[str]:
         "--worker",
         str(audits),
     ]
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    fixed_hashes = {**os.environ, "PYTHONHASHSEED": "0"}  # set orders, so counts, repeat
+    return subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=fixed_hashes
+    )
 
 
 def total_of(run: subprocess.Popen[str]) -> int:
