@@ -84,6 +84,8 @@ def main() -> None:
     if args.worker is not None:
         audit_workload(args.worker)
         return
+    if args.audits < 1 or args.warm < 0:
+        raise SystemExit("--audits counts at least one audit, and --warm none or more")
     valgrind = shutil.which("valgrind")
     if valgrind is None:
         raise SystemExit("bench_instructions needs valgrind: apt-get install valgrind")
