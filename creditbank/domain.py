@@ -179,7 +179,7 @@ class Label(BaseModel):
         >>> Label(zh="高级工").text("en")
         '高级工'
         """
-        first, second = (self.zh, self.en) if lang == Lang.ZH else (self.en, self.zh)
+        first, second = (self.zh, self.en) if lang == "zh" else (self.en, self.zh)
         return first or second or ""
 
 

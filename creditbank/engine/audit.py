@@ -15,7 +15,7 @@ from collections.abc import Hashable, Sequence
 from decimal import Decimal
 from functools import partial
 
-from creditbank.domain import LearnerException, Outcome, OutcomeKind
+from creditbank.domain import LearnerException, Outcome
 from creditbank.engine.allocation import Cap, Problem, admission, solve
 from creditbank.engine.candidates import FIELD, Candidates, Option, Target, build_options
 from creditbank.engine.decision import (
@@ -31,6 +31,7 @@ from creditbank.engine.decision_parts import Grant, GroupStatus, LimitStatus
 from creditbank.engine.exceptions import Applied, apply_exceptions, without_held
 from creditbank.engine.limits import SCALE, CapInfo, build_caps, outcome_profile
 from creditbank.engine.matching import Failure
+from creditbank.engine.members import ACADEMIC_COURSE, KEEP_OPTIMAL, NO_RULE
 from creditbank.engine.memo import LearnerMemo
 from creditbank.engine.minimums import build_floors, minimum_profile
 from creditbank.engine.plan import ProgrammePlan, plan_for
@@ -107,7 +108,7 @@ def compute_audit(
             "duplicates", transferable, rules, on, partial(duplicate_groups, rules, transferable)
         )
     )
-    if rules.ruleset.pack.duplicates.keep != schema.Keep.OPTIMAL:
+    if rules.ruleset.pack.duplicates.keep != KEEP_OPTIMAL:
         refused |= copies_not_kept(duplicates)
         transferable = [o for o in transferable if o.id not in refused]
         duplicates = {}
@@ -256,7 +257,7 @@ def _earned(
     earned: dict[str, Earned] = {}
     for outcome in usable:
         if (
-            outcome.kind == OutcomeKind.ACADEMIC_COURSE
+            outcome.kind == ACADEMIC_COURSE
             and outcome.issuer == programme.institution
             and outcome.code in catalogue
             and outcome.code not in earned
@@ -378,7 +379,7 @@ def _unused(
         if noted:
             result.append(_refusal(outcome.id, noted))
         else:
-            result.append(Unused(outcome=outcome.id, reason=Reason.NO_RULE))
+            result.append(Unused(outcome=outcome.id, reason=NO_RULE))
     return result
 
 

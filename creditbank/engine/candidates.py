@@ -18,7 +18,7 @@ from decimal import Decimal
 from itertools import combinations, product
 from math import prod
 
-from creditbank.domain import Label, Outcome, OutcomeKind
+from creditbank.domain import Label, Outcome
 from creditbank.engine.graph import carry_credits, course_node, equivalence_graph
 from creditbank.engine.matching import (
     Failure,
@@ -27,6 +27,7 @@ from creditbank.engine.matching import (
     grade_failure,
     matches,
 )
+from creditbank.engine.members import ACADEMIC_COURSE, GRANT_EACH, NO_RULE
 from creditbank.engine.reasons import Reason
 from creditbank.engine.recognition import BankCredit
 from creditbank.engine.trace import RuleRef
@@ -227,7 +228,7 @@ def build_options(
             if rule.to.category and not rule.to.credits and not all(o.id in bank for o in combo):
                 for o in combo:
                     if o.id not in bank:
-                        fail(o.id, Failure(Reason.NO_RULE, {"need": "recognition"}), ref)
+                        fail(o.id, Failure(NO_RULE, {"need": "recognition"}), ref)
     _articulation(rules, programme, outcomes, catalogue, offers, result, on)
     winners = _precedence(offers)
     for option in sorted(winners.values(), key=lambda o: o.key):
@@ -301,9 +302,7 @@ def _never_exempted(
     """The refusal of every outcome ``rule`` speaks of when the programme never exempts its
     courses (under ``grant: each``, only when it exempts none of them)."""
     closed = [code for code in rule.to.courses or () if not courses[code].exemptable]
-    if closed and (
-        rule.grant != schema.GrantMode.EACH or len(closed) == len(rule.to.courses or ())
-    ):
+    if closed and (rule.grant != GRANT_EACH or len(closed) == len(rule.to.courses or ())):
         return Failure(Reason.NOT_EXEMPTABLE, {"course": ", ".join(closed), "rule": rule.id})
     return None
 
@@ -408,7 +407,7 @@ def _grantable(
     """The ways a rule may grant: each variant whole, or under ``grant: each`` every
     non-empty subset of its exemptable courses (the allocation picks one, so each course
     stands alone, and a course the programme never exempts does not void the others)."""
-    if rule.grant != schema.GrantMode.EACH:
+    if rule.grant != GRANT_EACH:
         return variants
     grantable = [tuple(t for t in targets if courses[t.id].exemptable) for targets in variants]
     return [
@@ -461,7 +460,7 @@ def _articulation(
     policy = programme.articulation
     courses = programme.course_map
     for outcome in outcomes:
-        if outcome.kind != OutcomeKind.ACADEMIC_COURSE or not outcome.code:
+        if outcome.kind != ACADEMIC_COURSE or not outcome.code:
             continue
         source = course_node(outcome.issuer, outcome.code)
         for target, route in sorted(graph.routes_from_course(source, programme).items()):

@@ -13,6 +13,7 @@ from decimal import Decimal
 from creditbank.domain import Outcome, OutcomeKind
 from creditbank.engine.graph import course_node, equivalence_graph, outcome_class
 from creditbank.engine.matching import check_condition, matches
+from creditbank.engine.members import ACADEMIC_COURSE
 from creditbank.engine.trace import RuleRef
 from creditbank.errors import NotFound
 from creditbank.ruleset import schema
@@ -86,7 +87,7 @@ def counts_as_for_outcome(
                 answers.append(Answer(label, code, "course", credits, (ref,), note))
         for category in rule.to.category or ():
             answers.append(Answer(label, category, "category", rule.to.credits, (ref,), note))
-    if outcome.kind == OutcomeKind.ACADEMIC_COURSE and outcome.code:
+    if outcome.kind == ACADEMIC_COURSE and outcome.code:
         graph = equivalence_graph(rules)
         routes = graph.routes_from_course(course_node(outcome.issuer, outcome.code), programme)
         for target, route in sorted(routes.items()):

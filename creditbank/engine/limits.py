@@ -19,6 +19,7 @@ from decimal import Decimal
 from creditbank.domain import Outcome
 from creditbank.engine.allocation import Cap
 from creditbank.engine.candidates import Option, Target
+from creditbank.engine.members import PER_YEAR
 from creditbank.engine.scope import outcome_in_scope, target_courses
 from creditbank.engine.trace import RuleRef
 from creditbank.ruleset import schema
@@ -314,7 +315,7 @@ def period_of(period: schema.Period, day: dt.date) -> str:
             if window.from_ <= day <= window.to:
                 return window.label()
         return OUTSIDE_WINDOWS
-    if period.unit == schema.PeriodUnit.YEAR:
+    if period.unit == PER_YEAR:
         if period.year_starts is None:
             return f"year {day.year}"
         return f"year from {_last_start(day, (period.year_starts,)).isoformat()}"

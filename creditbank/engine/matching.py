@@ -11,10 +11,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import Enum
-from typing import Any
+from typing import Any, Final
 
 from creditbank.domain import Outcome
+from creditbank.engine.members import AT_APPLICATION_DATE, BELOW_GRADE, EXPIRED, GRADE_NOT_ON_SCALE
 from creditbank.engine.normalise import normalise_title, normalised_titles
 from creditbank.engine.reasons import Reason
 from creditbank.ruleset import schema
@@ -166,12 +166,12 @@ def grade_failure(grade: str | None, minimum: str, rules: RuleSetAt) -> Failure 
     ('grade_not_on_scale', 'Letters (F, D, C, B, A)')
     """
     verdict = _grade_verdict(grade, minimum, rules)
-    if verdict is _GradeVerdict.MET:
+    if verdict is _MET:
         return None
-    if verdict is _GradeVerdict.NOT_ON_SCALE:
+    if verdict is _NOT_ON_SCALE:
         scales = [s for s in rules.grade_scales if minimum in s.grades]
         return Failure(
-            Reason.GRADE_NOT_ON_SCALE,
+            GRADE_NOT_ON_SCALE,
             {
                 "need": minimum,
                 "have": str(grade),  # a grade given: on no scale of the minimum's
@@ -184,13 +184,13 @@ def grade_failure(grade: str | None, minimum: str, rules: RuleSetAt) -> Failure 
                 },
             },
         )
-    return Failure(Reason.BELOW_GRADE, {"need": minimum, "have": grade or "-"})
+    return Failure(BELOW_GRADE, {"need": minimum, "have": grade or "-"})
 
 
-class _GradeVerdict(Enum):
-    MET = "met"
-    BELOW = "below"
-    NOT_ON_SCALE = "not on scale"
+_MET: Final = "met"
+_BELOW: Final = "below"
+_NOT_ON_SCALE: Final = "not on scale"
+"""A grade's verdicts against a minimum (plain constants: see ``members`` on enums' cost)."""
 
 
 GRADES_AT_MOST = 4_096
@@ -198,23 +198,23 @@ GRADES_AT_MOST = 4_096
 learners' files) the memory is cleared, so it stays bounded."""
 
 
-def _grade_verdict(grade: str | None, minimum: str, rules: RuleSetAt) -> _GradeVerdict:
+def _grade_verdict(grade: str | None, minimum: str, rules: RuleSetAt) -> str:
     """Whether ``grade`` meets ``minimum`` on the first scale that has both, is below it, or
     shares no scale with it; worked out once per view and pair (every audit asks again)."""
-    verdicts: dict[tuple[str | None, str], _GradeVerdict] | None = rules.memo.get("grades")
+    verdicts: dict[tuple[str | None, str], str] | None = rules.memo.get("grades")
     if verdicts is None or len(verdicts) >= GRADES_AT_MOST:
         verdicts = rules.memo["grades"] = {}
     found = verdicts.get((grade, minimum))
     if found is None:
-        found = verdicts[(grade, minimum)] = _GradeVerdict.BELOW
+        found = verdicts[(grade, minimum)] = _BELOW
         if grade is not None:
             for scale in rules.grade_scales:
                 if grade in scale.grades and minimum in scale.grades:
                     if scale.grades.index(grade) >= scale.grades.index(minimum):
-                        found = verdicts[(grade, minimum)] = _GradeVerdict.MET
+                        found = verdicts[(grade, minimum)] = _MET
                     break
             else:
-                found = verdicts[(grade, minimum)] = _GradeVerdict.NOT_ON_SCALE
+                found = verdicts[(grade, minimum)] = _NOT_ON_SCALE
     return found
 
 
@@ -237,7 +237,7 @@ def accreditation_day(outcome: Outcome, rules: RuleSetAt, on: dt.date) -> dt.dat
     """The day accreditation is judged on: the outcome's date, or the application date ``on``
     where the pack says ``accreditation_at: application_date``."""
     at = rules.ruleset.pack.accreditation_at
-    return on if at == schema.AccreditationAt.APPLICATION_DATE else outcome.date
+    return on if at == AT_APPLICATION_DATE else outcome.date
 
 
 def accredited(outcome: Outcome, rules: RuleSetAt, on: dt.date) -> bool:
@@ -303,7 +303,7 @@ def _leaf(
             return failure
     if cond.min_score is not None and (outcome.score is None or outcome.score < cond.min_score):
         have = str(outcome.score) if outcome.score is not None else "-"
-        return Failure(Reason.BELOW_GRADE, {"need": str(cond.min_score), "have": have})
+        return Failure(BELOW_GRADE, {"need": str(cond.min_score), "have": have})
     if cond.min_overlap is not None and (overlap if overlap is not None else 1) < cond.min_overlap:
         return Failure(
             Reason.INSUFFICIENT_OVERLAP,
@@ -314,11 +314,11 @@ def _leaf(
         if failure is not None:
             return failure
     if cond.max_age_years is not None and years_after(outcome.date, cond.max_age_years) < on:
-        return Failure(Reason.EXPIRED, {"years": str(cond.max_age_years)})
+        return Failure(EXPIRED, {"years": str(cond.max_age_years)})
     if cond.obtained_after is not None and outcome.date < cond.obtained_after:
-        return Failure(Reason.EXPIRED, {"after": cond.obtained_after.isoformat()})
+        return Failure(EXPIRED, {"after": cond.obtained_after.isoformat()})
     if cond.obtained_before is not None and outcome.date > cond.obtained_before:
-        return Failure(Reason.EXPIRED, {"before": cond.obtained_before.isoformat()})
+        return Failure(EXPIRED, {"before": cond.obtained_before.isoformat()})
     if cond.min_hours is not None and (outcome.hours or 0) < cond.min_hours:
         return Failure(Reason.BELOW_HOURS, {"need": str(cond.min_hours)})
     if cond.min_years is not None and (outcome.years or 0) < cond.min_years:

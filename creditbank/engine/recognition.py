@@ -22,6 +22,7 @@ from creditbank.engine.matching import (
     indexed_in_force,
     matches,
 )
+from creditbank.engine.members import ROUND_DOWN, ROUND_UP
 from creditbank.engine.memo import LearnerMemo
 from creditbank.engine.trace import RuleRef
 from creditbank.ruleset import schema
@@ -44,9 +45,9 @@ def round_ratio(
     """
     step_n, step_d = step.as_integer_ratio()
     n, d = numerator * step_d, denominator * step_n  # value / step, exactly
-    if rounding == schema.Rounding.DOWN:
+    if rounding == ROUND_DOWN:
         steps = n // d
-    elif rounding == schema.Rounding.UP:
+    elif rounding == ROUND_UP:
         steps = -(-n // d)
     else:  # half up (values are never negative)
         steps = (2 * n + d) // (2 * d)

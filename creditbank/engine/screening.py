@@ -25,6 +25,7 @@ from creditbank.engine.matching import (
     matches,
     years_after,
 )
+from creditbank.engine.members import EXPIRED, KEEP_BEST_GRADE, KEEP_FIRST, SKILL_CERTIFICATE
 from creditbank.engine.memo import LearnerMemo
 from creditbank.engine.normalise import normalise_title
 from creditbank.engine.reasons import Reason
@@ -159,14 +160,12 @@ def _recency(
             continue
         params = {"rule": rule.id}
         if rule.max_age_years is not None and years_after(outcome.date, rule.max_age_years) < on:
-            failures.append(Failure(Reason.EXPIRED, {**params, "years": str(rule.max_age_years)}))
+            failures.append(Failure(EXPIRED, {**params, "years": str(rule.max_age_years)}))
         elif rule.obtained_after is not None and outcome.date < rule.obtained_after:
-            failures.append(
-                Failure(Reason.EXPIRED, {**params, "after": rule.obtained_after.isoformat()})
-            )
+            failures.append(Failure(EXPIRED, {**params, "after": rule.obtained_after.isoformat()}))
         elif rule.obtained_before is not None and outcome.date > rule.obtained_before:
             failures.append(
-                Failure(Reason.EXPIRED, {**params, "before": rule.obtained_before.isoformat()})
+                Failure(EXPIRED, {**params, "before": rule.obtained_before.isoformat()})
             )
     return failures
 
@@ -174,7 +173,7 @@ def _recency(
 def _ladder_subsumed(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, list[Failure]]:
     tracks: dict[tuple[str, str], list[tuple[int, Outcome]]] = defaultdict(list)
     for outcome in outcomes:
-        if outcome.kind != OutcomeKind.SKILL_CERTIFICATE or not outcome.occupation:
+        if outcome.kind != SKILL_CERTIFICATE or not outcome.occupation:
             continue
         ladder = rules.occupation_ladder(outcome.occupation)
         rank = ladder.ranks.get(outcome.rung) if ladder and outcome.rung else None
@@ -282,7 +281,7 @@ def copies_not_kept(duplicates: dict[str, tuple[str, int]]) -> dict[str, list[Fa
 
 
 def _keep_rank(outcome: Outcome, rules: RuleSetAt, keep: schema.Keep) -> tuple[object, ...]:
-    if keep == schema.Keep.FIRST:
+    if keep == KEEP_FIRST:
         return (outcome.date, outcome.id)
     grade_index = -1
     for scale in rules.grade_scales:
@@ -290,6 +289,6 @@ def _keep_rank(outcome: Outcome, rules: RuleSetAt, keep: schema.Keep) -> tuple[o
             grade_index = scale.grades.index(outcome.grade)
             break
     credits, score = -(outcome.credits or 0), -(outcome.score or -1)
-    if keep == schema.Keep.BEST_GRADE:
+    if keep == KEEP_BEST_GRADE:
         return (-grade_index, score, credits, outcome.date, outcome.id)
     return (credits, score, -grade_index, outcome.date, outcome.id)
