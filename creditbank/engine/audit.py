@@ -37,6 +37,7 @@ from creditbank.engine.minimums import build_floors, minimum_profile
 from creditbank.engine.plan import ProgrammePlan, plan_for
 from creditbank.engine.reasons import SEVERITY, Reason
 from creditbank.engine.recognition import BankCredit, compute_recognitions
+from creditbank.engine.records import OutcomeFields, records_of
 from creditbank.engine.scope import credits_toward_minimum
 from creditbank.engine.screening import copies_not_kept, duplicate_groups, screen
 from creditbank.engine.trace import RuleRef
@@ -88,10 +89,11 @@ def compute_audit(
         plan.catalogue,
         plan.templates,
     )
-    outcomes = sorted(outcomes, key=lambda o: o.id)
-    by_id = {o.id: o for o in outcomes}
-    refused = screen(rules, outcomes, programme, on, memo)
-    usable = [o for o in outcomes if o.id not in refused]
+    given = sorted(outcomes, key=lambda o: o.id)
+    records = records_of(given) if memo is None else memo.records(given)
+    by_id: dict[str, OutcomeFields] = {o.id: o for o in records}
+    refused = screen(rules, records, programme, on, memo)
+    usable: list[OutcomeFields] = [o for o in records if o.id not in refused]
     recognitions = compute_recognitions(rules, usable, on, memo)
     bank = {k: v for k, v in recognitions.items() if isinstance(v, BankCredit)}
     earned = _earned(programme, usable, catalogue)
@@ -146,7 +148,7 @@ def compute_audit(
     used = {o for i in chosen for o in options[i].outcomes}
     blocked = _blocked(problem, chosen, loads)
     unused = _unused(
-        outcomes,
+        records,
         refused,
         recognitions,
         candidates,
@@ -169,7 +171,7 @@ def compute_audit(
         application_date=on,
         ruleset=ruleset.pack.id,
         ruleset_digest=ruleset.digest,
-        input_digest=_input_digest(programme.id, on, outcomes, exceptions, memo) if sealed else "",
+        input_digest=_input_digest(programme.id, on, given, exceptions, memo) if sealed else "",
         grants=tuple(grants),
         earned=tuple(earned),
         unused=tuple(unused),
@@ -222,7 +224,7 @@ def _refuse_shared_ids(what: str, ids: list[str]) -> None:
 
 
 def _profile(
-    plan: ProgrammePlan, outcome: Outcome, targets: tuple[Target, ...], rule: RuleRef
+    plan: ProgrammePlan, outcome: OutcomeFields, targets: tuple[Target, ...], rule: RuleRef
 ) -> Hashable:
     """How the allocation sees ``outcome`` in an option (``candidates.Profile``): the caps,
     the source minimums, and its date when a limit is filled in date order."""
@@ -250,7 +252,7 @@ _FIRST_COPY = f"{0:04d}{FIELD}"
 
 
 def _earned(
-    programme: schema.Programme, usable: list[Outcome], catalogue: dict[str, schema.Course]
+    programme: schema.Programme, usable: list[OutcomeFields], catalogue: dict[str, schema.Course]
 ) -> list[Earned]:
     """Programme courses completed at the programme's own institution (not transfers)."""
     courses = programme.course_map
@@ -330,7 +332,7 @@ def _blocked(problem: Problem, chosen: list[int], loads: list[int]) -> dict[int,
 
 
 def _unused(
-    outcomes: list[Outcome],
+    outcomes: Sequence[OutcomeFields],
     refused: dict[str, list[Failure]],
     recognitions: dict[str, BankCredit | Failure],
     candidates: Candidates,
@@ -566,7 +568,7 @@ def _source_minimums(
     catalogue: dict[str, schema.Course],
     grants: list[Grant],
     earned: list[Earned],
-    by_id: dict[str, Outcome],
+    by_id: dict[str, OutcomeFields],
 ) -> list[GroupStatus]:
     """Each source minimum's credits: grants whose outcomes it selects (a bundle when it
     selects every part, ``scope.credits_toward_minimum``), and courses earned in the
@@ -605,7 +607,7 @@ def _residency(
     programme: schema.Programme,
     grants: list[Grant],
     earned: list[Earned],
-    by_id: dict[str, Outcome],
+    by_id: dict[str, OutcomeFields],
 ) -> GroupStatus | None:
     """Credits earned in the programme itself against ``residency.min_credits``; with
     ``last``, only those dated after every transferred outcome count (the last credits of the
@@ -635,7 +637,7 @@ _RESIDENCY_LAST = schema.Label(
 )
 
 
-def _by_kind(grants: list[Grant], by_id: dict[str, Outcome]) -> dict[str, Decimal]:
+def _by_kind(grants: list[Grant], by_id: dict[str, OutcomeFields]) -> dict[str, Decimal]:
     """Transferred credits by kind of outcome; a bundle counts under its first outcome's kind."""
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for g in grants:

@@ -18,7 +18,7 @@ from decimal import Decimal
 from itertools import combinations, product
 from math import prod
 
-from creditbank.domain import Label, Outcome
+from creditbank.domain import Label
 from creditbank.engine.graph import carry_credits, course_node, equivalence_graph
 from creditbank.engine.matching import (
     Failure,
@@ -30,6 +30,7 @@ from creditbank.engine.matching import (
 from creditbank.engine.members import ACADEMIC_COURSE, GRANT_EACH, NO_RULE
 from creditbank.engine.reasons import Reason
 from creditbank.engine.recognition import BankCredit
+from creditbank.engine.records import OutcomeFields
 from creditbank.engine.trace import RuleRef
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
@@ -100,7 +101,7 @@ class Candidates:
     failures: dict[str, list[tuple[Failure, RuleRef]]] = field(default_factory=dict)
 
 
-Profile = Callable[[Outcome, tuple[Target, ...], RuleRef], Hashable]
+Profile = Callable[[OutcomeFields, tuple[Target, ...], RuleRef], Hashable]
 """How the caps see one outcome of an option with these targets under this rule (outcomes
 with equal profiles weigh the same in every cap row): ``limits.outcome_profile``."""
 
@@ -112,7 +113,7 @@ combinations an allocation or an explanation can use (:func:`_bundle_combination
 def build_options(
     rules: RuleSetAt,
     programme: schema.Programme,
-    outcomes: list[Outcome],
+    outcomes: list[OutcomeFields],
     bank: dict[str, BankCredit],
     earned_courses: set[str],
     on: dt.date,
@@ -140,10 +141,10 @@ def build_options(
     nominees = _nominees(slots, index, outcomes)
     # First every rule's eligible outcomes (bundles need to know them all), then the options,
     # replaying the failures in rule order.
-    checked: list[tuple[int, list[list[Outcome]], list[tuple[str, Failure]]]] = []
+    checked: list[tuple[int, list[list[OutcomeFields]], list[tuple[str, Failure]]]] = []
     for position in sorted({r for r, _ in nominees}):
         rule, ref, rank, parts = transfers[position][:4]
-        eligible: list[list[Outcome]] = []
+        eligible: list[list[OutcomeFields]] = []
         failures: list[tuple[str, Failure]] = []
         for part_index, part in enumerate(parts):
             fits = []
@@ -189,7 +190,7 @@ def build_options(
                 for outcome in fits:
                     fail(outcome.id, Failure(Reason.BUNDLE_INCOMPLETE, {"rule": rule.id}), ref)
             continue
-        combos: list[tuple[Outcome, ...]] | None = None
+        combos: list[tuple[OutcomeFields, ...]] | None = None
         if (
             len(parts) > 1
             and duplicates is not None
@@ -308,17 +309,17 @@ def _never_exempted(
 
 
 def _nominees(
-    slots: list[tuple[int, int]], index: SelectorIndex, outcomes: list[Outcome]
-) -> dict[tuple[int, int], list[Outcome]]:
+    slots: list[tuple[int, int]], index: SelectorIndex, outcomes: list[OutcomeFields]
+) -> dict[tuple[int, int], list[OutcomeFields]]:
     """For each (rule, part), the outcomes the index lets through (still to be matched)."""
-    nominees: dict[tuple[int, int], list[Outcome]] = defaultdict(list)
+    nominees: dict[tuple[int, int], list[OutcomeFields]] = defaultdict(list)
     for outcome in outcomes:
         for position in index.positions(outcome):
             nominees[slots[position]].append(outcome)
     return nominees
 
 
-def _combinations(eligible: list[list[Outcome]]) -> list[tuple[Outcome, ...]]:
+def _combinations(eligible: list[list[OutcomeFields]]) -> list[tuple[OutcomeFields, ...]]:
     if len(eligible) == 1:
         return [(outcome,) for outcome in eligible[0]]
     seen: set[tuple[str, ...]] = set()
@@ -332,10 +333,10 @@ def _combinations(eligible: list[list[Outcome]]) -> list[tuple[Outcome, ...]]:
 
 
 def _bundle_combinations(
-    eligible: list[list[Outcome]],
+    eligible: list[list[OutcomeFields]],
     duplicates: dict[str, tuple[str, int]],
-    profile: Callable[[Outcome], Hashable],
-) -> list[tuple[Outcome, ...]]:
+    profile: Callable[[OutcomeFields], Hashable],
+) -> list[tuple[OutcomeFields, ...]]:
     """The combinations of an all-of rule that an allocation or an explanation can use.
 
     It is called only for a rule whose targets do not depend on the combination and whose
@@ -349,13 +350,13 @@ def _bundle_combinations(
     so the caps it would exceed are the same too. Explanations name each outcome's first
     combination (by key: the outcome with the smallest id of every other part), kept as well.
     """
-    classes: list[list[list[Outcome]]] = []
+    classes: list[list[list[OutcomeFields]]] = []
     for fits in eligible:
-        by_class: dict[tuple[str, Hashable], list[Outcome]] = {}
+        by_class: dict[tuple[str, Hashable], list[OutcomeFields]] = {}
         for outcome in fits:
             by_class.setdefault((duplicates[outcome.id][0], profile(outcome)), []).append(outcome)
         classes.append(list(by_class.values()))
-    picked: dict[tuple[str, ...], tuple[Outcome, ...]] = {}
+    picked: dict[tuple[str, ...], tuple[OutcomeFields, ...]] = {}
     for choice in product(*classes):
         # The smallest key: the lowest copy rank reachable as the largest of the parts', then
         # in each part the smallest id among the copies at or below it.
@@ -375,7 +376,7 @@ def _bundle_combinations(
 
 def _targets(
     rule: schema.Transfer,
-    combo: tuple[Outcome, ...],
+    combo: tuple[OutcomeFields, ...],
     courses: dict[str, schema.ProgrammeCourse],
     catalogue: dict[str, schema.Course],
     bank: dict[str, BankCredit],
@@ -450,7 +451,7 @@ def _head(targets: tuple[Target, ...], rule_id: str, places: dict[str, int]) -> 
 def _articulation(
     rules: RuleSetAt,
     programme: schema.Programme,
-    outcomes: list[Outcome],
+    outcomes: list[OutcomeFields],
     catalogue: dict[str, schema.Course],
     offers: dict[tuple[tuple[str, ...], str], list[tuple[tuple[int, int], str, Option]]],
     result: Candidates,

@@ -26,13 +26,13 @@ from creditbank.domain import (
     ExceptionKind,
     ExceptionTarget,
     LearnerException,
-    Outcome,
     OutcomeStatus,
 )
 from creditbank.engine.candidates import Option
 from creditbank.engine.decision import ExceptionStatus
 from creditbank.engine.decision_parts import Grant
 from creditbank.engine.graph import best_route, course_node, equivalence_graph
+from creditbank.engine.records import OutcomeFields
 from creditbank.engine.trace import RuleRef
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
@@ -81,7 +81,7 @@ def apply_exceptions(
     programme: schema.Programme,
     catalogue: dict[str, schema.Course],
     exceptions: Sequence[LearnerException],
-    by_id: dict[str, Outcome],
+    by_id: dict[str, OutcomeFields],
     earned: dict[str, str],
 ) -> Applied:
     """Resolve ``exceptions`` (smaller id first) against ``programme`` as in force in
@@ -99,7 +99,7 @@ def _resolve(
     programme: schema.Programme,
     catalogue: dict[str, schema.Course],
     exception: LearnerException,
-    by_id: dict[str, Outcome],
+    by_id: dict[str, OutcomeFields],
     earned: dict[str, str],
     applied: Applied,
 ) -> ExceptionStatus:

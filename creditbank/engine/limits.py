@@ -16,10 +16,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from creditbank.domain import Outcome
 from creditbank.engine.allocation import Cap
 from creditbank.engine.candidates import Option, Target
 from creditbank.engine.members import PER_YEAR
+from creditbank.engine.records import OutcomeFields
 from creditbank.engine.scope import outcome_in_scope, target_courses
 from creditbank.engine.trace import RuleRef
 from creditbank.ruleset import schema
@@ -114,7 +114,7 @@ def build_caps(
     programme: schema.Programme,
     templates: tuple[CapTemplate, ...],
     options: list[Option],
-    outcomes: dict[str, Outcome],
+    outcomes: dict[str, OutcomeFields],
     catalogue: dict[str, schema.Course],
 ) -> list[tuple[Cap, CapInfo]]:
     """Every cap row for ``options``: limits and sub-limits (``templates``), categories,
@@ -157,7 +157,7 @@ def _limit_rows(
     rules: RuleSetAt,
     options: list[Option],
     whole: list[int],
-    outcomes: dict[str, Outcome],
+    outcomes: dict[str, OutcomeFields],
     catalogue: dict[str, schema.Course],
 ) -> list[tuple[Cap, CapInfo]]:
     """The rows of one template; ``whole`` is each option's credits in hundredths."""
@@ -219,7 +219,7 @@ def _limit_rows(
 def _member(
     inside: dict[object, bool],
     scopes: tuple[schema.LimitScope, ...],
-    outcome: Outcome,
+    outcome: OutcomeFields,
     rules: RuleSetAt,
     catalogue: dict[str, schema.Course],
     targets: tuple[Target, ...],
@@ -245,7 +245,7 @@ def outcome_profile(
     templates: tuple[CapTemplate, ...],
     rules: RuleSetAt,
     catalogue: dict[str, schema.Course],
-    outcome: Outcome,
+    outcome: OutcomeFields,
     targets: tuple[Target, ...],
     rule: RuleRef,
 ) -> tuple[tuple[bool, str | None], ...]:
@@ -284,7 +284,7 @@ def _bound(
     return hundredths(body.max_share * base)
 
 
-def _label(body: schema.LimitBody, outcome: Outcome) -> str:
+def _label(body: schema.LimitBody, outcome: OutcomeFields) -> str:
     """The instance of a split limit that ``outcome`` falls in: its ``per`` value, its
     period, or both."""
     parts = []
@@ -346,7 +346,7 @@ def _target_in(
 
 def _outcome_in(
     scope: schema.LimitScope,
-    outcome: Outcome,
+    outcome: OutcomeFields,
     rules: RuleSetAt,
     catalogue: dict[str, schema.Course],
     targets: tuple[Target, ...],

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final
 
-from creditbank.domain import Outcome
 from creditbank.engine.members import AT_APPLICATION_DATE, BELOW_GRADE, EXPIRED, GRADE_NOT_ON_SCALE
 from creditbank.engine.normalise import normalise_title, normalised_titles
 from creditbank.engine.reasons import Reason
+from creditbank.engine.records import OutcomeFields
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
 
@@ -58,7 +58,7 @@ class SelectorIndex:
     """Outcome signatures remembered (the answer depends on them alone); past this many the
     memory is cleared, so it stays bounded however many learners are audited."""
 
-    def positions(self, outcome: Outcome) -> tuple[int, ...]:
+    def positions(self, outcome: OutcomeFields) -> tuple[int, ...]:
         """Positions of the selectors that may match ``outcome``, in ascending order."""
         signature = (
             outcome.code,
@@ -94,7 +94,7 @@ def indexed_in_force(rules: RuleSetAt, section: str) -> tuple[tuple[Any, ...], S
     return cached
 
 
-def matches(sel: schema.OutcomeMatch, outcome: Outcome, rules: RuleSetAt) -> bool:
+def matches(sel: schema.OutcomeMatch, outcome: OutcomeFields, rules: RuleSetAt) -> bool:
     """Whether ``outcome`` is in the class ``sel`` describes."""
     for name, allowed in sel.value_checks:
         if getattr(outcome, name) not in allowed:
@@ -123,7 +123,7 @@ def matches(sel: schema.OutcomeMatch, outcome: Outcome, rules: RuleSetAt) -> boo
     return sel.requires_degree is None or outcome.requires_degree == sel.requires_degree
 
 
-def _rung_in(outcome: Outcome, rungs: tuple[str, ...], rules: RuleSetAt) -> bool:
+def _rung_in(outcome: OutcomeFields, rungs: tuple[str, ...], rules: RuleSetAt) -> bool:
     ladder = rules.occupation_ladder(outcome.occupation)
     if ladder is None or outcome.rung is None:
         return False
@@ -131,7 +131,7 @@ def _rung_in(outcome: Outcome, rungs: tuple[str, ...], rules: RuleSetAt) -> bool
     return held is not None and any(ladder.ranks.get(r) == held for r in rungs)
 
 
-def rung_at_least(outcome: Outcome, minimum: str, rules: RuleSetAt) -> bool:
+def rung_at_least(outcome: OutcomeFields, minimum: str, rules: RuleSetAt) -> bool:
     """Whether the outcome's rung is ``minimum`` or higher on its occupation's ladder."""
     ladder = rules.occupation_ladder(outcome.occupation)
     if ladder is None or outcome.rung is None:
@@ -233,14 +233,14 @@ def years_after(day: dt.date, years: Decimal) -> dt.date:
     return day + dt.timedelta(days=round(float(years) * 365.25))
 
 
-def accreditation_day(outcome: Outcome, rules: RuleSetAt, on: dt.date) -> dt.date:
+def accreditation_day(outcome: OutcomeFields, rules: RuleSetAt, on: dt.date) -> dt.date:
     """The day accreditation is judged on: the outcome's date, or the application date ``on``
     where the pack says ``accreditation_at: application_date``."""
     at = rules.ruleset.pack.accreditation_at
     return on if at == AT_APPLICATION_DATE else outcome.date
 
 
-def accredited(outcome: Outcome, rules: RuleSetAt, on: dt.date) -> bool:
+def accredited(outcome: OutcomeFields, rules: RuleSetAt, on: dt.date) -> bool:
     """Whether the issuer held an accreditation for the outcome's kind covering the day
     accreditation is judged on (:func:`accreditation_day`)."""
     issuer = rules.issuers.get(outcome.issuer)
@@ -253,7 +253,7 @@ def accredited(outcome: Outcome, rules: RuleSetAt, on: dt.date) -> bool:
     )
 
 
-def accreditation_failure(outcome: Outcome, rules: RuleSetAt, on: dt.date) -> Failure | None:
+def accreditation_failure(outcome: OutcomeFields, rules: RuleSetAt, on: dt.date) -> Failure | None:
     """None if the issuer was accredited for the outcome (:func:`accredited`), else the
     refusal, naming the issuer and the day judged."""
     if accredited(outcome, rules, on):
@@ -264,7 +264,7 @@ def accreditation_failure(outcome: Outcome, rules: RuleSetAt, on: dt.date) -> Fa
 
 def check_condition(
     cond: schema.Condition | None,
-    outcome: Outcome,
+    outcome: OutcomeFields,
     rules: RuleSetAt,
     on: dt.date,
     overlap: Decimal | None = None,
@@ -292,7 +292,7 @@ def check_condition(
 
 def _leaf(
     cond: schema.Condition,
-    outcome: Outcome,
+    outcome: OutcomeFields,
     rules: RuleSetAt,
     on: dt.date,
     overlap: Decimal | None,

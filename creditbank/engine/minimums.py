@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from creditbank.domain import Outcome
 from creditbank.engine.allocation import Floor
 from creditbank.engine.candidates import Option, Target
 from creditbank.engine.decision import Earned
 from creditbank.engine.limits import hundredths
+from creditbank.engine.records import OutcomeFields
 from creditbank.engine.scope import credits_toward_minimum, outcome_in_scope, target_courses
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
@@ -29,7 +29,7 @@ def build_floors(
     programme: schema.Programme,
     options: list[Option],
     earned: list[Earned],
-    outcomes: dict[str, Outcome],
+    outcomes: dict[str, OutcomeFields],
 ) -> list[Floor]:
     """A floor per category minimum, requirement and source minimum not yet met by earned
     courses, over ``options``."""
@@ -120,7 +120,7 @@ def _source_floors(
     programme: schema.Programme,
     options: list[Option],
     earned: list[Earned],
-    outcomes: dict[str, Outcome],
+    outcomes: dict[str, OutcomeFields],
 ) -> list[Floor]:
     """Source minimums count an option's credits as the decision does
     (``scope.credits_toward_minimum``)."""
@@ -145,7 +145,7 @@ def minimum_profile(
     rules: RuleSetAt,
     programme: schema.Programme,
     catalogue: dict[str, schema.Course],
-    outcome: Outcome,
+    outcome: OutcomeFields,
     targets: tuple[Target, ...],
 ) -> tuple[bool, ...]:
     """Which source minimums ``outcome`` counts toward as a member of an option with

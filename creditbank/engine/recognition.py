@@ -13,7 +13,6 @@ from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache, partial
 
-from creditbank.domain import Outcome
 from creditbank.engine.decision_parts import Recognised as BankCredit
 from creditbank.engine.matching import (
     Failure,
@@ -24,6 +23,7 @@ from creditbank.engine.matching import (
 )
 from creditbank.engine.members import ROUND_DOWN, ROUND_UP
 from creditbank.engine.memo import LearnerMemo
+from creditbank.engine.records import OutcomeFields
 from creditbank.engine.trace import RuleRef
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
@@ -76,7 +76,7 @@ def _recognition_index(
     return cached
 
 
-def recognise(outcome: Outcome, rules: RuleSetAt, on: dt.date) -> BankCredit | Failure | None:
+def recognise(outcome: OutcomeFields, rules: RuleSetAt, on: dt.date) -> BankCredit | Failure | None:
     """The bank credits of one outcome, a refusal, or None when no rule speaks of it."""
     ordered, refs, index = _recognition_index(rules)
     candidates = [i for i in index.positions(outcome) if matches(ordered[i].match, outcome, rules)]
@@ -95,7 +95,7 @@ def recognise(outcome: Outcome, rules: RuleSetAt, on: dt.date) -> BankCredit | F
     return first_failure
 
 
-def _amount(rule: schema.Recognition, outcome: Outcome, rules: RuleSetAt) -> Decimal | None:
+def _amount(rule: schema.Recognition, outcome: OutcomeFields, rules: RuleSetAt) -> Decimal | None:
     if rule.credits is not None:
         return rule.credits
     if rule.by_rung is not None:
@@ -154,7 +154,7 @@ def fraction_ratio(text: str) -> tuple[int, int]:
     return Fraction(text).as_integer_ratio()
 
 
-def framework_level(outcome: Outcome, rules: RuleSetAt) -> int | None:
+def framework_level(outcome: OutcomeFields, rules: RuleSetAt) -> int | None:
     """The framework level ``outcome`` is recognised at on ``rules.day`` (the rule's ``level``,
     else its rung's, a placement's or its own); for an outcome no rule recognises, the latter.
     """
@@ -162,7 +162,7 @@ def framework_level(outcome: Outcome, rules: RuleSetAt) -> int | None:
     return found.level if isinstance(found, BankCredit) else _level(outcome, rules)
 
 
-def _level(outcome: Outcome, rules: RuleSetAt) -> int | None:
+def _level(outcome: OutcomeFields, rules: RuleSetAt) -> int | None:
     """Framework level: the rung's, else a placement's, else what the outcome states."""
     if outcome.rung is not None:
         ladder = rules.occupation_ladder(outcome.occupation)
@@ -177,7 +177,7 @@ def _level(outcome: Outcome, rules: RuleSetAt) -> int | None:
 
 
 def compute_recognitions(
-    rules: RuleSetAt, outcomes: list[Outcome], on: dt.date, memo: LearnerMemo | None = None
+    rules: RuleSetAt, outcomes: list[OutcomeFields], on: dt.date, memo: LearnerMemo | None = None
 ) -> dict[str, BankCredit | Failure]:
     """Bank credits (or refusal) of each outcome a rule speaks of, keyed by outcome id (each
     kept in ``memo`` when given)."""

@@ -26,17 +26,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from creditbank.domain import Outcome
 from creditbank.engine.candidates import Target
 from creditbank.engine.matching import accredited
 from creditbank.engine.recognition import framework_level
+from creditbank.engine.records import OutcomeFields
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
 
 
 def outcome_in_scope(
     scope: schema.OutcomeScope,
-    outcome: Outcome,
+    outcome: OutcomeFields,
     rules: RuleSetAt,
     target_courses: Iterable[schema.Course] = (),
 ) -> bool:
@@ -77,7 +77,7 @@ def target_courses(
 
 def credits_toward_minimum(
     minimum: schema.SourceMinimum,
-    option_outcomes: Sequence[Outcome],
+    option_outcomes: Sequence[OutcomeFields],
     targets: Sequence[Target],
     rules: RuleSetAt,
     catalogue: dict[str, schema.Course],

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from functools import partial
 
-from creditbank.domain import Outcome, OutcomeKind, OutcomeStatus
+from creditbank.domain import OutcomeKind, OutcomeStatus
 from creditbank.engine.matching import (
     Failure,
     SelectorIndex,
@@ -29,6 +29,7 @@ from creditbank.engine.members import EXPIRED, KEEP_BEST_GRADE, KEEP_FIRST, SKIL
 from creditbank.engine.memo import LearnerMemo
 from creditbank.engine.normalise import normalise_title
 from creditbank.engine.reasons import Reason
+from creditbank.engine.records import OutcomeFields
 from creditbank.engine.scope import outcome_in_scope
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
@@ -39,7 +40,7 @@ _NO_DUPLICATE_CHECK = {OutcomeKind.SKILL_CERTIFICATE, OutcomeKind.WORK_EXPERIENC
 
 def screen(
     rules: RuleSetAt,
-    outcomes: Iterable[Outcome],
+    outcomes: Iterable[OutcomeFields],
     programme: schema.Programme | None,
     on: dt.date,
     memo: LearnerMemo | None = None,
@@ -47,7 +48,7 @@ def screen(
     """Outcomes that cannot count at all, with every reason found, keyed by outcome id (the
     checks that do not look at the programme kept in ``memo`` when given)."""
     refused: dict[str, list[Failure]] = {}
-    alive: list[Outcome] = []
+    alive: list[OutcomeFields] = []
     recency = rules.in_force("recency", programme.id) if programme is not None else ()
     for outcome in outcomes:
         failures = _screen_one(rules, outcome, programme, recency, on, memo)
@@ -63,7 +64,7 @@ def screen(
     return refused
 
 
-def _subsumed(rules: RuleSetAt, alive: list[Outcome]) -> dict[str, list[Failure]]:
+def _subsumed(rules: RuleSetAt, alive: list[OutcomeFields]) -> dict[str, list[Failure]]:
     """The outcomes a higher rung on their ladder, or a higher level of their family,
     subsumes."""
     refused = _ladder_subsumed(rules, alive)
@@ -73,7 +74,7 @@ def _subsumed(rules: RuleSetAt, alive: list[Outcome]) -> dict[str, list[Failure]
 
 def _screen_one(
     rules: RuleSetAt,
-    outcome: Outcome,
+    outcome: OutcomeFields,
     programme: schema.Programme | None,
     recency: tuple[schema.Recency, ...],
     on: dt.date,
@@ -100,7 +101,7 @@ def _screen_one(
 
 
 def _any_programme(
-    rules: RuleSetAt, outcome: Outcome, on: dt.date
+    rules: RuleSetAt, outcome: OutcomeFields, on: dt.date
 ) -> tuple[list[Failure], list[tuple[schema.Exclusion, Failure]]]:
     """The screening failures of one outcome whatever the programme (status, date, issuer),
     and those of every exclusion in force that matches it, with the exclusion (which may
@@ -123,7 +124,7 @@ def _any_programme(
 
 
 def _excluded(
-    rules: RuleSetAt, outcome: Outcome, on: dt.date
+    rules: RuleSetAt, outcome: OutcomeFields, on: dt.date
 ) -> list[tuple[schema.Exclusion, Failure]]:
     """Each exclusion in force that matches the outcome, with its failure."""
     exclusions, index = indexed_in_force(rules, "exclusions")
@@ -151,7 +152,7 @@ def _excluded(
 
 
 def _recency(
-    rules: RuleSetAt, outcome: Outcome, recency: tuple[schema.Recency, ...], on: dt.date
+    rules: RuleSetAt, outcome: OutcomeFields, recency: tuple[schema.Recency, ...], on: dt.date
 ) -> list[Failure]:
     """A failure for each of the ``recency`` rules in scope that the outcome's date breaks."""
     failures = []
@@ -170,8 +171,8 @@ def _recency(
     return failures
 
 
-def _ladder_subsumed(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, list[Failure]]:
-    tracks: dict[tuple[str, str], list[tuple[int, Outcome]]] = defaultdict(list)
+def _ladder_subsumed(rules: RuleSetAt, outcomes: list[OutcomeFields]) -> dict[str, list[Failure]]:
+    tracks: dict[tuple[str, str], list[tuple[int, OutcomeFields]]] = defaultdict(list)
     for outcome in outcomes:
         if outcome.kind != SKILL_CERTIFICATE or not outcome.occupation:
             continue
@@ -188,7 +189,7 @@ def _ladder_subsumed(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, lis
     return refused
 
 
-def _family_subsumed(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, list[Failure]]:
+def _family_subsumed(rules: RuleSetAt, outcomes: list[OutcomeFields]) -> dict[str, list[Failure]]:
     families, slots, index = _family_index(rules)
     highest: list[dict[str, int]] = [{} for _ in families]  # by family: outcome -> top level
     for outcome in outcomes:
@@ -229,7 +230,7 @@ def _family_index(
     return cached
 
 
-def duplicate_groups(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, tuple[str, int]]:
+def duplicate_groups(rules: RuleSetAt, outcomes: list[OutcomeFields]) -> dict[str, tuple[str, int]]:
     """Outcome id -> (its duplicate group, its rank in the group: 0 is the copy to keep), for
     groups of two or more. The order is the pack's ``duplicates.keep``: the earliest copy
     first (``first``), or the best grade or score first (``best_grade``), or for ``optimal``
@@ -257,7 +258,7 @@ def duplicate_groups(rules: RuleSetAt, outcomes: list[Outcome]) -> dict[str, tup
                 parent[find(outcome.id)] = find(seen[key])
             else:
                 seen[key] = outcome.id
-    groups: dict[str, list[Outcome]] = defaultdict(list)
+    groups: dict[str, list[OutcomeFields]] = defaultdict(list)
     for outcome in outcomes:
         groups[find(outcome.id)].append(outcome)
     ranked: dict[str, tuple[str, int]] = {}
@@ -280,7 +281,7 @@ def copies_not_kept(duplicates: dict[str, tuple[str, int]]) -> dict[str, list[Fa
     }
 
 
-def _keep_rank(outcome: Outcome, rules: RuleSetAt, keep: schema.Keep) -> tuple[object, ...]:
+def _keep_rank(outcome: OutcomeFields, rules: RuleSetAt, keep: schema.Keep) -> tuple[object, ...]:
     if keep == KEEP_FIRST:
         return (outcome.date, outcome.id)
     grade_index = -1

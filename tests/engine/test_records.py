@@ -1,0 +1,33 @@
+"""The records the audit reads outcomes through carry every field as the outcome holds it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given, settings
+
+from creditbank.domain import Outcome
+from creditbank.engine.memo import LearnerMemo
+from creditbank.engine.records import OutcomeRecord, records_of
+from tests.engine.small_rules import small_ruleset
+from tests.engine.test_canonical import any_outcome
+
+
+@settings(max_examples=200)
+@given(any_outcome())
+def test_a_record_carries_every_field_of_its_outcome(outcome: Outcome) -> None:
+    record = OutcomeRecord(outcome)
+    for name in Outcome.model_fields:  # a field the record forgot raises AttributeError
+        assert getattr(record, name) == getattr(outcome, name), name
+
+
+def test_a_memo_keeps_one_record_per_outcome_object() -> None:
+    on = dt.date(2026, 9, 1)
+    memo = LearnerMemo(small_ruleset().at(on), on)
+    first = Outcome(id="c1", kind="academic_course", issuer="u", date=on, code="M1")
+    changed = first.model_copy(update={"code": "M2"})  # the same id, another outcome
+    kept = memo.records([first])[0]
+    assert memo.records([first])[0] is kept
+    fresh = memo.records([changed])[0]
+    assert fresh is not kept and fresh.code == "M2"
+    assert [r.id for r in records_of([changed, first])] == ["c1", "c1"]
