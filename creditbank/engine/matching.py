@@ -96,31 +96,33 @@ def indexed_in_force(rules: RuleSetAt, section: str) -> tuple[tuple[Any, ...], S
 
 def matches(sel: schema.OutcomeMatch, outcome: OutcomeFields, rules: RuleSetAt) -> bool:
     """Whether ``outcome`` is in the class ``sel`` describes."""
-    for name, allowed in sel.value_checks:
+    plain, others = sel.tests
+    for name, allowed in plain:
         if getattr(outcome, name) not in allowed:
             return False
-    if not sel.other_checks:
+    if others is None:
         return True
-    if sel.issuer_type is not None:
+    issuer_type, title, rung, min_rung, max_rank, min_level, exam_based, requires_degree = others
+    if issuer_type is not None:
         issuer = rules.issuers.get(outcome.issuer)
-        if issuer is None or issuer.type not in sel.issuer_type:
+        if issuer is None or issuer.type not in issuer_type:
             return False
-    if sel.title is not None and (
+    if title is not None and (
         outcome.title is None
-        or normalise_title(outcome.title, rules) not in normalised_titles(sel.title, rules)
+        or normalise_title(outcome.title, rules) not in normalised_titles(title, rules)
     ):
         return False
-    if sel.rung is not None and not _rung_in(outcome, sel.rung, rules):
+    if rung is not None and not _rung_in(outcome, rung, rules):
         return False
-    if sel.min_rung is not None and not rung_at_least(outcome, sel.min_rung, rules):
+    if min_rung is not None and not rung_at_least(outcome, min_rung, rules):
         return False
-    if sel.max_rank is not None and (outcome.rank is None or outcome.rank > sel.max_rank):
+    if max_rank is not None and (outcome.rank is None or outcome.rank > max_rank):
         return False
-    if sel.min_level is not None and (outcome.level or 0) < sel.min_level:
+    if min_level is not None and (outcome.level or 0) < min_level:
         return False
-    if sel.exam_based is not None and outcome.exam_based != sel.exam_based:
+    if exam_based is not None and outcome.exam_based != exam_based:
         return False
-    return sel.requires_degree is None or outcome.requires_degree == sel.requires_degree
+    return requires_degree is None or outcome.requires_degree == requires_degree
 
 
 def _rung_in(outcome: OutcomeFields, rungs: tuple[str, ...], rules: RuleSetAt) -> bool:
@@ -272,62 +274,75 @@ def check_condition(
     """None if ``cond`` holds for ``outcome`` on application date ``on``, else the failure."""
     if cond is None:
         return None
-    if cond.all is not None:
-        for child in cond.all:
+    key, value = cond.key
+    if key == "all":
+        for child in value:
             failure = check_condition(child, outcome, rules, on, overlap)
             if failure:
                 return failure
         return None
-    if cond.any is not None:
-        failures = [check_condition(c, outcome, rules, on, overlap) for c in cond.any]
+    if key == "any":
+        failures = [check_condition(c, outcome, rules, on, overlap) for c in value]
         if any(f is None for f in failures):
             return None
         return failures[0]
-    if cond.not_ is not None:
-        if check_condition(cond.not_, outcome, rules, on, overlap) is None:
-            return Failure(Reason.CONDITIONS_NOT_MET, {"need": f"not {describe(cond.not_)}"})
+    if key == "not_":
+        if check_condition(value, outcome, rules, on, overlap) is None:
+            return Failure(Reason.CONDITIONS_NOT_MET, {"need": f"not {describe(value)}"})
         return None
-    return _leaf(cond, outcome, rules, on, overlap)
+    return _leaf(key, value, outcome, rules, on, overlap)
 
 
 def _leaf(
-    cond: schema.Condition,
+    key: str,
+    value: Any,
     outcome: OutcomeFields,
     rules: RuleSetAt,
     on: dt.date,
     overlap: Decimal | None,
 ) -> Failure | None:
-    if cond.min_grade is not None:
-        failure = grade_failure(outcome.grade, cond.min_grade, rules)
-        if failure is not None:
-            return failure
-    if cond.min_score is not None and (outcome.score is None or outcome.score < cond.min_score):
-        have = str(outcome.score) if outcome.score is not None else "-"
-        return Failure(BELOW_GRADE, {"need": str(cond.min_score), "have": have})
-    if cond.min_overlap is not None and (overlap if overlap is not None else 1) < cond.min_overlap:
-        return Failure(
-            Reason.INSUFFICIENT_OVERLAP,
-            {"need": _percent(cond.min_overlap), "have": _percent(overlap or 0)},
+    """Whether the leaf condition ``key: value`` holds (None) or why not."""
+    if key == "min_grade":
+        return grade_failure(outcome.grade, value, rules)
+    if key == "min_score":
+        if outcome.score is None or outcome.score < value:
+            have = str(outcome.score) if outcome.score is not None else "-"
+            return Failure(BELOW_GRADE, {"need": str(value), "have": have})
+        return None
+    if key == "min_overlap":
+        if (overlap if overlap is not None else 1) < value:
+            return Failure(
+                Reason.INSUFFICIENT_OVERLAP,
+                {"need": _percent(value), "have": _percent(overlap or 0)},
+            )
+        return None
+    if key == "issuer_accredited":
+        return accreditation_failure(outcome, rules, on)
+    if key == "max_age_years":
+        if years_after(outcome.date, value) < on:
+            return Failure(EXPIRED, {"years": str(value)})
+        return None
+    if key == "obtained_after":
+        return Failure(EXPIRED, {"after": value.isoformat()}) if outcome.date < value else None
+    if key == "obtained_before":
+        return Failure(EXPIRED, {"before": value.isoformat()}) if outcome.date > value else None
+    if key == "min_hours":
+        if (outcome.hours or 0) < value:
+            return Failure(Reason.BELOW_HOURS, {"need": str(value)})
+        return None
+    if key == "min_years":
+        if (outcome.years or 0) < value:
+            return Failure(Reason.CONDITIONS_NOT_MET, {"need": f"{value} years"})
+        return None
+    if key == "min_rung":
+        if not rung_at_least(outcome, value, rules):
+            return Failure(Reason.BELOW_RUNG, {"need": value, "have": outcome.rung or "-"})
+        return None
+    if key == "assessed":
+        return (
+            None if outcome.assessed else Failure(Reason.CONDITIONS_NOT_MET, {"need": "assessed"})
         )
-    if cond.issuer_accredited:
-        failure = accreditation_failure(outcome, rules, on)
-        if failure is not None:
-            return failure
-    if cond.max_age_years is not None and years_after(outcome.date, cond.max_age_years) < on:
-        return Failure(EXPIRED, {"years": str(cond.max_age_years)})
-    if cond.obtained_after is not None and outcome.date < cond.obtained_after:
-        return Failure(EXPIRED, {"after": cond.obtained_after.isoformat()})
-    if cond.obtained_before is not None and outcome.date > cond.obtained_before:
-        return Failure(EXPIRED, {"before": cond.obtained_before.isoformat()})
-    if cond.min_hours is not None and (outcome.hours or 0) < cond.min_hours:
-        return Failure(Reason.BELOW_HOURS, {"need": str(cond.min_hours)})
-    if cond.min_years is not None and (outcome.years or 0) < cond.min_years:
-        return Failure(Reason.CONDITIONS_NOT_MET, {"need": f"{cond.min_years} years"})
-    if cond.min_rung is not None and not rung_at_least(outcome, cond.min_rung, rules):
-        return Failure(Reason.BELOW_RUNG, {"need": cond.min_rung, "have": outcome.rung or "-"})
-    if cond.assessed and not outcome.assessed:
-        return Failure(Reason.CONDITIONS_NOT_MET, {"need": "assessed"})
-    return None
+    raise AssertionError(f"a condition with an unknown key: {key}")
 
 
 def describe(cond: schema.Condition) -> str:

@@ -409,25 +409,44 @@ class OutcomeMatch(Strict):
         return tuple(name for name in type(self).model_fields if getattr(self, name) is not None)
 
     @cached_property
-    def value_checks(self) -> tuple[tuple[str, frozenset[Any]], ...]:
-        """(outcome attribute, allowed values) for each set key compared by plain equality."""
-        return tuple(
+    def tests(self) -> tuple[tuple[tuple[str, frozenset[Any]], ...], OtherTests | None]:
+        """What ``engine.matching.matches`` tests, read once: (outcome attribute, allowed
+        values) for each set key compared by plain equality, then the other keys (rule sets,
+        ranks, titles... in :data:`OtherTests`' order), or None when none is set. A tuple,
+        because each read of a model's field costs an audit more than the test itself."""
+        plain = tuple(
             (name, frozenset(getattr(self, name)))
             for name in _PLAIN_KEYS
             if getattr(self, name) is not None
         )
+        others = tuple(getattr(self, name) for name in _OTHER_KEYS)
+        return plain, None if all(value is None for value in others) else others
 
-    @cached_property
-    def other_checks(self) -> bool:
-        """Whether any key needs more than an equality test (rule sets, ranks, titles...)."""
-        return any(
-            getattr(self, name) is not None
-            for name in type(self).model_fields
-            if name not in _PLAIN_KEYS
-        )
 
+OtherTests = tuple[
+    IssuerTypes | None,
+    Titles | None,
+    OneOrMany | None,
+    str | None,
+    int | None,
+    int | None,
+    bool | None,
+    bool | None,
+]
+"""An outcome selector's keys other than plain equality, in this order: issuer_type, title,
+rung, min_rung, max_rank, min_level, exam_based, requires_degree."""
 
 _PLAIN_KEYS = ("kind", "issuer", "code", "occupation", "programme", "field", "delivery", "tier")
+_OTHER_KEYS = (
+    "issuer_type",
+    "title",
+    "rung",
+    "min_rung",
+    "max_rank",
+    "min_level",
+    "exam_based",
+    "requires_degree",
+)
 
 
 MATCH_SET_KEYS: tuple[str, ...] = (
@@ -468,6 +487,16 @@ class Condition(Strict):
     def _one_key(self) -> Condition:
         _exactly_one(self, tuple(type(self).model_fields), "a condition")
         return self
+
+    @cached_property
+    def key(self) -> tuple[str, Any]:
+        """The condition's one key (by field name: ``not_``) and its value, read once (each
+        read of a model's field costs an audit more than the check itself)."""
+        return next(
+            (name, value)
+            for name in type(self).model_fields
+            if (value := getattr(self, name)) is not None
+        )
 
 
 # --- recognition (types 7, 8, 23) ------------------------------------------------------------
