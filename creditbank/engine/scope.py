@@ -41,29 +41,30 @@ def outcome_in_scope(
     target_courses: Iterable[schema.Course] = (),
 ) -> bool:
     """Whether ``outcome`` (granted as ``target_courses``, if any) is selected by ``scope``."""
-    if scope.kinds and outcome.kind not in scope.kinds:
+    kinds, issuers, issuer_types, delivery, fields, accredited_, min_level, max_level = scope.tests
+    if kinds and outcome.kind not in kinds:
         return False
-    if scope.issuers and outcome.issuer not in scope.issuers:
+    if issuers and outcome.issuer not in issuers:
         return False
-    if scope.issuer_types:
+    if issuer_types:
         issuer = rules.issuers.get(outcome.issuer)
-        if issuer is None or issuer.type not in scope.issuer_types:
+        if issuer is None or issuer.type not in issuer_types:
             return False
-    if scope.delivery and outcome.delivery not in scope.delivery:
+    if delivery and outcome.delivery not in delivery:
         return False
-    if scope.fields:
-        fields = {outcome.field, *(course.field for course in target_courses)}
-        if not fields & set(scope.fields):
+    if fields:
+        held = {outcome.field, *(course.field for course in target_courses)}
+        if not held & set(fields):
             return False
-    if scope.accredited is not None and accredited(outcome, rules, rules.day) != scope.accredited:
+    if accredited_ is not None and accredited(outcome, rules, rules.day) != accredited_:
         return False
-    if scope.min_level is not None or scope.max_level is not None:
+    if min_level is not None or max_level is not None:
         level = framework_level(outcome, rules)
         if level is None:
             return False
-        if scope.min_level is not None and level < scope.min_level:
+        if min_level is not None and level < min_level:
             return False
-        if scope.max_level is not None and level > scope.max_level:
+        if max_level is not None and level > max_level:
             return False
     return True
 

@@ -312,9 +312,39 @@ class OutcomeScope(Strict):
             )
         return self
 
+    @cached_property
+    def tests(self) -> ScopeTests:
+        """The keys ``engine.scope.outcome_in_scope`` tests, read once, in
+        :data:`ScopeTests`' order (each read of a model's field costs an audit more than the
+        test itself)."""
+        return (
+            self.kinds,
+            self.issuers,
+            self.issuer_types,
+            self.delivery,
+            self.fields,
+            self.accredited,
+            self.min_level,
+            self.max_level,
+        )
+
     def selects_outcomes(self) -> bool:
         """Whether any key narrows the outcomes (else every outcome is in scope)."""
         return any(getattr(self, name) not in (None, ()) for name in OutcomeScope.model_fields)
+
+
+ScopeTests = tuple[
+    tuple[OutcomeKind, ...],
+    tuple[str, ...],
+    tuple[IssuerType, ...],
+    tuple[Delivery, ...],
+    tuple[str, ...],
+    bool | None,
+    int | None,
+    int | None,
+]
+"""A scope's keys in this order: kinds, issuers, issuer_types, delivery, fields, accredited,
+min_level, max_level."""
 
 
 class SourceMinimum(OutcomeScope):

@@ -1,4 +1,4 @@
-"""Selectors and conditions read once from the rule's model: every key of the format is still
+"""Selectors, scopes and conditions read once from the rule's model: every key of the format is still
 tested."""
 
 from __future__ import annotations
@@ -36,6 +36,16 @@ FAILING: dict[str, Any] = {
 def test_every_selector_key_is_tested() -> None:
     plain, others = schema._PLAIN_KEYS, schema._OTHER_KEYS
     assert sorted(plain + others) == sorted(schema.OutcomeMatch.model_fields)
+
+
+def test_every_scope_key_is_tested() -> None:
+    scope = schema.OutcomeScope(kinds=["skill_certificate"], issuers=["x"], min_level=3)
+    assert len(scope.tests) == len(schema.OutcomeScope.model_fields)
+    assert [v for v in scope.tests if v not in ((), None)] == [
+        ("skill_certificate",),
+        ("x",),
+        3,
+    ]
 
 
 @pytest.mark.parametrize("key", [k for k in schema.Condition.model_fields if k not in FAILING])
