@@ -32,7 +32,7 @@ from creditbank.engine.exceptions import Applied, apply_exceptions, without_held
 from creditbank.engine.limits import SCALE, CapInfo, build_caps, outcome_profile
 from creditbank.engine.matching import Failure
 from creditbank.engine.members import ACADEMIC_COURSE, KEEP_OPTIMAL, NO_RULE
-from creditbank.engine.memo import LearnerMemo
+from creditbank.engine.memo import LearnerMemo, recall_of_many
 from creditbank.engine.minimums import build_floors, minimum_profile
 from creditbank.engine.plan import ProgrammePlan, plan_for
 from creditbank.engine.reasons import SEVERITY, Reason
@@ -103,12 +103,8 @@ def compute_audit(
     applied = apply_exceptions(rules, programme, catalogue, exceptions, by_id, completed)
     taken = earned_outcomes | applied.outcomes
     transferable = [o for o in usable if o.id not in taken]
-    duplicates = (
-        duplicate_groups(rules, transferable)
-        if memo is None
-        else memo.recall_of_many(
-            "duplicates", transferable, rules, on, partial(duplicate_groups, rules, transferable)
-        )
+    duplicates = recall_of_many(
+        memo, "duplicates", transferable, rules, on, duplicate_groups, rules, transferable
     )
     if rules.ruleset.pack.duplicates.keep != KEEP_OPTIMAL:
         refused |= copies_not_kept(duplicates)

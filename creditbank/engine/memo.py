@@ -44,18 +44,19 @@ class LearnerMemo:
         outcome: OutcomeFields,
         rules: RuleSetAt,
         on: dt.date,
-        work: Callable[[], T],
+        work: Callable[..., T],
+        *args: object,
     ) -> T:
-        """The answer to ``question`` about ``outcome`` under ``rules`` on ``on``: ``work()``
+        """The answer to ``question`` about ``outcome`` under ``rules`` on ``on``: ``work(*args)``
         the first time (and whenever the view or the date is not the memo's), the kept answer
         after."""
         if rules is not self.rules or on != self.on:
-            return work()
+            return work(*args)
         key = (question, outcome.id)
         known = self._known.get(key)
         if known is not None and known[0] is outcome:
             return cast(T, known[1])
-        answer = work()
+        answer = work(*args)
         self._known[key] = (outcome, answer)
         return answer
 
@@ -65,18 +66,19 @@ class LearnerMemo:
         outcomes: Sequence[OutcomeFields],
         rules: RuleSetAt,
         on: dt.date,
-        work: Callable[[], T],
+        work: Callable[..., T],
+        *args: object,
     ) -> T:
         """The answer to ``question`` about ``outcomes`` together (which of them a higher
         rung subsumes, which repeat a course): as :meth:`recall`, kept for the same outcome
         objects in the same order. The answer is shared: callers must not change it."""
         if rules is not self.rules or on != self.on:
-            return work()
+            return work(*args)
         key = (question, tuple(o.id for o in outcomes))
         known = self._known_of_many.get(key)
         if known is not None and all(a is b for a, b in zip(known[0], outcomes, strict=True)):
             return cast(T, known[1])
-        answer = work()
+        answer = work(*args)
         self._known_of_many[key] = (tuple(outcomes), answer)
         return answer
 
@@ -104,3 +106,35 @@ class LearnerMemo:
         text = write()
         self._written = (tuple(outcomes), text)
         return text
+
+
+def recall(
+    memo: LearnerMemo | None,
+    question: str,
+    outcome: OutcomeFields,
+    rules: RuleSetAt,
+    on: dt.date,
+    work: Callable[..., T],
+    *args: object,
+) -> T:
+    """``work(*args)``, kept in ``memo`` as :meth:`LearnerMemo.recall` keeps it (without a
+    memo, worked out each time)."""
+    if memo is None:
+        return work(*args)
+    return memo.recall(question, outcome, rules, on, work, *args)
+
+
+def recall_of_many(
+    memo: LearnerMemo | None,
+    question: str,
+    outcomes: Sequence[OutcomeFields],
+    rules: RuleSetAt,
+    on: dt.date,
+    work: Callable[..., T],
+    *args: object,
+) -> T:
+    """``work(*args)``, kept in ``memo`` as :meth:`LearnerMemo.recall_of_many` keeps it
+    (without a memo, worked out each time)."""
+    if memo is None:
+        return work(*args)
+    return memo.recall_of_many(question, outcomes, rules, on, work, *args)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
-from functools import lru_cache, partial
+from functools import lru_cache
 
 from creditbank.engine.decision_parts import Recognised as BankCredit
 from creditbank.engine.matching import (
@@ -22,7 +22,7 @@ from creditbank.engine.matching import (
     matches,
 )
 from creditbank.engine.members import ROUND_DOWN, ROUND_UP
-from creditbank.engine.memo import LearnerMemo
+from creditbank.engine.memo import LearnerMemo, recall
 from creditbank.engine.records import OutcomeFields
 from creditbank.engine.trace import RuleRef
 from creditbank.ruleset import schema
@@ -183,13 +183,7 @@ def compute_recognitions(
     kept in ``memo`` when given)."""
     result: dict[str, BankCredit | Failure] = {}
     for outcome in outcomes:
-        found = (
-            recognise(outcome, rules, on)
-            if memo is None
-            else memo.recall(
-                "recognition", outcome, rules, on, partial(recognise, outcome, rules, on)
-            )
-        )
+        found = recall(memo, "recognition", outcome, rules, on, recognise, outcome, rules, on)
         if found is not None:
             result[outcome.id] = found
     return result

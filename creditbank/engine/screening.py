@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from functools import partial
 
 from creditbank.domain import OutcomeKind, OutcomeStatus
 from creditbank.engine.matching import (
@@ -26,7 +25,7 @@ from creditbank.engine.matching import (
     years_after,
 )
 from creditbank.engine.members import EXPIRED, KEEP_BEST_GRADE, KEEP_FIRST, SKILL_CERTIFICATE
-from creditbank.engine.memo import LearnerMemo
+from creditbank.engine.memo import LearnerMemo, recall, recall_of_many
 from creditbank.engine.normalise import normalise_title
 from creditbank.engine.reasons import Reason
 from creditbank.engine.records import OutcomeFields
@@ -56,11 +55,7 @@ def screen(
             refused[outcome.id] = failures
         else:
             alive.append(outcome)
-    refused.update(
-        _subsumed(rules, alive)
-        if memo is None
-        else memo.recall_of_many("subsumed", alive, rules, on, partial(_subsumed, rules, alive))
-    )
+    refused.update(recall_of_many(memo, "subsumed", alive, rules, on, _subsumed, rules, alive))
     return refused
 
 
@@ -82,10 +77,8 @@ def _screen_one(
 ) -> list[Failure]:
     """Every screening failure of one outcome, in check order: a refused outcome is told all
     that stands in its way, not only the first thing (``recency``: the programme's rules)."""
-    failures, exclusions = (
-        _any_programme(rules, outcome, on)
-        if memo is None
-        else memo.recall("screen", outcome, rules, on, partial(_any_programme, rules, outcome, on))
+    failures, exclusions = recall(
+        memo, "screen", outcome, rules, on, _any_programme, rules, outcome, on
     )
     failures = [
         *failures,
