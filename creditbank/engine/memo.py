@@ -28,7 +28,8 @@ _Kept = tuple[tuple[OutcomeFields, ...], object]
 
 
 class LearnerMemo:
-    """Answers about single outcomes under ``rules`` on ``on``, by question and outcome."""
+    """Answers about single outcomes under ``rules`` on ``on``, by question and outcome (kept
+    and found by :func:`recall` and :func:`recall_of_many`)."""
 
     def __init__(self, rules: RuleSetAt, on: dt.date) -> None:
         self.rules = rules
@@ -37,50 +38,6 @@ class LearnerMemo:
         self._known_of_many: dict[tuple[str, tuple[str, ...]], _Kept] = {}
         self._written: tuple[tuple[Outcome, ...], bytes] | None = None
         self._records: dict[str, tuple[Outcome, OutcomeRecord]] = {}
-
-    def recall(
-        self,
-        question: str,
-        outcome: OutcomeFields,
-        rules: RuleSetAt,
-        on: dt.date,
-        work: Callable[..., T],
-        *args: object,
-    ) -> T:
-        """The answer to ``question`` about ``outcome`` under ``rules`` on ``on``: ``work(*args)``
-        the first time (and whenever the view or the date is not the memo's), the kept answer
-        after."""
-        if rules is not self.rules or on != self.on:
-            return work(*args)
-        key = (question, outcome.id)
-        known = self._known.get(key)
-        if known is not None and known[0] is outcome:
-            return cast(T, known[1])
-        answer = work(*args)
-        self._known[key] = (outcome, answer)
-        return answer
-
-    def recall_of_many(
-        self,
-        question: str,
-        outcomes: Sequence[OutcomeFields],
-        rules: RuleSetAt,
-        on: dt.date,
-        work: Callable[..., T],
-        *args: object,
-    ) -> T:
-        """The answer to ``question`` about ``outcomes`` together (which of them a higher
-        rung subsumes, which repeat a course): as :meth:`recall`, kept for the same outcome
-        objects in the same order. The answer is shared: callers must not change it."""
-        if rules is not self.rules or on != self.on:
-            return work(*args)
-        key = (question, tuple(o.id for o in outcomes))
-        known = self._known_of_many.get(key)
-        if known is not None and all(a is b for a, b in zip(known[0], outcomes, strict=True)):
-            return cast(T, known[1])
-        answer = work(*args)
-        self._known_of_many[key] = (tuple(outcomes), answer)
-        return answer
 
     def records(self, outcomes: Sequence[Outcome]) -> list[OutcomeRecord]:
         """Each outcome as a record (``records.py``): the same record object for the same
@@ -117,11 +74,18 @@ def recall(
     work: Callable[..., T],
     *args: object,
 ) -> T:
-    """``work(*args)``, kept in ``memo`` as :meth:`LearnerMemo.recall` keeps it (without a
-    memo, worked out each time)."""
-    if memo is None:
+    """The answer to ``question`` about ``outcome`` under ``rules`` on ``on``: ``work(*args)``
+    the first time (and each time without a memo, or when the view or the date is not the
+    memo's), the answer ``memo`` kept after."""
+    if memo is None or rules is not memo.rules or on != memo.on:
         return work(*args)
-    return memo.recall(question, outcome, rules, on, work, *args)
+    key = (question, outcome.id)
+    known = memo._known.get(key)
+    if known is not None and known[0] is outcome:
+        return cast(T, known[1])
+    answer = work(*args)
+    memo._known[key] = (outcome, answer)
+    return answer
 
 
 def recall_of_many(
@@ -133,8 +97,15 @@ def recall_of_many(
     work: Callable[..., T],
     *args: object,
 ) -> T:
-    """``work(*args)``, kept in ``memo`` as :meth:`LearnerMemo.recall_of_many` keeps it
-    (without a memo, worked out each time)."""
-    if memo is None:
+    """The answer to ``question`` about ``outcomes`` together (which of them a higher rung
+    subsumes, which repeat a course): as :func:`recall`, kept for the same outcome objects in
+    the same order. The answer is shared: callers must not change it."""
+    if memo is None or rules is not memo.rules or on != memo.on:
         return work(*args)
-    return memo.recall_of_many(question, outcomes, rules, on, work, *args)
+    key = (question, tuple(o.id for o in outcomes))
+    known = memo._known_of_many.get(key)
+    if known is not None and all(a is b for a, b in zip(known[0], outcomes, strict=True)):
+        return cast(T, known[1])
+    answer = work(*args)
+    memo._known_of_many[key] = (tuple(outcomes), answer)
+    return answer
