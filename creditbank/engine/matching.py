@@ -168,9 +168,9 @@ def grade_failure(grade: str | None, minimum: str, rules: RuleSetAt) -> Failure 
     ('grade_not_on_scale', 'Letters (F, D, C, B, A)')
     """
     verdict = _grade_verdict(grade, minimum, rules)
-    if verdict is _MET:
+    if verdict == _MET:
         return None
-    if verdict is _NOT_ON_SCALE:
+    if verdict == _NOT_ON_SCALE:
         scales = [s for s in rules.grade_scales if minimum in s.grades]
         return Failure(
             GRADE_NOT_ON_SCALE,
