@@ -32,12 +32,12 @@ from creditbank.engine.exceptions import Applied, apply_exceptions, without_held
 from creditbank.engine.limits import SCALE, CapInfo, build_caps, outcome_profile
 from creditbank.engine.matching import Failure
 from creditbank.engine.members import ACADEMIC_COURSE, KEEP_OPTIMAL, NO_RULE
-from creditbank.engine.memo import LearnerMemo, recall_of_many
+from creditbank.engine.memo import LearnerMemo, recall, recall_of_many
 from creditbank.engine.minimums import build_floors, minimum_profile
 from creditbank.engine.plan import ProgrammePlan, plan_for
 from creditbank.engine.reasons import SEVERITY, Reason
 from creditbank.engine.recognition import BankCredit, compute_recognitions
-from creditbank.engine.records import OutcomeFields, records_of
+from creditbank.engine.records import OutcomeFields, OutcomeRecord
 from creditbank.engine.scope import credits_toward_minimum
 from creditbank.engine.screening import copies_not_kept, duplicate_groups, screen
 from creditbank.engine.trace import RuleRef
@@ -90,7 +90,7 @@ def compute_audit(
         plan.templates,
     )
     given = sorted(outcomes, key=lambda o: o.id)
-    records = records_of(given) if memo is None else memo.records(given)
+    records = [recall(memo, "record", o, rules, on, OutcomeRecord, o) for o in given]
     by_id: dict[str, OutcomeFields] = {o.id: o for o in records}
     refused = screen(rules, records, programme, on, memo)
     usable: list[OutcomeFields] = [o for o in records if o.id not in refused]

@@ -8,8 +8,7 @@ questions about the outcomes together (subsumption, duplicates) when the same on
 with the outcome object it was computed for, under the memo's rule-set view and date, and
 reused only for that same object under that same view and date, so a memo never hands one
 outcome another's answer, nor an answer of another date. The outcomes as the input digest
-writes them are kept too, for the same objects in the same order, and each outcome's record
-(``records.py``), so that the audits sharing a memo read the same record objects.
+writes them are kept too, for the same objects in the same order.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar, cast
 
 from creditbank.domain import Outcome
-from creditbank.engine.records import OutcomeFields, OutcomeRecord
+from creditbank.engine.records import OutcomeFields
 from creditbank.ruleset.ruleset import RuleSetAt
 
 T = TypeVar("T")
@@ -37,18 +36,6 @@ class LearnerMemo:
         self._known: dict[tuple[str, str], tuple[OutcomeFields, object]] = {}
         self._known_of_many: dict[tuple[str, tuple[str, ...]], _Kept] = {}
         self._written: tuple[tuple[Outcome, ...], bytes] | None = None
-        self._records: dict[str, tuple[Outcome, OutcomeRecord]] = {}
-
-    def records(self, outcomes: Sequence[Outcome]) -> list[OutcomeRecord]:
-        """Each outcome as a record (``records.py``): the same record object for the same
-        outcome object, so the answers kept about a record are found again."""
-        found = []
-        for outcome in outcomes:
-            kept = self._records.get(outcome.id)
-            if kept is None or kept[0] is not outcome:
-                kept = self._records[outcome.id] = (outcome, OutcomeRecord(outcome))
-            found.append(kept[1])
-        return found
 
     def written(self, outcomes: Sequence[Outcome], write: Callable[[], bytes]) -> bytes:
         """``outcomes`` as the input digest writes them: ``write()`` the first time, the kept

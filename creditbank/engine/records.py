@@ -4,74 +4,18 @@ An audit reads an outcome's fields about 80 times over (about 1,600 reads for a 
 outcomes). On the pydantic ``Outcome`` each read is a dictionary lookup behind
 ``BaseModel.__getattr__``'s hook, about 330 instructions (callgrind); on an
 :class:`OutcomeRecord` (a C struct once ``scripts/compile.py`` has compiled this module) it is
-a descriptor read of about 60. The engine's functions take any :class:`OutcomeFields`, so
-callers outside the audit (the impact's selection, suggestions) pass pydantic outcomes as they
-are.
+a descriptor read of about 60. The engine's functions take either (:data:`OutcomeFields`),
+so callers outside the audit (the impact's selection, suggestions) pass pydantic outcomes as
+they are; an audit makes its records with ``memo.recall``, so the audits sharing a memo read
+the same record objects.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from decimal import Decimal
-from typing import Protocol
 
 from creditbank.domain import Delivery, Outcome, OutcomeKind, OutcomeStatus
-
-
-class OutcomeFields(Protocol):
-    """What the engine reads of an outcome: ``domain.Outcome``'s fields, read-only."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def kind(self) -> OutcomeKind: ...
-    @property
-    def issuer(self) -> str: ...
-    @property
-    def date(self) -> dt.date: ...
-    @property
-    def start_date(self) -> dt.date | None: ...
-    @property
-    def status(self) -> OutcomeStatus: ...
-    @property
-    def title(self) -> str | None: ...
-    @property
-    def code(self) -> str | None: ...
-    @property
-    def credits(self) -> Decimal | None: ...
-    @property
-    def grade(self) -> str | None: ...
-    @property
-    def score(self) -> Decimal | None: ...
-    @property
-    def level(self) -> int | None: ...
-    @property
-    def hours(self) -> Decimal | None: ...
-    @property
-    def occupation(self) -> str | None: ...
-    @property
-    def rung(self) -> str | None: ...
-    @property
-    def certificate_number(self) -> str | None: ...
-    @property
-    def programme(self) -> str | None: ...
-    @property
-    def field(self) -> str | None: ...
-    @property
-    def assessed(self) -> bool | None: ...
-    @property
-    def delivery(self) -> Delivery | None: ...
-    @property
-    def tier(self) -> str | None: ...
-    @property
-    def rank(self) -> int | None: ...
-    @property
-    def years(self) -> Decimal | None: ...
-    @property
-    def exam_based(self) -> bool: ...
-    @property
-    def requires_degree(self) -> bool: ...
 
 
 class OutcomeRecord:
@@ -133,6 +77,6 @@ class OutcomeRecord:
         self.requires_degree = values["requires_degree"]
 
 
-def records_of(outcomes: Sequence[Outcome]) -> list[OutcomeRecord]:
-    """Each outcome as a record, in the same order."""
-    return [OutcomeRecord(o) for o in outcomes]
+OutcomeFields = Outcome | OutcomeRecord
+"""What the engine reads an outcome as: a record in the audit, the pydantic model elsewhere
+(the impact's selection, suggestions); both have ``domain.Outcome``'s fields."""

@@ -7,8 +7,8 @@ import datetime as dt
 from hypothesis import given, settings
 
 from creditbank.domain import Outcome
-from creditbank.engine.memo import LearnerMemo
-from creditbank.engine.records import OutcomeRecord, records_of
+from creditbank.engine.memo import LearnerMemo, recall
+from creditbank.engine.records import OutcomeRecord
 from tests.engine.small_rules import small_ruleset
 from tests.engine.test_canonical import any_outcome
 
@@ -23,11 +23,16 @@ def test_a_record_carries_every_field_of_its_outcome(outcome: Outcome) -> None:
 
 def test_a_memo_keeps_one_record_per_outcome_object() -> None:
     on = dt.date(2026, 9, 1)
-    memo = LearnerMemo(small_ruleset().at(on), on)
+    rules = small_ruleset().at(on)
+    memo = LearnerMemo(rules, on)
     first = Outcome(id="c1", kind="academic_course", issuer="u", date=on, code="M1")
     changed = first.model_copy(update={"code": "M2"})  # the same id, another outcome
-    kept = memo.records([first])[0]
-    assert memo.records([first])[0] is kept
-    fresh = memo.records([changed])[0]
+
+    def record(outcome: Outcome) -> OutcomeRecord:
+        return recall(memo, "record", outcome, rules, on, OutcomeRecord, outcome)
+
+    kept = record(first)
+    assert record(first) is kept
+    fresh = record(changed)
     assert fresh is not kept and fresh.code == "M2"
-    assert [r.id for r in records_of([changed, first])] == ["c1", "c1"]
+    assert recall(None, "record", first, rules, on, OutcomeRecord, first) is not kept
