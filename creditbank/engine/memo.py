@@ -9,6 +9,10 @@ with the outcome object it was computed for, under the memo's rule-set view and 
 reused only for that same object under that same view and date, so a memo never hands one
 outcome another's answer, nor an answer of another date. The outcomes as the input digest
 writes them are kept too, for the same objects in the same order.
+
+A draft's impact audits a learner under two rule sets: given :class:`Twins` of the two views,
+the memo also hands the answers kept under the first view to the audit under the second, where
+``twins.py`` shows they hold.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import TypeVar, cast
 
 from creditbank.domain import Outcome
 from creditbank.engine.records import OutcomeFields
+from creditbank.engine.twins import Twins
 from creditbank.ruleset.ruleset import RuleSetAt
 
 T = TypeVar("T")
@@ -28,11 +33,14 @@ _Kept = tuple[tuple[OutcomeFields, ...], object]
 
 class LearnerMemo:
     """Answers about single outcomes under ``rules`` on ``on``, by question and outcome (kept
-    and found by :func:`recall` and :func:`recall_of_many`)."""
+    and found by :func:`recall` and :func:`recall_of_many`), also given under ``twins.second``
+    where ``twins`` (of ``rules`` and another view of ``on``) shows they hold."""
 
-    def __init__(self, rules: RuleSetAt, on: dt.date) -> None:
+    def __init__(self, rules: RuleSetAt, on: dt.date, twins: Twins | None = None) -> None:
+        assert twins is None or twins.first is rules, "twins of another view"
         self.rules = rules
         self.on = on
+        self.twins = twins
         self._known: dict[tuple[str, str], tuple[OutcomeFields, object]] = {}
         self._known_of_many: dict[tuple[str, tuple[str, ...]], _Kept] = {}
         self._written: tuple[tuple[Outcome, ...], bytes] | None = None
@@ -63,8 +71,8 @@ def recall(
 ) -> T:
     """The answer to ``question`` about ``outcome`` under ``rules`` on ``on``: ``work(*args)``
     the first time (and each time without a memo, or when the view or the date is not the
-    memo's), the answer ``memo`` kept after."""
-    if memo is None or rules is not memo.rules or on != memo.on:
+    memo's or its twin's where it shares the answer), the answer ``memo`` kept after."""
+    if memo is None or not _answers(memo, question, (outcome,), rules, on):
         return work(*args)
     key = (question, outcome.id)
     known = memo._known.get(key)
@@ -87,7 +95,7 @@ def recall_of_many(
     """The answer to ``question`` about ``outcomes`` together (which of them a higher rung
     subsumes, which repeat a course): as :func:`recall`, kept for the same outcome objects in
     the same order. The answer is shared: callers must not change it."""
-    if memo is None or rules is not memo.rules or on != memo.on:
+    if memo is None or not _answers(memo, question, outcomes, rules, on):
         return work(*args)
     key = (question, tuple(o.id for o in outcomes))
     known = memo._known_of_many.get(key)
@@ -96,3 +104,20 @@ def recall_of_many(
     answer = work(*args)
     memo._known_of_many[key] = (tuple(outcomes), answer)
     return answer
+
+
+def _answers(
+    memo: LearnerMemo,
+    question: str,
+    outcomes: Sequence[OutcomeFields],
+    rules: RuleSetAt,
+    on: dt.date,
+) -> bool:
+    """Whether ``memo`` keeps the answer to ``question`` about ``outcomes`` under ``rules`` on
+    ``on``: its own view's, or its twin's when the answer holds under both."""
+    if on != memo.on:
+        return False
+    if rules is memo.rules:
+        return True
+    twins = memo.twins
+    return twins is not None and rules is twins.second and twins.shares(question, outcomes)

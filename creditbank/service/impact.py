@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 from creditbank.engine.audit import compute_audit
 from creditbank.engine.decision import Decision
 from creditbank.engine.explain import explain_exception
+from creditbank.engine.memo import LearnerMemo
+from creditbank.engine.twins import RuleChanges, Twins
 from creditbank.errors import CreditBankError
 from creditbank.ruleset.ruleset import RuleSet
 from creditbank.service.errors import Conflict
@@ -183,6 +185,9 @@ def _pack_programmes(ruleset: RuleSet) -> set[str]:
 
 _TOUCHES: dict[tuple[str, str], Touch] = {}
 """Touches computed in this process, by the two rule sets' digests."""
+_CHANGES: dict[tuple[str, str], tuple[RuleSet, RuleSet, RuleChanges]] = {}
+"""How two rule sets differ for the answers their audits share, by the rule sets' digests
+(with the rule sets: equal digests do not mean equal positions)."""
 
 
 def impact_partition(
@@ -221,10 +226,15 @@ def impact_partition(
     return PartitionImpact(dict(audited), changes)
 
 
-def compare(old: RuleSet, new: RuleSet, subject: Enrolled, day: dt.date) -> LearnerChange | None:
-    """The learner's change from ``old`` to ``new`` on ``day``, None if nothing changes."""
-    before, why_not_before = _audit(old, subject, day)
-    after, why_not_after = _audit(new, subject, day)
+def compare(
+    old: RuleSet, new: RuleSet, subject: Enrolled, day: dt.date, *, share: bool = True
+) -> LearnerChange | None:
+    """The learner's change from ``old`` to ``new`` on ``day``, None if nothing changes. The
+    two audits share the answers about single outcomes that hold under both (``share``;
+    ``engine/twins.py``)."""
+    memo = _twin_memo(old, new, day) if share else None
+    before, why_not_before = _audit(old, subject, day, memo)
+    after, why_not_after = _audit(new, subject, day, memo)
     standings = [None if d is None else Standing.of(d) for d in (before, after)]
     if standings[0] == standings[1] and why_not_before == why_not_after:
         return None
@@ -258,11 +268,23 @@ def _exception_notes(before: Decision | None, after: Decision | None) -> list[st
     return notes
 
 
-def _audit(ruleset: RuleSet, subject: Enrolled, day: dt.date) -> tuple[Decision | None, str]:
+def _twin_memo(old: RuleSet, new: RuleSet, day: dt.date) -> LearnerMemo:
+    """A memo for one learner's audits under ``old`` and ``new`` on ``day``."""
+    known = _CHANGES.get((old.digest, new.digest))
+    if known is None or known[0] is not old or known[1] is not new:
+        known = _CHANGES[(old.digest, new.digest)] = (old, new, RuleChanges.between(old, new))
+    changes = known[2]
+    first = old.at(day)
+    return LearnerMemo(first, day, Twins(changes, first, new.at(day)))
+
+
+def _audit(
+    ruleset: RuleSet, subject: Enrolled, day: dt.date, memo: LearnerMemo | None
+) -> tuple[Decision | None, str]:
     try:
         outcomes = list(subject.outcomes)
         decision = compute_audit(
-            ruleset, outcomes, subject.programme, day, subject.exceptions, sealed=False
+            ruleset, outcomes, subject.programme, day, subject.exceptions, memo, sealed=False
         )
         return decision, ""
     except CreditBankError as exc:

@@ -1,0 +1,144 @@
+"""What a learner's audits under two rule sets on one date can share: a draft's impact.
+
+A draft's impact audits each learner twice, under the version in force and under the draft,
+which mostly differ in a few rules. The answers a :class:`~creditbank.engine.memo.LearnerMemo`
+keeps about single outcomes read only some sections of the rules (``_READS``); an answer found
+under the version in force is the draft's too when nothing it can read differs:
+
+- ``record`` reads no rules;
+- the others read the pack and the sections in ``READ``;
+- ``screen``, ``subsumed`` and ``recognition`` also read the items of their ``SELECTING``
+  sections whose selectors match the outcome (exclusions; subsumptions; recognitions and
+  placements): an item that matches none of a learner's outcomes offers, refuses and explains
+  nothing about them. Their answers are shared for outcomes that no changed item of those
+  sections, old or new, matches;
+- none of them reads ``UNREAD``: the programme-specific sections.
+
+An item counts as changed when its content or its position (file and line, which answers
+carry in rule references) differs. ``tests/engine/test_twins.py`` checks on random drafts that
+audits sharing answers give exactly the decisions of audits that share nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from creditbank.engine.matching import matches
+from creditbank.engine.records import OutcomeFields
+from creditbank.ruleset import schema
+from creditbank.ruleset.ruleset import RuleSet, RuleSetAt, canonical_json, item_key
+
+READ = ("frameworks", "ladders", "issuers", "grade_scales")
+"""Sections the shared answers read whatever the outcome."""
+SELECTING = ("recognitions", "placements", "exclusions", "subsumptions")
+"""Sections whose items the shared answers read only for the outcomes they select."""
+UNREAD = (
+    "catalogues",
+    "programmes",
+    "transfers",
+    "equivalences",
+    "limits",
+    "recency",
+    "substitutes",
+)
+"""Sections no shared answer reads (each audit reads them itself, for its programme)."""
+
+_READS: dict[str, tuple[str, ...] | None] = {
+    "record": None,
+    "duplicates": (),
+    "screen": ("exclusions",),
+    "subsumed": ("subsumptions",),
+    "recognition": ("recognitions", "placements"),
+}
+"""The ``SELECTING`` sections whose matching items each question the memo keeps reads, besides
+the pack and ``READ`` (None: no rules at all). A question not named here is never shared."""
+
+
+Selectors = tuple[tuple[schema.OutcomeMatch, ...], tuple[schema.OutcomeMatch, ...]]
+"""The selectors of a section's changed items: the first rule set's, the second's."""
+
+
+@dataclass(frozen=True)
+class RuleChanges:
+    """How two rule sets differ, as far as the shared answers go: whether the pack or a
+    ``READ`` section changed, and by ``SELECTING`` section, the selectors of its changed
+    items."""
+
+    reads_changed: bool
+    selectors: dict[str, Selectors]
+
+    @classmethod
+    def between(cls, first: RuleSet, second: RuleSet) -> RuleChanges:
+        """The changes from ``first`` to ``second`` (worked out once per pair of rule sets)."""
+        reads_changed = canonical_json(first.pack) != canonical_json(second.pack) or any(
+            _changed(first, second, name) for name in READ
+        )
+        selectors = {}
+        for name in SELECTING:
+            changed = _changed(first, second, name)
+            if changed:
+                old = tuple(s for was, _ in changed for item in was for s in _selectors(item))
+                new = tuple(s for _, now in changed for item in now for s in _selectors(item))
+                selectors[name] = (old, new)
+        return cls(reads_changed, selectors)
+
+
+def _changed(first: RuleSet, second: RuleSet, section: str) -> list[tuple[list[Any], list[Any]]]:
+    """The items of ``section`` that differ, key by key: (first's, second's) versions."""
+    before, after = _by_key(first, section), _by_key(second, section)
+    return [
+        (before.get(key, ([], []))[0], after.get(key, ([], []))[0])
+        for key in sorted(before.keys() | after.keys())
+        if before.get(key, ([], []))[1] != after.get(key, ([], []))[1]
+    ]
+
+
+def _by_key(ruleset: RuleSet, section: str) -> dict[tuple[str, str], tuple[list[Any], list[Any]]]:
+    """A section's items by key (id and start date), each with what identifies its content
+    and place (canonical JSON, file, line)."""
+    found: dict[tuple[str, str], tuple[list[Any], list[Any]]] = {}
+    for item in ruleset.items(section):
+        items, marks = found.setdefault(item_key(item), ([], []))
+        where = ruleset.where(item)
+        items.append(item)
+        marks.append((canonical_json(item), where.file, where.line))
+    return found
+
+
+def _selectors(item: Any) -> tuple[schema.OutcomeMatch, ...]:
+    if isinstance(item, schema.Subsumption):
+        return item.levels
+    selector: schema.OutcomeMatch = item.match
+    return (selector,)
+
+
+class Twins:
+    """Which answers kept under ``first`` (the version in force's view of a date) hold under
+    ``second`` (the draft's view of the same date)."""
+
+    def __init__(self, changes: RuleChanges, first: RuleSetAt, second: RuleSetAt) -> None:
+        self.changes = changes
+        self.first = first
+        self.second = second
+
+    def shares(self, question: str, outcomes: Sequence[OutcomeFields]) -> bool:
+        """Whether the answer to ``question`` about ``outcomes`` under ``first`` is the
+        answer under ``second``."""
+        if question not in _READS:
+            return False
+        sections = _READS[question]
+        if sections is None:
+            return True
+        if self.changes.reads_changed:
+            return False
+        changed = [self.changes.selectors[n] for n in sections if n in self.changes.selectors]
+        return not any(self._selected(s, outcome) for s in changed for outcome in outcomes)
+
+    def _selected(self, selectors: Selectors, outcome: OutcomeFields) -> bool:
+        """Whether one of ``selectors`` (changed items', old or new) matches ``outcome``."""
+        old, new = selectors
+        return any(matches(s, outcome, self.first) for s in old) or any(
+            matches(s, outcome, self.second) for s in new
+        )

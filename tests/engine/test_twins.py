@@ -1,0 +1,207 @@
+"""A learner's audits under the version in force and under a draft share the answers about
+single outcomes that hold under both (``engine/twins.py``), and give exactly the decisions of
+audits that share nothing: on random drafts of the Chinese sample pack that change every kind
+of section, the pack itself, and the positions of rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from creditbank.domain import Outcome
+from creditbank.engine.audit import compute_audit
+from creditbank.engine.decision import Decision
+from creditbank.engine.memo import LearnerMemo, recall
+from creditbank.engine.twins import READ, SELECTING, UNREAD, RuleChanges, Twins
+from creditbank.errors import CreditBankError
+from creditbank.ruleset import schema
+from creditbank.ruleset.loader import load_ruleset_from_sources, read_sources
+from creditbank.ruleset.ruleset import RuleSet
+
+PACK = Path(__file__).parents[2] / "rules" / "cn-open-university"
+SOURCES = read_sources(PACK)
+IN_FORCE = load_ruleset_from_sources(SOURCES)
+PROGRAMMES = ("ouc-mechatronics-associate", "ouc-logistics-associate", "ouc-mech-bachelor")
+DATES = (dt.date(2024, 3, 1), dt.date(2026, 9, 1))
+
+MUTATIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("recognition/hours.yaml", "per_hours: {hours: 16,", ("per_hours: {hours: 8,",)),
+    (
+        "recognition/hours.yaml",
+        "match: {kind: enterprise_training}",
+        ("match: {kind: enterprise_training, delivery: online}",),
+    ),
+    ("recognition/hours.yaml", "# 学时折算学分", ("# moved down a line\n# 学时折算学分",)),
+    (
+        "recognition/placements.yaml",
+        "match: {kind: enterprise_training}\n    level: 4",
+        ("match: {kind: enterprise_training}\n    level: 3",),
+    ),
+    (
+        "recognition/exclusions.yaml",
+        "conditions: {obtained_before: 2005-12-31}",
+        ("conditions: {obtained_before: 2024-12-31}",),
+    ),
+    ("sameness.yaml", "issuer: neea, code: NCRE-1}", ("issuer: neea, code: NCRE-9}",)),
+    ("issuers.yaml", "{from: 2022-01-01, to: 2026-12-31}", ("{from: 2022-01-01, to: 2023-12-31}",)),
+    ("pack.yaml", "    keep: best_grade", ("    keep: first",)),
+    (
+        "framework.yaml",
+        "grades: [不及格, 及格, 中等, 良好, 优秀]",
+        ("grades: [不及格, 中等, 及格, 良好, 优秀]",),
+    ),
+    ("limits/mechatronics-associate.yaml", "max_credits: 45", ("max_credits: 30",)),
+    (
+        "transfers/logistics-associate.yaml",
+        "to: {category: elective, credits: 2}",
+        ("to: {category: elective, credits: 3}",),
+    ),
+)
+"""Changes a draft may make: (file, text, replacements), touching recognitions, a selector,
+the positions of a file's rules, placements, exclusions, subsumptions, issuers, the pack,
+grade scales, and sections no shared answer reads."""
+
+
+def _pool() -> list[dict[str, Any]]:
+    """Every outcome of the pack's worked cases (the vocabulary its rules speak of)."""
+    found = []
+    for path in sorted((PACK / "tests").glob("*.yaml")):
+        for case in yaml.safe_load(path.read_text(encoding="utf-8")).get("cases", []):
+            found.extend(case.get("outcomes", []))
+    return found
+
+
+POOL = _pool()
+QUALIFICATIONS = [o for o in POOL if o["kind"] == "vocational_qualification"]
+"""Outcomes of which a learner is given two: the subsumption families' members."""
+
+
+def _draft(chosen: dict[int, int]) -> RuleSet:
+    sources = dict(SOURCES)
+    for index, option in sorted(chosen.items()):
+        name, old, new = MUTATIONS[index]
+        assert old in sources[name], f"the mutation no longer applies to {name}: {old!r}"
+        sources[name] = sources[name].replace(old, new[option % len(new)], 1)
+    return load_ruleset_from_sources(sources)
+
+
+def _learner(rng: random.Random) -> list[Outcome]:
+    picked = rng.sample(POOL, k=10) + rng.sample(QUALIFICATIONS, k=2)
+    return [Outcome.model_validate({**o, "id": f"o{n}"}) for n, o in enumerate(picked)]
+
+
+def _audit(
+    ruleset: RuleSet, outcomes: list[Outcome], programme: str, on: dt.date, memo: Any
+) -> Decision | str:
+    try:
+        return compute_audit(ruleset, outcomes, programme, on, memo=memo, sealed=False)
+    except CreditBankError as exc:
+        return str(exc)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    chosen=st.dictionaries(
+        st.integers(0, len(MUTATIONS) - 1), st.integers(0, 1), min_size=1, max_size=2
+    ),
+    seed=st.integers(0, 2**32),
+)
+def test_shared_answers_give_the_decisions_of_audits_sharing_nothing(
+    chosen: dict[int, int], seed: int
+) -> None:
+    draft = _draft(chosen)
+    changes = RuleChanges.between(IN_FORCE, draft)
+    rng = random.Random(seed)
+    for _ in range(8):
+        outcomes, programme, on = _learner(rng), rng.choice(PROGRAMMES), rng.choice(DATES)
+        first = IN_FORCE.at(on)
+        memo = LearnerMemo(first, on, Twins(changes, first, draft.at(on)))
+        shared = [_audit(r, outcomes, programme, on, memo) for r in (IN_FORCE, draft)]
+        alone = [_audit(r, outcomes, programme, on, None) for r in (IN_FORCE, draft)]
+        assert shared == alone
+
+
+def test_every_section_is_classified() -> None:
+    assert sorted(READ + SELECTING + UNREAD) == sorted(schema.SECTIONS)
+
+
+def _twins(*indexes: int) -> tuple[Twins, dt.date]:
+    on = DATES[1]
+    first = IN_FORCE.at(on)
+    draft = _draft(dict.fromkeys(indexes, 0))
+    return Twins(RuleChanges.between(IN_FORCE, draft), first, draft.at(on)), on
+
+
+TRAINING = Outcome(
+    id="t", kind="enterprise_training", issuer="zhongbu-logistics", date=dt.date(2024, 3, 10),
+    hours=64, assessed=True,
+)  # fmt: skip
+SKILL = Outcome(
+    id="s", kind="skill_certificate", issuer="hn-skill-centre", date=dt.date(2023, 6, 1),
+    occupation="6-18-01-01", rung="senior",
+)  # fmt: skip
+NCRE = Outcome(
+    id="n", kind="vocational_qualification", issuer="neea", date=dt.date(2023, 6, 1),
+    code="NCRE-1",
+)  # fmt: skip
+
+
+def test_a_change_in_sections_no_answer_reads_shares_everything() -> None:
+    twins, _ = _twins(9, 10)  # a limit and a transfer
+    for question in ("record", "screen", "recognition", "subsumed", "duplicates"):
+        assert twins.shares(question, [TRAINING, SKILL])
+
+
+def test_a_changed_rule_keeps_apart_the_answers_about_the_outcomes_it_selects() -> None:
+    rate, _ = _twins(0)  # the enterprise training rate: a recognition
+    assert not rate.shares("recognition", [SKILL, TRAINING])
+    assert rate.shares("recognition", [SKILL])
+    for question in ("screen", "subsumed", "duplicates"):  # they read no recognition
+        assert rate.shares(question, [TRAINING])
+    placement, _ = _twins(3)
+    assert not placement.shares("recognition", [TRAINING])
+    assert placement.shares("screen", [TRAINING])
+    exclusion, _ = _twins(4)  # skill certificates before a date
+    assert not exclusion.shares("screen", [SKILL])
+    assert exclusion.shares("screen", [TRAINING])
+    assert exclusion.shares("recognition", [SKILL])
+    family, _ = _twins(5)  # a level out of a subsumption family
+    assert not family.shares("subsumed", [SKILL, NCRE])
+    assert family.shares("subsumed", [SKILL, TRAINING])
+    assert family.shares("screen", [NCRE])
+
+
+def test_a_rule_moved_in_its_file_is_a_change() -> None:
+    twins, _ = _twins(2)  # a comment line above the hours rules
+    assert not twins.shares("recognition", [TRAINING])
+    assert twins.shares("recognition", [SKILL])
+
+
+def test_a_change_of_the_pack_shares_only_records() -> None:
+    twins, _ = _twins(7)
+    assert twins.shares("record", [TRAINING])
+    for question in ("screen", "recognition", "subsumed", "duplicates", "unknown"):
+        assert not twins.shares(question, [SKILL])
+
+
+def test_the_memo_gives_the_second_view_only_the_answers_that_hold_there() -> None:
+    twins, on = _twins(0)
+    memo = LearnerMemo(twins.first, on, twins)
+    asked: list[str] = []
+
+    def work(label: str) -> str:
+        asked.append(label)
+        return label
+
+    for outcome in (TRAINING, SKILL):
+        assert recall(memo, "recognition", outcome, twins.first, on, work, "first") == "first"
+    assert recall(memo, "recognition", SKILL, twins.second, on, work, "second") == "first"
+    assert recall(memo, "recognition", TRAINING, twins.second, on, work, "second") == "second"
+    assert recall(memo, "recognition", TRAINING, twins.first, on, work, "again") == "first"
+    assert asked == ["first", "first", "second"]
