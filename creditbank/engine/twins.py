@@ -88,11 +88,9 @@ class RuleChanges:
 def _changed(first: RuleSet, second: RuleSet, section: str) -> list[tuple[list[Any], list[Any]]]:
     """The items of ``section`` that differ, key by key: (first's, second's) versions."""
     before, after = _by_key(first, section), _by_key(second, section)
-    return [
-        (before.get(key, ([], []))[0], after.get(key, ([], []))[0])
-        for key in sorted(before.keys() | after.keys())
-        if before.get(key, ([], []))[1] != after.get(key, ([], []))[1]
-    ]
+    absent: tuple[list[Any], list[Any]] = ([], [])
+    pairs = ((before.get(key, absent), after.get(key, absent)) for key in sorted(before | after))
+    return [(was[0], now[0]) for was, now in pairs if was[1] != now[1]]
 
 
 def _by_key(ruleset: RuleSet, section: str) -> dict[tuple[str, str], tuple[list[Any], list[Any]]]:

@@ -226,13 +226,11 @@ def impact_partition(
     return PartitionImpact(dict(audited), changes)
 
 
-def compare(
-    old: RuleSet, new: RuleSet, subject: Enrolled, day: dt.date, *, share: bool = True
-) -> LearnerChange | None:
+def compare(old: RuleSet, new: RuleSet, subject: Enrolled, day: dt.date) -> LearnerChange | None:
     """The learner's change from ``old`` to ``new`` on ``day``, None if nothing changes. The
-    two audits share the answers about single outcomes that hold under both (``share``;
-    ``engine/twins.py``)."""
-    memo = _twin_memo(old, new, day) if share else None
+    two audits share the answers about single outcomes that hold under both
+    (``engine/twins.py``)."""
+    memo = _twin_memo(old, new, day)
     before, why_not_before = _audit(old, subject, day, memo)
     after, why_not_after = _audit(new, subject, day, memo)
     standings = [None if d is None else Standing.of(d) for d in (before, after)]
@@ -279,7 +277,7 @@ def _twin_memo(old: RuleSet, new: RuleSet, day: dt.date) -> LearnerMemo:
 
 
 def _audit(
-    ruleset: RuleSet, subject: Enrolled, day: dt.date, memo: LearnerMemo | None
+    ruleset: RuleSet, subject: Enrolled, day: dt.date, memo: LearnerMemo
 ) -> tuple[Decision | None, str]:
     try:
         outcomes = list(subject.outcomes)
