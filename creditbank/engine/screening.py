@@ -89,7 +89,11 @@ def _screen_one(
             or (programme is not None and programme.id in exclusion.programme)
         ),
     ]
-    failures.extend(_recency(rules, outcome, recency, on))
+    if recency and programme is not None:
+        question = f"recency {programme.id}"
+        failures.extend(
+            recall(memo, question, outcome, rules, on, _recency, rules, outcome, recency, on)
+        )
     return failures
 
 
