@@ -2,14 +2,13 @@
 
 ``match`` audits one learner against every programme in force, and ``suggest`` re-audits a
 learner with hypothetical outcomes added: each time, an outcome's recognition and the
-screening checks that do not look at the programme give the same answer (and the programme's
-recency rules, for the same programme), and so do the questions about the outcomes together
-(subsumption, duplicates) when the same ones are asked. A :class:`LearnerMemo` keeps those
-answers for the audits of one such call. An answer is kept with the outcome object it was
-computed for, under the memo's rule-set view and date, and reused only for that same object
-under that same view and date, so a memo never hands one outcome another's answer, nor an
-answer of another date. The outcomes as the input digest writes them are kept too, for the
-same objects in the same order.
+screening checks that do not look at the programme give the same answer, and so do the
+questions about the outcomes together (subsumption, duplicates) when the same ones are asked. A
+:class:`LearnerMemo` keeps those answers for the audits of one such call. An answer is kept
+with the outcome object it was computed for, under the memo's rule-set view and date, and
+reused only for that same object under that same view and date, so a memo never hands one
+outcome another's answer, nor an answer of another date. The outcomes as the input digest
+writes them are kept too, for the same objects in the same order.
 
 A draft's impact audits a learner under two rule sets: given :class:`Twins` of the two views,
 the memo also hands the answers kept under the first view to the audit under the second, where

@@ -89,11 +89,7 @@ def _screen_one(
             or (programme is not None and programme.id in exclusion.programme)
         ),
     ]
-    if recency and programme is not None:
-        question = f"recency {programme.id}"
-        failures.extend(
-            recall(memo, question, outcome, rules, on, _recency, rules, outcome, recency, on)
-        )
+    failures.extend(_recency(rules, outcome, recency, on))
     return failures
 
 

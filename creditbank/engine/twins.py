@@ -7,14 +7,12 @@ under the version in force is the draft's too when nothing it can read differs:
 
 - ``record`` reads no rules;
 - the others read the pack and the sections in ``READ``;
-- ``screen``, ``subsumed``, ``recognition`` and ``recency`` also read the items of their
-  ``SELECTING`` sections whose selectors match the outcome (exclusions; subsumptions;
-  recognitions and placements, which give an outcome its framework level): an item that
-  matches none of a learner's outcomes offers, refuses and explains nothing about them. Their
-  answers are shared for outcomes that no changed item of those sections, old or new, matches;
-- ``recency`` (asked per programme) also reads the recency rules: shared while none changed;
-- none of them reads the other sections (``OTHER``): those of the programme an audit reads
-  itself.
+- ``screen``, ``subsumed`` and ``recognition`` also read the items of their ``SELECTING``
+  sections whose selectors match the outcome (exclusions; subsumptions; recognitions and
+  placements): an item that matches none of a learner's outcomes offers, refuses and explains
+  nothing about them. Their answers are shared for outcomes that no changed item of those
+  sections, old or new, matches;
+- none of them reads ``UNREAD``: the programme-specific sections.
 
 An item counts as changed when its content or its position (file and line, which answers
 carry in rule references) differs. ``tests/engine/test_twins.py`` checks on random drafts that
@@ -36,7 +34,7 @@ READ = ("frameworks", "ladders", "issuers", "grade_scales")
 """Sections the shared answers read whatever the outcome."""
 SELECTING = ("recognitions", "placements", "exclusions", "subsumptions")
 """Sections whose items the shared answers read only for the outcomes they select."""
-OTHER = (
+UNREAD = (
     "catalogues",
     "programmes",
     "transfers",
@@ -45,20 +43,17 @@ OTHER = (
     "recency",
     "substitutes",
 )
-"""Sections a shared answer reads only where ``_READS`` names them."""
+"""Sections no shared answer reads (each audit reads them itself, for its programme)."""
 
-_READS: dict[str, tuple[tuple[str, ...], tuple[str, ...]] | None] = {
+_READS: dict[str, tuple[str, ...] | None] = {
     "record": None,
-    "duplicates": ((), ()),
-    "screen": ((), ("exclusions",)),
-    "subsumed": ((), ("subsumptions",)),
-    "recognition": ((), ("recognitions", "placements")),
-    "recency": (("recency",), ("recognitions", "placements")),
+    "duplicates": (),
+    "screen": ("exclusions",),
+    "subsumed": ("subsumptions",),
+    "recognition": ("recognitions", "placements"),
 }
-"""What each question the memo keeps reads besides the pack and ``READ``: ``OTHER`` sections
-whole, and ``SELECTING`` sections' items that match its outcomes (None: no rules at all). A
-question is named by its first word (``recency ouc-mech-bachelor``); one not named here is
-never shared."""
+"""The ``SELECTING`` sections whose matching items each question the memo keeps reads, besides
+the pack and ``READ`` (None: no rules at all). A question not named here is never shared."""
 
 
 Selectors = tuple[tuple[schema.OutcomeMatch, ...], tuple[schema.OutcomeMatch, ...]]
@@ -68,11 +63,10 @@ Selectors = tuple[tuple[schema.OutcomeMatch, ...], tuple[schema.OutcomeMatch, ..
 @dataclass(frozen=True)
 class RuleChanges:
     """How two rule sets differ, as far as the shared answers go: whether the pack or a
-    ``READ`` section changed, which ``OTHER`` sections changed, and by ``SELECTING`` section,
-    the selectors of its changed items."""
+    ``READ`` section changed, and by ``SELECTING`` section, the selectors of its changed
+    items."""
 
     reads_changed: bool
-    others_changed: frozenset[str]
     selectors: dict[str, Selectors]
 
     @classmethod
@@ -81,7 +75,6 @@ class RuleChanges:
         reads_changed = canonical_json(first.pack) != canonical_json(second.pack) or any(
             _changed(first, second, name) for name in READ
         )
-        others = frozenset(name for name in OTHER if _changed(first, second, name))
         selectors = {}
         for name in SELECTING:
             changed = _changed(first, second, name)
@@ -89,7 +82,7 @@ class RuleChanges:
                 old = tuple(s for was, _ in changed for item in was for s in _selectors(item))
                 new = tuple(s for _, now in changed for item in now for s in _selectors(item))
                 selectors[name] = (old, new)
-        return cls(reads_changed, others, selectors)
+        return cls(reads_changed, selectors)
 
 
 def _changed(first: RuleSet, second: RuleSet, section: str) -> list[tuple[list[Any], list[Any]]]:
@@ -131,17 +124,14 @@ class Twins:
     def shares(self, question: str, outcomes: Sequence[OutcomeFields]) -> bool:
         """Whether the answer to ``question`` about ``outcomes`` under ``first`` is the
         answer under ``second``."""
-        name = question.split(" ", 1)[0]
-        if name not in _READS:
+        if question not in _READS:
             return False
-        reads = _READS[name]
-        if reads is None:
+        sections = _READS[question]
+        if sections is None:
             return True
-        whole, selecting = reads
-        changes = self.changes
-        if changes.reads_changed or changes.others_changed.intersection(whole):
+        if self.changes.reads_changed:
             return False
-        changed = [changes.selectors[n] for n in selecting if n in changes.selectors]
+        changed = [self.changes.selectors[n] for n in sections if n in self.changes.selectors]
         return not any(self._selected(s, outcome) for s in changed for outcome in outcomes)
 
     def _selected(self, selectors: Selectors, outcome: OutcomeFields) -> bool:

@@ -18,7 +18,7 @@ from creditbank.domain import Outcome
 from creditbank.engine.audit import compute_audit
 from creditbank.engine.decision import Decision
 from creditbank.engine.memo import LearnerMemo, recall
-from creditbank.engine.twins import OTHER, READ, SELECTING, RuleChanges, Twins
+from creditbank.engine.twins import READ, SELECTING, UNREAD, RuleChanges, Twins
 from creditbank.errors import CreditBankError
 from creditbank.ruleset import schema
 from creditbank.ruleset.loader import load_ruleset_from_sources, read_sources
@@ -67,8 +67,8 @@ MUTATIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 """Changes a draft may make: (file, text, replacements), touching recognitions, a selector,
 the positions of a file's rules, placements, exclusions, subsumptions, issuers, the pack,
-grade scales, recency (one rule scoped by framework level), and sections no shared answer
-reads."""
+grade scales, and sections no shared answer reads (recency, one rule scoped by framework
+level; a limit; a transfer)."""
 
 
 def _pool() -> list[dict[str, Any]]:
@@ -131,7 +131,7 @@ def test_shared_answers_give_the_decisions_of_audits_sharing_nothing(
 
 
 def test_every_section_is_classified() -> None:
-    assert sorted(READ + SELECTING + OTHER) == sorted(schema.SECTIONS)
+    assert sorted(READ + SELECTING + UNREAD) == sorted(schema.SECTIONS)
 
 
 def _twins(*indexes: int) -> tuple[Twins, dt.date]:
@@ -155,27 +155,13 @@ NCRE = Outcome(
 )  # fmt: skip
 
 
-QUESTIONS = (
-    "record",
-    "screen",
-    "recognition",
-    "subsumed",
-    "duplicates",
-    "recency ouc-mech-bachelor",
-)
+QUESTIONS = ("record", "screen", "recognition", "subsumed", "duplicates")
 
 
 def test_a_change_in_sections_no_answer_reads_shares_everything() -> None:
-    twins, _ = _twins(11, 12)  # a limit and a transfer
+    twins, _ = _twins(9, 10, 11, 12)  # recency rules, a limit and a transfer
     for question in QUESTIONS:
         assert twins.shares(question, [TRAINING, SKILL])
-
-
-def test_a_change_of_recency_keeps_recency_apart() -> None:
-    twins, _ = _twins(9)
-    assert not twins.shares("recency ouc-mech-bachelor", [SKILL])
-    for question in ("screen", "recognition", "subsumed", "duplicates"):
-        assert twins.shares(question, [TRAINING])
 
 
 def test_a_changed_rule_keeps_apart_the_answers_about_the_outcomes_it_selects() -> None:
@@ -184,10 +170,8 @@ def test_a_changed_rule_keeps_apart_the_answers_about_the_outcomes_it_selects() 
     assert rate.shares("recognition", [SKILL])
     for question in ("screen", "subsumed", "duplicates"):  # they read no recognition
         assert rate.shares(question, [TRAINING])
-    placement, _ = _twins(3)  # a framework level, which recency scopes may read
+    placement, _ = _twins(3)
     assert not placement.shares("recognition", [TRAINING])
-    assert not placement.shares("recency ouc-mech-bachelor", [TRAINING])
-    assert placement.shares("recency ouc-mech-bachelor", [SKILL])
     assert placement.shares("screen", [TRAINING])
     exclusion, _ = _twins(4)  # skill certificates before a date
     assert not exclusion.shares("screen", [SKILL])
