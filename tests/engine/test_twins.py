@@ -10,7 +10,6 @@ import random
 from pathlib import Path
 from typing import Any
 
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +22,7 @@ from creditbank.errors import CreditBankError
 from creditbank.ruleset import schema
 from creditbank.ruleset.loader import load_ruleset_from_sources, read_sources
 from creditbank.ruleset.ruleset import RuleSet
+from creditbank.service.rule_tests import Case, case_files, read_cases
 
 PACK = Path(__file__).parents[2] / "rules" / "cn-open-university"
 SOURCES = read_sources(PACK)
@@ -71,17 +71,14 @@ grade scales, and sections no shared answer reads (recency, one rule scoped by f
 level; a limit; a transfer)."""
 
 
-def _pool() -> list[dict[str, Any]]:
+def _pool() -> list[Outcome]:
     """Every outcome of the pack's worked cases (the vocabulary its rules speak of)."""
-    found = []
-    for path in sorted((PACK / "tests").glob("*.yaml")):
-        for case in yaml.safe_load(path.read_text(encoding="utf-8")).get("cases", []):
-            found.extend(case.get("outcomes", []))
-    return found
+    cases = (case for path in case_files(PACK) for _, case in read_cases(path).cases)
+    return [o for case in cases if isinstance(case, Case) for o in case.outcomes]
 
 
 POOL = _pool()
-QUALIFICATIONS = [o for o in POOL if o["kind"] == "vocational_qualification"]
+QUALIFICATIONS = [o for o in POOL if o.kind == "vocational_qualification"]
 """Outcomes of which a learner is given two: the subsumption families' members."""
 
 
@@ -96,7 +93,7 @@ def _draft(chosen: dict[int, int]) -> RuleSet:
 
 def _learner(rng: random.Random) -> list[Outcome]:
     picked = rng.sample(POOL, k=10) + rng.sample(QUALIFICATIONS, k=2)
-    return [Outcome.model_validate({**o, "id": f"o{n}"}) for n, o in enumerate(picked)]
+    return [o.model_copy(update={"id": f"o{n}"}) for n, o in enumerate(picked)]
 
 
 def _audit(
