@@ -14,8 +14,8 @@ under the version in force is the draft's too when nothing it can read differs:
   sections, old or new, matches;
 - none of them reads ``UNREAD``: the programme-specific sections.
 
-An item counts as changed when its content or its position (file and line, which answers
-carry in rule references) differs. ``tests/engine/test_twins.py`` checks on random drafts that
+An item counts as changed when its content or its position (file, line and column, which
+answers carry in rule references) differs. ``tests/engine/test_twins.py`` checks on random drafts that
 audits sharing answers give exactly the decisions of audits that share nothing.
 """
 
@@ -95,13 +95,13 @@ def _changed(first: RuleSet, second: RuleSet, section: str) -> list[tuple[list[A
 
 def _by_key(ruleset: RuleSet, section: str) -> dict[tuple[str, str], tuple[list[Any], list[Any]]]:
     """A section's items by key (id and start date), each with what identifies its content
-    and place (canonical JSON, file, line)."""
+    and place (canonical JSON; file, line and column, as rule references give them)."""
     found: dict[tuple[str, str], tuple[list[Any], list[Any]]] = {}
     for item in ruleset.items(section):
         items, marks = found.setdefault(item_key(item), ([], []))
         where = ruleset.where(item)
         items.append(item)
-        marks.append((canonical_json(item), where.file, where.line))
+        marks.append((canonical_json(item), str(where)))
     return found
 
 

@@ -227,6 +227,28 @@ class _Checker:
             known = {r.id for lad in ladders for r in lad.rungs}
             self.unknown(item, "rung", name, known, key)
 
+    def _rung_twice(self, rec: schema.Recognition) -> None:
+        """A ``by_rung`` table naming one rung twice (by its id and an alias, or by two
+        aliases) would grant what the first entry says, an order the digest does not keep."""
+        occupation = rec.match.occupation
+        for ladder in self.ladders:
+            if occupation and not any(o.code in occupation for o in ladder.occupations):
+                continue
+            named: dict[int, str] = {}
+            for name in rec.by_rung or {}:
+                rank = ladder.rank(name)
+                if rank is None:
+                    continue
+                if rank in named:
+                    self.error(
+                        rec,
+                        "rules.duplicate_id",
+                        f"by_rung names rung '{ladder.rungs[rank].id}' of ladder '{ladder.id}' "
+                        f"twice, as '{named[rank]}' and as '{name}'; keep one entry",
+                        "by_rung",
+                    )
+                named.setdefault(rank, name)
+
     def _match(self, item: Any, match: schema.OutcomeMatch, key: str) -> None:
         for issuer in match.issuer or ():
             if issuer not in self.issuers:
@@ -270,6 +292,7 @@ class _Checker:
             self._condition(rec, rec.conditions, "conditions", rec.match.occupation)
             for rung in rec.by_rung or {}:
                 self._rung(rec, rung, rec.match.occupation, "by_rung")
+            self._rung_twice(rec)
             for grade in rec.by_grade or {}:
                 self._grade(rec, grade, "by_grade")
         for item in (*s["placements"], *s["exclusions"]):

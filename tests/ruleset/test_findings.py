@@ -149,6 +149,13 @@ CASES: dict[str, Expected] = {
         5,
         ("unknown rung 'senoir'", "did you mean 'senior'?"),
     ),
+    "rung_twice": Expected(
+        "rules.duplicate_id",
+        "extra.yaml",
+        2,
+        5,
+        ("by_rung names rung 'senior' of ladder", "twice, as 'senior' and as '三级'"),
+    ),
     "unknown_issuer": Expected(
         "rules.unknown_reference",
         "extra.yaml",
