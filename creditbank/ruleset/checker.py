@@ -217,12 +217,17 @@ class _Checker:
         if grade not in self.grades:
             self.unknown(item, "grade", grade, self.grades, key)
 
-    def _rung(self, item: Any, name: str, occupation: tuple[str, ...] | None, key: str) -> None:
-        ladders = [
+    def _ladders_for(self, occupation: tuple[str, ...] | None) -> list[schema.Ladder]:
+        """The ladders a rung named for ``occupation`` may be on (every ladder when none
+        names it)."""
+        return [
             lad
             for lad in self.ladders
             if not occupation or any(o.code in occupation for o in lad.occupations)
         ] or self.ladders
+
+    def _rung(self, item: Any, name: str, occupation: tuple[str, ...] | None, key: str) -> None:
+        ladders = self._ladders_for(occupation)
         if not any(lad.rank(name) is not None for lad in ladders):
             known = {r.id for lad in ladders for r in lad.rungs}
             self.unknown(item, "rung", name, known, key)
@@ -230,10 +235,7 @@ class _Checker:
     def _rung_twice(self, rec: schema.Recognition) -> None:
         """A ``by_rung`` table naming one rung twice (by its id and an alias, or by two
         aliases) would grant what the first entry says, an order the digest does not keep."""
-        occupation = rec.match.occupation
-        for ladder in self.ladders:
-            if occupation and not any(o.code in occupation for o in ladder.occupations):
-                continue
+        for ladder in self._ladders_for(rec.match.occupation):
             named: dict[int, str] = {}
             for name in rec.by_rung or {}:
                 rank = ladder.rank(name)
