@@ -62,6 +62,7 @@ STATUS: dict[str, int] = {
     "config.id_hash_key": 503,
     "config.issuer_key": 503,
     "ruleset.mismatch": 500,
+    "ruleset.fails_checker": 500,
     "ledger.mismatch": 409,
     "outcome.reason_required": 422,
     "ruleset.pack_required": 422,

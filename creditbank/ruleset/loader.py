@@ -43,6 +43,9 @@ class CheckReport:
 
     findings: tuple[Finding, ...]
     ruleset: RuleSet | None
+    digest: str = ""
+    """The content's digest when the items were valid enough to assemble (even where the
+    checker then found errors): what a stored version's digest is compared with."""
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -208,7 +211,8 @@ def check_sources(sources: dict[str, str], *, label: str = "") -> CheckReport:
     findings.extend(check(ruleset))
     ruleset = ruleset.with_findings(tuple(findings))
     ok = not any(f.severity is Severity.ERROR for f in findings)
-    return CheckReport(tuple(sorted(findings, key=Finding.sort_key)), ruleset if ok else None)
+    ordered = tuple(sorted(findings, key=Finding.sort_key))
+    return CheckReport(ordered, ruleset if ok else None, ruleset.digest)
 
 
 def load_ruleset(root: Path | str) -> RuleSet:

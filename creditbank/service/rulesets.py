@@ -12,8 +12,13 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from creditbank.errors import CreditBankError, NotFound, RuleSetInvalid
-from creditbank.ruleset.loader import load_ruleset_from_sources, read_sources
+from creditbank.errors import CreditBankError, NotFound
+from creditbank.ruleset.loader import (
+    CheckReport,
+    check_sources,
+    load_ruleset_from_sources,
+    read_sources,
+)
 from creditbank.ruleset.ruleset import RuleSet
 from creditbank.service.errors import Conflict
 from creditbank.store.session import transaction
@@ -26,13 +31,21 @@ _LOADED: dict[str, RuleSet] = {}
 def ruleset_of(version: RuleSetVersion) -> RuleSet:
     """The checked RuleSet of a stored version (parsed once per process); refused if its
     stored sources no longer have its digest (changed around the database's guard), so that
-    no audit or recognition runs on rules nobody published."""
+    no audit or recognition runs on rules nobody published, and refused, saying why, if they
+    have it but fail a check added since they were published."""
     ruleset = _LOADED.get(version.digest)
     if ruleset is None:
         try:
-            ruleset = load_ruleset_from_sources(version.sources)
-        except (RuleSetInvalid, TypeError, AttributeError, ValueError):
-            ruleset = None
+            report = check_sources(version.sources)
+        except (TypeError, AttributeError, ValueError):
+            report = CheckReport((), None)
+        if report.ruleset is None and report.digest == version.digest:
+            raise CreditBankError(
+                f"rule-set version {version.id} fails a check added since it was published: "
+                f"{report.errors[0]}; publish a corrected version",
+                code="ruleset.fails_checker",
+            )
+        ruleset = report.ruleset
         if ruleset is None or ruleset.digest != version.digest:
             raise CreditBankError(
                 f"rule-set version {version.id}'s stored sources do not have its digest "

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from creditbank.domain import Outcome
 from creditbank.engine.audit import compute_audit
 from creditbank.errors import CreditBankError
+from creditbank.ruleset import checker
 from creditbank.ruleset.ruleset import canonical_json
 from creditbank.service import audits, integrity, outcomes, rulesets
 from creditbank.store import ledger
@@ -575,3 +576,32 @@ def test_audits_refuse_rules_whose_stored_sources_were_changed(
     with pytest.raises(CreditBankError, match="stored sources do not have its digest") as refused:
         audit(used)
     assert refused.value.code == "ruleset.mismatch"
+
+
+def test_rules_published_before_a_check_was_added_are_refused_as_such_not_as_changed(
+    used: Bank, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A check added since a version was published (a by_rung table naming one rung twice)
+    stops audits with what to do; its stored sources still have their digest, so verify
+    reports no tampering."""
+    root = tmp_path / "older"
+    root.mkdir()
+    (root / "frame.yaml").write_text(FRAME, encoding="utf-8")
+    twice = RULES.replace("senior: 6}", "senior: 6, 三级: 9}", 1)
+    assert twice != RULES
+    (root / "rules.yaml").write_text(twice, encoding="utf-8")
+    with monkeypatch.context() as older:
+        older.setattr(checker._Checker, "_rung_twice", lambda self, rec: None)
+        version = rulesets.load_draft(used.engine, root=root, actor="p", now=NOW)
+        rulesets.publish(
+            used.engine, version_id=version.id, effective_from=dt.date(2023, 1, 1), actor="p",
+            now=NOW,
+        )  # fmt: skip
+    monkeypatch.setattr(rulesets, "_LOADED", {})  # a fresh process, with today's checker
+    with pytest.raises(
+        CreditBankError, match="fails a check added since it was published"
+    ) as refused:
+        audit(used)
+    assert refused.value.code == "ruleset.fails_checker"
+    assert "by_rung names rung 'senior'" in str(refused.value)
+    assert integrity.verify_bank(used.engine).problems == []
