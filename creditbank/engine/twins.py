@@ -15,8 +15,8 @@ under the version in force is the draft's too when nothing it can read differs:
 - none of them reads ``UNREAD``: the programme-specific sections.
 
 An item counts as changed when its content or its position (file, line and column, which
-answers carry in rule references) differs. ``tests/engine/test_twins.py`` checks on random drafts that
-audits sharing answers give exactly the decisions of audits that share nothing.
+answers carry in rule references) differs. ``tests/engine/test_twins.py`` checks on random
+drafts that audits sharing answers give exactly the decisions of audits that share nothing.
 """
 
 from __future__ import annotations
