@@ -9,24 +9,29 @@ lexicographically, every stage with small integer coefficients, each stage calla
 1. the most credits C*;
 2. with credits at least C*, the fewest outcomes O* (1 and 2 in one solve when their
    objectives fold exactly: :meth:`ComponentMILP.most_credits_fewest_outcomes`);
-3. with both fixed, the options in rank order, sixteen undecided ones at a time, weighted
-   2^15 ... 2^0 (whose sums a double holds exactly, far above the solver's tolerances): each
-   block's best is the tie-break's choice for it given the blocks before. An option sharing a
-   resource with a chosen one, too heavy for a cap's room, or that a clique bound shows cannot
-   be in an allocation with C* and O* is decided without the solver; each solve starts from
-   the last allocation found (the first from stage 2's).
+3. with both fixed, the options in rank order, a block of undecided ones at a time, each
+   weighted above every set of later ones in the block that can be chosen together (at most
+   one option per clique of options sharing a resource: :func:`_lexicographic`), as many as
+   keep the block's weight within ``EXACT_OBJECTIVE``: each block's best is the tie-break's
+   choice for it given the blocks before. An option sharing a resource with a chosen one, too
+   heavy for a cap's room, or that a clique bound shows cannot be in an allocation with C* and
+   O* is decided without the solver; each solve starts from the last allocation found (the
+   first from stage 2's). Every stage's optimum is a row of the next, as an equality: a
+   tighter relaxation, the same solutions.
 
 With floors (``allocation._meet_floors``), each shared resource is also a column of its own,
 the sum of its options, read instead of them in every row where they weigh the same
 (:class:`_Model`): HiGHS decides which courses are granted before which outcome grants each,
 and closes at its root the proofs that an option is off the face that took it hundreds of
-nodes.
+nodes. The solve that finds the most floors met and the fewest outcomes also decides the
+tie-break's first block (:meth:`ComponentMILP.most_met_fewest_outcomes`).
 
 Every call passes the whole model at once (``passModel``), with ``mip_rel_gap=0``, one thread,
 no sub-MIP heuristics or restart (:func:`_run`) and no output (the plain ``_Highs`` class:
-``highspy.Highs`` prints a banner); every answer is rounded, re-checked against every resource
-and cap and the stage's face in exact integer arithmetic, and refused (RuntimeError) if it is
-not an integral, feasible solution.
+``highspy.Highs`` prints a banner); an answer counts only if it is worth the bound HiGHS
+proved (:func:`_proven`), and is rounded, re-checked against every resource and cap and the
+stage's face in exact integer arithmetic, and refused (RuntimeError) if it is not an integral,
+feasible solution.
 """
 
 from __future__ import annotations
@@ -43,15 +48,19 @@ from highspy._core import _Highs  # the plain solver: ``highspy.Highs`` prints a
 
 from creditbank.engine.allocation_search import Prices
 
-BLOCK = 16
-"""Options decided per solve in the tie-break stage (weights up to 2^15: exact in doubles)."""
-
 _INF = highspy.kHighsInf
 
 EXACT_OBJECTIVE = 1 << 20
-"""The largest objective value the first two stages are folded into (credits, then outcomes,
-in one solve): far below where doubles or the solver's tolerances (about 1e-7 of the
-objective) could lose a unit. The components of 200-outcome learners fold to about 3e4."""
+"""The largest objective value stages are folded into (credits, then outcomes; floors met,
+outcomes, then the first options) or a tie-break block weighs: far below where doubles or
+the solver's tolerances (about 1e-7 of the objective) could lose a unit. The components of
+200-outcome learners fold to about 3e4."""
+
+CUT_POOL = 100
+"""HiGHS's soft limit on its pool of cuts (10,000 by default). The floors' models (a course
+fitting several requirement groups) spent most of their root in separating thousands of
+cuts; with a hundred kept, their solves took some 25% less (scripts/bench_worst_case.py,
+``overlapping-groups``), the other shapes no longer or shorter."""
 
 PRICE_SCALE = 1 << 32
 """The common denominator of the search's prices (:meth:`ComponentMILP.prices`)."""
@@ -123,6 +132,48 @@ class _Model:
         lower, upper) and the ``fixed`` options, from the feasible allocation ``start`` if
         given; the chosen options, checked."""
         m, n = self.m, self.width + len(self.grouped)
+        lp = self.programme(cost, extra, fixed)
+        initial = None
+        if start is not None:
+            on = {*start, *(self.m + f for f in self.met(start))}
+            on.update(self.width + i for i, users in enumerate(self.grouped) if on & {*users})
+            initial = [1.0 if k in on else 0.0 for k in range(n)]
+        # HiGHS 1.16's presolve can fail on these models: reduce one to nothing and not
+        # restore a feasible solution (a solve error), or call a model infeasible that a known
+        # allocation satisfies (seen with floors: tests/engine/test_allocation.py). And from a
+        # start, it can hand the start back while reporting, and proving, a better objective
+        # (tests/data/allocation/highs_start_misreported.json). So an answer counts only if it
+        # is optimal and worth its proven bound; otherwise the model is solved again without
+        # presolve, then without the start. Every answer is re-checked exactly anyway.
+        attempts = [(initial, "choose"), (initial, "off")]
+        if initial is not None:
+            attempts.append((None, "off"))
+        for attempt, presolve in attempts:
+            solver = _run(lp, attempt, presolve)
+            values = _proven(solver, lp.col_cost_.tolist())
+            if values is not None:
+                break
+        else:
+            raise RuntimeError(f"HiGHS did not solve the allocation: {solver.getModelStatus()}")
+        chosen = []
+        for k in range(n):
+            v = values[k]
+            if abs(v - round(v)) > 1e-6:
+                raise RuntimeError("HiGHS gave a fractional allocation")
+            if round(v) and k < m:
+                chosen.append(k)
+        self.check(chosen, extra, fixed)
+        return chosen
+
+    def programme(
+        self,
+        cost: Sequence[float],
+        extra: Sequence[tuple[Sequence[int], float, float]],
+        fixed: dict[int, int],
+    ) -> highspy.HighsLp:
+        """The integer programme: maximise ``cost`` over the rows, the ``extra`` rows and the
+        ``fixed`` options."""
+        m, n = self.m, self.width + len(self.grouped)
         starts, index, value = [0], [], []
         lower, upper = [], []
 
@@ -157,30 +208,7 @@ class _Model:
         lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
         lp.a_matrix_.value_ = np.array(value, dtype=np.double)
         lp.integrality_ = [highspy.HighsVarType.kInteger] * n
-        initial = None
-        if start is not None:
-            on = {*start, *(self.m + f for f in self.met(start))}
-            on.update(self.width + i for i, users in enumerate(self.grouped) if on & {*users})
-            initial = [1.0 if k in on else 0.0 for k in range(n)]
-        solver = _run(lp, initial, presolve="choose")
-        if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            # HiGHS 1.16's presolve can fail on these models: reduce one to nothing and not
-            # restore a feasible solution (a solve error), or call a model infeasible that a
-            # known allocation satisfies (seen with floors: tests/engine/test_allocation.py).
-            # Solved whole, they are fine; every answer is re-checked exactly anyway.
-            solver = _run(lp, initial, presolve="off")
-        if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError(f"HiGHS did not solve the allocation: {solver.getModelStatus()}")
-        values = solver.getSolution().col_value
-        chosen = []
-        for k in range(n):
-            v = values[k]
-            if abs(v - round(v)) > 1e-6:
-                raise RuntimeError("HiGHS gave a fractional allocation")
-            if round(v) and k < m:
-                chosen.append(k)
-        self.check(chosen, extra, fixed)
-        return chosen
+        return lp
 
     def met(self, chosen: Sequence[int]) -> list[int]:
         """The floors ``chosen`` meets, by index."""
@@ -211,6 +239,16 @@ class _Model:
             raise RuntimeError("HiGHS moved a fixed option")
 
 
+def _proven(solver: _Highs, cost: Sequence[float]) -> list[float] | None:
+    """The solution of a solve that ended optimal and is worth the bound HiGHS proved (the
+    costs are integers: within half a unit); None otherwise."""
+    if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    values = list(solver.getSolution().col_value)
+    worth = sum(c * round(v) for c, v in zip(cost, values, strict=True))
+    return values if abs(worth - solver.getInfo().mip_dual_bound) < 0.5 else None
+
+
 def _run(lp: highspy.HighsLp, start: list[float] | None, presolve: str) -> _Highs:
     """HiGHS on ``lp`` (exact gap, one thread, repeatable, silent), from ``start`` if given.
 
@@ -227,6 +265,7 @@ def _run(lp: highspy.HighsLp, start: list[float] | None, presolve: str) -> _High
         ("mip_heuristic_run_rins", False),
         ("mip_heuristic_run_rens", False),
         ("mip_allow_restart", False),
+        ("mip_pool_soft_limit", CUT_POOL),
     ):
         solver.setOptionValue(option, setting)
     if solver.passModel(lp) != highspy.HighsStatus.kOk:
@@ -259,13 +298,18 @@ class ComponentMILP:
         self._found: dict[tuple[int, int, int], list[int]] = {}
         """An allocation stage 2 found, by its (credits, floors met, outcomes): the
         tie-break's first start when it is asked for that face."""
+        self._decided: dict[tuple[int, int, int], tuple[int, list[int]]] = {}
+        """By face, how many options in rank order stage 2 also decided, and its allocation
+        (:meth:`most_met_fewest_outcomes`)."""
 
     def _face(self, most: int, met: int) -> list[tuple[Sequence[int], float, float]]:
-        """Rows keeping an allocation at ``most`` credits and ``met`` floors met."""
-        face: list[tuple[Sequence[int], float, float]] = [(self.credits, float(most), _INF)]
+        """Rows keeping an allocation at ``most`` credits (C*) and ``met`` floors met (M*).
+        No allocation has more of either, so both are equalities: a tighter relaxation than
+        "at least", with the same integer solutions, that HiGHS closes in fewer nodes."""
+        face: list[tuple[Sequence[int], float, float]] = [(self.credits, most, most)]
         if met:
             width = self.model.width
-            face.append(([0] * self.model.m + [1] * (width - self.model.m), float(met), _INF))
+            face.append(([0] * self.model.m + [1] * (width - self.model.m), met, met))
         return face
 
     def prices(self, most: int) -> Prices:
@@ -303,16 +347,32 @@ class ComponentMILP:
         self._found[(most, 0, fewest)] = chosen
         return most, fewest
 
-    def most_met_fewest_outcomes(self, most: int) -> tuple[int, int]:
-        """Stages 1b and 2 in one solve, (M*, O*): maximise ``floors met * weight - outcomes``
-        with ``most`` credits, where ``weight`` exceeds every allocation's outcomes, so one
-        more floor met outweighs any number of outcomes (values in the hundreds: exact)."""
+    def most_met_fewest_outcomes(self, most: int, exact: int = EXACT_OBJECTIVE) -> tuple[int, int]:
+        """Stages 1b and 2 in one solve, (M*, O*), with the tie-break's first options:
+        maximise ``floors met * weight - outcomes * span + block`` with ``most`` credits,
+        where ``block`` weighs the first options in rank order as a tie-break block does
+        (:func:`_lexicographic`, at most ``span - 1``) and ``weight`` exceeds what any
+        allocation's outcomes and block weigh, so one more floor met outweighs any number of
+        outcomes, and one outcome fewer any choice in the block. The block is as long as the
+        objective stays within ``exact``. HiGHS closes this solve in about the time of the face
+        alone, where a first block solved after it took as long again or longer
+        (``overlapping-groups``, 30 courses: up to 1.1 s)."""
         model = self.model
-        weight = sum(self.outcomes) + 1
-        cost = [-o for o in self.outcomes] + [weight] * (model.width - model.m)
+        floors, outcomes = model.width - model.m, sum(self.outcomes)
+        clique = _cliques(self.resources)
+        room = (exact - floors * (outcomes + 1)) // (floors * (outcomes + 1) + 1)
+        block: list[int] = []
+        while len(block) < model.m and _lexicographic([*block, len(block)], clique)[1] <= room:
+            block.append(len(block))
+        ranks, span = _lexicographic(block, clique)
+        span += 1
+        cost = [-o * span for o in self.outcomes] + [(outcomes + 1) * span] * floors
+        for j, w in zip(block, ranks, strict=True):
+            cost[j] += w
         chosen = model.solve(cost, self._face(most, 0), {})
         met, fewest = len(model.met(chosen)), sum(self.outcomes[k] for k in chosen)
         self._found[(most, met, fewest)] = chosen
+        self._decided[(most, met, fewest)] = (len(block), chosen)
         return met, fewest
 
     def fewest_outcomes(self, most: int, met: int = 0) -> int:
@@ -328,11 +388,8 @@ class ComponentMILP:
         ``fewest`` outcomes, the one the tie-break prefers, decided in rank order block by
         block."""
         model, m, resources, caps = self.model, self.model.m, self.resources, self.caps
-        face = [*self._face(most, met), (self.outcomes, -_INF, float(fewest))]
-        users: dict[int, list[int]] = {}
-        for k, rs in enumerate(resources):
-            for r in rs:
-                users.setdefault(r, []).append(k)
+        face = [*self._face(most, met), (self.outcomes, fewest, fewest)]
+        users = _users(resources)
         weights: list[list[tuple[int, int]]] = [[] for _ in range(m)]
         for c, (_, members) in enumerate(caps):
             for k, w in members:
@@ -341,7 +398,11 @@ class ComponentMILP:
         fixed = dict.fromkeys(
             _off_the_face(self.credits, self.outcomes, resources, most, fewest), 0
         )
-        current = self._found.get((most, met, fewest))  # an allocation on the face, to start from
+        # An allocation on the face to start from, which decides the first ``decided``
+        # options if stage 2 did (:meth:`most_met_fewest_outcomes`).
+        decided, current = self._decided.get((most, met, fewest), (0, None))
+        if current is None:
+            current = self._found.get((most, met, fewest))
         if current is None:
             current = model.solve([0.0] * m, face, fixed)
         holding = set(current)
@@ -355,23 +416,31 @@ class ComponentMILP:
                     if other != j:
                         fixed.setdefault(other, 0)
 
-        k = 0
+        for j in range(decided):
+            if j in holding:
+                take(j)
+            else:
+                fixed.setdefault(j, 0)
+        clique = _cliques(resources)
+        k = decided
         while k < m:
             block: list[int] = []
-            while k < m and len(block) < BLOCK:
+            while k < m:
                 if k not in fixed:
                     if not block and k in holding:
                         take(k)  # the first option undecided, and an allocation holds it
                     elif any(w > room[c] for c, w in weights[k]):
                         fixed[k] = 0
+                    elif _lexicographic([*block, k], clique)[1] > EXACT_OBJECTIVE:
+                        break
                     else:
                         block.append(k)
                 k += 1
             if not block:
                 break
             cost = [0.0] * m
-            for position, j in enumerate(block):
-                cost[j] = float(1 << (len(block) - 1 - position))
+            for j, w in zip(block, _lexicographic(block, clique)[0], strict=True):
+                cost[j] = float(w)
             current = model.solve(cost, face, fixed, current)
             holding = set(current)
             for j in block:
@@ -386,6 +455,33 @@ class ComponentMILP:
     def solve(self) -> list[int]:
         """All three stages."""
         return self.tie_break(*self.most_credits_fewest_outcomes())
+
+
+def _cliques(resources: Sequence[Sequence[int]]) -> list[int]:
+    """Each option's clique: its most used resource (options sharing it exclude each other),
+    or one of its own."""
+    users = _users(resources)
+    return [
+        max(rs, key=lambda r: (len(users[r]), -r)) if rs else -1 - k
+        for k, rs in enumerate(resources)
+    ]
+
+
+def _lexicographic(block: Sequence[int], clique: Sequence[int]) -> tuple[list[int], int]:
+    """Weights for ``block`` (options in rank order) that make the heaviest allocation the
+    tie-break's choice among them: each option outweighs every set of later ones that can be
+    chosen together (at most one of a clique, the heaviest), and the most any allocation can
+    weigh."""
+    weights = [0] * len(block)
+    top: dict[int, int] = {}
+    later = 0
+    for position in range(len(block) - 1, -1, -1):
+        weight = later + 1
+        weights[position] = weight
+        c = clique[block[position]]
+        later += weight - top.get(c, 0)
+        top[c] = weight
+    return weights, later
 
 
 def _off_the_face(
@@ -464,12 +560,18 @@ _Row = tuple[Sequence[tuple[int, int]], float, float]
 """A row of a linear relaxation: (option, coefficient) pairs, lower and upper bounds."""
 
 
-def _shared(resources: Sequence[Sequence[int]]) -> dict[int, list[int]]:
-    """The options of each resource more than one option uses, by resource number."""
+def _users(resources: Sequence[Sequence[int]]) -> dict[int, list[int]]:
+    """The options using each resource, by resource number."""
     users: dict[int, list[int]] = {}
     for k, rs in enumerate(resources):
         for r in rs:
             users.setdefault(r, []).append(k)
+    return users
+
+
+def _shared(resources: Sequence[Sequence[int]]) -> dict[int, list[int]]:
+    """The options of each resource more than one option uses, by resource number."""
+    users = _users(resources)
     return {r: users[r] for r in sorted(users) if len(users[r]) > 1}
 
 
