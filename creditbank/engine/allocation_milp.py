@@ -60,7 +60,7 @@ CUT_POOL = 100
 """HiGHS's soft limit on its pool of cuts (10,000 by default). The floors' models (a course
 fitting several requirement groups) spent most of their root in separating thousands of
 cuts; with a hundred kept, their solves took some 25% less (scripts/bench_worst_case.py,
-``overlapping-groups``), the other shapes no longer or shorter."""
+``overlapping-groups``); no slower on the other shapes."""
 
 PRICE_SCALE = 1 << 32
 """The common denominator of the search's prices (:meth:`ComponentMILP.prices`)."""
