@@ -133,19 +133,16 @@ class _Model:
         given; the chosen options, checked."""
         m, n = self.m, self.width + len(self.grouped)
         lp = self.programme(cost, extra, fixed)
-        initial = None
-        if start is not None:
-            on = {*start, *(self.m + f for f in self.met(start))}
-            on.update(self.width + i for i, users in enumerate(self.grouped) if on & {*users})
-            initial = [1.0 if k in on else 0.0 for k in range(n)]
+        initial = None if start is None else self.initial(start)
         # HiGHS 1.16's presolve can fail on these models: reduce one to nothing and not
-        # restore a feasible solution (a solve error), or call a model infeasible that a known
-        # allocation satisfies (seen with floors: tests/engine/test_allocation.py). And from a
-        # start, it can hand the start back while reporting, and proving, a better objective
-        # (tests/data/allocation/highs_start_misreported.json). So an answer counts only if it
-        # is optimal and worth its proven bound; otherwise the model is solved again without
-        # presolve, then without the start. Every answer is re-checked exactly anyway.
-        attempts = [(initial, "choose"), (initial, "off")]
+        # restore a feasible solution (a solve error), call a model infeasible that a known
+        # allocation satisfies, or, from a start, prove the start optimal when it is not
+        # (all seen with floors: tests/engine/test_allocation.py, tests/data/allocation). So
+        # a model with floors is solved without presolve. From a start, HiGHS can also hand
+        # the start back while reporting, and proving, a better objective: an answer counts
+        # only if it is optimal and worth its proven bound; otherwise the model is solved
+        # again without presolve, then without the start. Every answer is re-checked exactly.
+        attempts = [(initial, "off" if self.floors else "choose"), (initial, "off")]
         if initial is not None:
             attempts.append((None, "off"))
         for attempt, presolve in attempts:
@@ -164,6 +161,13 @@ class _Model:
                 chosen.append(k)
         self.check(chosen, extra, fixed)
         return chosen
+
+    def initial(self, start: Sequence[int]) -> list[float]:
+        """The values of every column for the allocation ``start``: its options, the floors
+        it meets and the resources it uses."""
+        on = {*start, *(self.m + f for f in self.met(start))}
+        on.update(self.width + i for i, users in enumerate(self.grouped) if on & {*users})
+        return [1.0 if k in on else 0.0 for k in range(self.width + len(self.grouped))]
 
     def programme(
         self,

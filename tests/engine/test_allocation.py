@@ -6,6 +6,7 @@ import dataclasses
 import json
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -26,6 +27,8 @@ from creditbank.engine.allocation_milp import (
     Rows,
     _lexicographic,
     _Model,
+    _proven,
+    _run,
     floor_bound,
 )
 
@@ -141,24 +144,50 @@ def test_a_blocks_weights_rank_what_can_be_chosen_together_as_the_tie_break_does
     assert max(sum(weights[k] for k in combo) for combo in sets) == bound
 
 
-def test_an_answer_the_solver_reports_better_than_it_is_is_solved_again() -> None:
-    # A tie-break block of an overlapping-groups learner (30 courses): from the last
-    # allocation found, HiGHS 1.16 handed that allocation back (worth 149) while reporting,
-    # and proving, 3221; solved without the start, the block is worth 154. An answer counts
-    # only when it is worth the bound the solver proved.
-    case = json.loads((DATA / "highs_start_misreported.json").read_text(encoding="utf-8"))
+def saved_block(name: str) -> tuple[dict[str, Any], _Model, list[tuple[list[int], int, int]]]:
+    """A tie-break block saved from an audit: the case, its component's model and its face."""
+    case = json.loads((DATA / name).read_text(encoding="utf-8"))
     caps = [(bound, [tuple(t) for t in members]) for bound, members in case["caps"]]
     floors = [(need, [tuple(t) for t in terms]) for need, terms in case["floors"]]
     model = _Model(case["credits"], case["outcomes"], case["resources"], caps, floors)
-    face = [(coefficients, low, high) for coefficients, low, high in case["face"]]
+    return case, model, [(coefficients, low, high) for coefficients, low, high in case["face"]]
+
+
+@pytest.mark.parametrize(
+    ("case_file", "started", "best"),
+    [
+        # From the last allocation found and with presolve, HiGHS 1.16 handed it back (worth
+        # 149) while reporting, and proving, 3221 (the next test).
+        ("highs_start_misreported.json", 149, 154),
+        # With presolve, HiGHS 1.16 proved the start (102455) optimal, and called the model
+        # infeasible without it: models with floors are solved without presolve.
+        ("highs_presolve_proves_start.json", 102455, 160195),
+    ],
+)
+def test_a_tie_break_block_the_solver_got_wrong_from_its_start_gets_its_optimum(
+    case_file: str, started: int, best: int
+) -> None:
+    # Tie-break blocks of overlapping-groups learners (30 and 40 courses), each saved with its
+    # component, face, fixed options and start.
+    case, model, face = saved_block(case_file)
     fixed = dict(case["fixed"])
 
     def worth(chosen: list[int]) -> int:
         return sum(case["cost"][k] for k in chosen)
 
-    assert worth(case["start"]) == 149
+    assert worth(case["start"]) == started
     from_start = model.solve(case["cost"], face, fixed, case["start"])
-    assert worth(from_start) == worth(model.solve(case["cost"], face, fixed)) == 154
+    assert worth(from_start) == worth(model.solve(case["cost"], face, fixed)) == best
+
+
+def test_an_answer_worth_less_than_the_bound_the_solver_proved_does_not_count() -> None:
+    # The first case above, solved from its start with presolve: HiGHS 1.16 hands the start
+    # back (149) while reporting, and proving, 3221. Without presolve it proves 154.
+    case, model, face = saved_block("highs_start_misreported.json")
+    lp = model.programme(case["cost"], face, dict(case["fixed"]))
+    cost = lp.col_cost_.tolist()
+    assert _proven(_run(lp, model.initial(case["start"]), "choose"), cost) is None
+    assert _proven(_run(lp, model.initial(case["start"]), "off"), cost) is not None
 
 
 @settings(max_examples=300, deadline=None)
