@@ -75,8 +75,8 @@ three budgets per component). The integer programme is exponential in the worst 
 but only in what HiGHS's presolve, cuts and branching leave of packing rows: milliseconds per
 solve on the learners of the benchmarks, at most some thirty solves; with programme minimums
 that cannot all be met over courses fitting several of them, up to hundreds of milliseconds
-per solve (scripts/bench_worst_case.py, ``overlapping-groups``: medians of 0.12 to 0.9 s,
-slowest 0.2 to 1.25 s, from 20 to 80 courses). Nothing recurses, so no input meets Python's
+per solve (scripts/bench_worst_case.py, ``overlapping-groups``: medians of 0.1 to 0.85 s,
+slowest 0.25 to 1.4 s, from 20 to 80 courses). Nothing recurses, so no input meets Python's
 recursion limit. There is no time limit and no approximation: the answer is always the unique
 optimum. An audit takes at most ``audit.MAX_OUTCOMES`` outcomes.
 """
