@@ -142,7 +142,7 @@ class _Model:
         # the start back while reporting, and proving, a better objective: an answer counts
         # only if it is optimal and worth its proven bound; otherwise the model is solved
         # again without presolve, then without the start. Every answer is re-checked exactly.
-        attempts = [(initial, "off" if self.floors else "choose"), (initial, "off")]
+        attempts = [(initial, "off")] if self.floors else [(initial, "choose"), (initial, "off")]
         if initial is not None:
             attempts.append((None, "off"))
         for attempt, presolve in attempts:
@@ -498,13 +498,8 @@ def _off_the_face(
     """Options no allocation with ``most`` credits and ``fewest`` outcomes can hold: with one
     of them taken, even the best options of every clique (options sharing their most shared
     resource: at most one counts), taken fractionally, need more outcomes to add the rest."""
-    users: dict[int, int] = {}
-    for rs in resources:
-        for r in rs:
-            users[r] = users.get(r, 0) + 1
     best: dict[int, tuple[int, int]] = {}
-    for k, rs in enumerate(resources):
-        key = max(rs, key=lambda r: (users[r], -r)) if rs else -1 - k
+    for k, key in enumerate(_cliques(resources)):
         c, o = credits[k], outcomes[k]
         old = best.get(key)
         best[key] = (c, o) if old is None else (max(old[0], c), min(old[1], o))
