@@ -57,12 +57,14 @@ The method, exact:
    resource, added up, and no more inside a cap than its bound allows; where that bound
    reaches the floor, the linear relaxation's, which also keeps the credits found:
    ``allocation_milp.floor_bound``, exact whatever the solver's duals). Otherwise the
-   components that touch a floor are solved again by HiGHS with one binary per floor (and one
-   column per shared resource, read wherever its options weigh the same: a course granted by
-   one outcome or another): the most floors met M* at the credits found, then the fewest
-   outcomes and the tie-break's first block (all in one solve: a floor met outweighs every
-   outcome, an outcome fewer every choice in the block), then the rest of the tie-break
-   block by block, as in step 4.
+   components that touch a floor are searched again (``allocation_floors.py``: rank order,
+   the credits found, then the most floors met, the fewest outcomes, the first met), and past
+   the search's budget solved by HiGHS with one binary per floor (and one column per shared
+   resource, read wherever its options weigh the same: a course granted by one outcome or
+   another): the most floors met M* at the credits found, then the fewest outcomes and the
+   tie-break's first block (all in one solve: a floor met outweighs every outcome, an outcome
+   fewer every choice in the block), then the rest of the tie-break block by block, as in
+   step 4.
 
 All-of rules whose parts come in many copies are reduced before the allocation sees them
 (``candidates._bundle_combinations``): only the combinations an optimum or an explanation can
@@ -87,6 +89,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from creditbank.engine.allocation_floors import most_floors_met
 from creditbank.engine.allocation_search import ComponentSearch, OutOfBudget
 
 
@@ -177,7 +180,7 @@ def solve(
     chosen = _solve_alive(problem, alive, caps, rank, method, budget)
     if problem.floors:
         relaxed = RELAXED_FROM if relaxed_from is None else relaxed_from
-        chosen = _meet_floors(problem, chosen, alive, caps, rank, relaxed)
+        chosen = _meet_floors(problem, chosen, alive, caps, rank, relaxed, method, budget)
     return frozenset(chosen)
 
 
@@ -269,14 +272,17 @@ def _meet_floors(
     caps: list[Cap],
     rank: Sequence[int],
     relaxed_from: int,
+    method: Method,
+    budget: int,
 ) -> set[int]:
     """Among allocations with the credits of ``chosen`` (the optimum without floors), the one
     that meets the most floors, then uses the fewest outcomes, then ranks first.
 
     ``chosen`` is that allocation already when every floor it misses is out of reach
     (:func:`_floor_reach`). Otherwise the options linked to a floor (through a resource or a
-    cap) are solved again by HiGHS, with one more binary per floor; the rest of ``chosen``
-    stands (the floors do not see it)."""
+    cap) are searched again (``allocation_floors.py``, within ``budget``), or solved by
+    HiGHS with one more binary per floor past it (or with ``method`` "milp"); the rest of
+    ``chosen`` stands (the floors do not see it)."""
     short = [
         f for f, floor in enumerate(problem.floors) if _load(floor.weights, chosen) < floor.need
     ]
@@ -313,17 +319,50 @@ def _meet_floors(
             floor_rows.append(
                 (need, [(local[i], w) for i, w in floor.weights.items() if i in inside])
             )
+    most = sum(problem.credits[i] for i in chosen & inside)
+    best = _most_floors_met(
+        [problem.credits[i] for i in part],
+        [problem.outcome_counts[i] for i in part],
+        resources,
+        cap_rows,
+        floor_rows,
+        most,
+        _met(problem, chosen) - always,
+        method,
+        budget,
+    )
+    if best is None:
+        return chosen  # ``chosen`` meets as many: it is already the best of those that do
+    return fixed | {part[k] for k in best}
+
+
+def _most_floors_met(
+    credits: list[int],
+    outcomes: list[int],
+    resources: list[list[int]],
+    cap_rows: list[tuple[int, list[tuple[int, int]]]],
+    floor_rows: list[tuple[int, list[tuple[int, int]]]],
+    most: int,
+    met_now: int,
+    method: Method,
+    budget: int,
+) -> list[int] | None:
+    """The part's allocation with ``most`` credits that meets the most floors, then uses the
+    fewest outcomes, then ranks first; None when it meets no more than ``met_now``. Searched
+    within ``budget`` (unless ``method`` is "milp"), else solved by HiGHS."""
+    if method != "milp":
+        try:
+            met, _, best = most_floors_met(
+                credits, outcomes, resources, cap_rows, floor_rows, most, budget
+            )
+            return best if met > met_now else None
+        except OutOfBudget:
+            pass
     from creditbank.engine.allocation_milp import ComponentMILP
 
-    credits = [problem.credits[i] for i in part]
-    solver = ComponentMILP(
-        credits, [problem.outcome_counts[i] for i in part], resources, cap_rows, floor_rows
-    )
-    most = sum(problem.credits[i] for i in chosen & inside)
+    solver = ComponentMILP(credits, outcomes, resources, cap_rows, floor_rows)
     met, fewest = solver.most_met_fewest_outcomes(most)
-    if met <= _met(problem, chosen) - always:
-        return chosen  # ``chosen`` meets as many: it is already the best of those that do
-    return fixed | {part[k] for k in solver.tie_break(most, fewest, met)}
+    return solver.tie_break(most, fewest, met) if met > met_now else None
 
 
 def _reachable_at(

@@ -46,7 +46,7 @@ import highspy
 import numpy as np
 from highspy._core import _Highs  # the plain solver: ``highspy.Highs`` prints a banner
 
-from creditbank.engine.allocation_search import Prices
+from creditbank.engine.allocation_search import Prices, cliques
 
 _INF = highspy.kHighsInf
 
@@ -363,7 +363,7 @@ class ComponentMILP:
         (``overlapping-groups``, 30 courses: up to 1.1 s)."""
         model = self.model
         floors, outcomes = model.width - model.m, sum(self.outcomes)
-        clique = _cliques(self.resources)
+        clique = cliques(self.resources)
         room = (exact - floors * (outcomes + 1)) // (floors * (outcomes + 1) + 1)
         block: list[int] = []
         while len(block) < model.m and _lexicographic([*block, len(block)], clique)[1] <= room:
@@ -425,7 +425,7 @@ class ComponentMILP:
                 take(j)
             else:
                 fixed.setdefault(j, 0)
-        clique = _cliques(resources)
+        clique = cliques(resources)
         k = decided
         while k < m:
             block: list[int] = []
@@ -461,16 +461,6 @@ class ComponentMILP:
         return self.tie_break(*self.most_credits_fewest_outcomes())
 
 
-def _cliques(resources: Sequence[Sequence[int]]) -> list[int]:
-    """Each option's clique: its most used resource (options sharing it exclude each other),
-    or one of its own."""
-    users = _users(resources)
-    return [
-        max(rs, key=lambda r: (len(users[r]), -r)) if rs else -1 - k
-        for k, rs in enumerate(resources)
-    ]
-
-
 def _lexicographic(block: Sequence[int], clique: Sequence[int]) -> tuple[list[int], int]:
     """Weights for ``block`` (options in rank order) that make the heaviest allocation the
     tie-break's choice among them: each option outweighs every set of later ones that can be
@@ -499,7 +489,7 @@ def _off_the_face(
     of them taken, even the best options of every clique (options sharing their most shared
     resource: at most one counts), taken fractionally, need more outcomes to add the rest."""
     best: dict[int, tuple[int, int]] = {}
-    for k, key in enumerate(_cliques(resources)):
+    for k, key in enumerate(cliques(resources)):
         c, o = credits[k], outcomes[k]
         old = best.get(key)
         best[key] = (c, o) if old is None else (max(old[0], c), min(old[1], o))

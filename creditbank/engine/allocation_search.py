@@ -90,15 +90,7 @@ class ComponentSearch:
                 self.capw[k].append((c, w))
         # Each cap's members by decreasing credits per unit of weight, for knapsacks.
         self.by_ratio = [_by_ratio(members, self.credits) for _, members in caps]
-        # The resource shared by most options: options with the same one exclude each other.
-        users: dict[int, int] = {}
-        for rs in self.rlist:
-            for r in rs:
-                users[r] = users.get(r, 0) + 1
-        self.clique = [
-            max(rs, key=lambda r: (users[r], -r)) if rs else -1 - k
-            for k, rs in enumerate(self.rlist)
-        ]
+        self.clique = cliques(self.rlist)
         # For each cap, the options outside it whose clique has members inside it.
         self.outside: list[list[int]] = []
         for _, members in caps:
@@ -652,3 +644,15 @@ def _by_ratio(members: Sequence[tuple[int, int]], credits: Sequence[int]) -> lis
         if credits[a] * wb < credits[b] * wa:
             return sorted(members, key=lambda kw: (-Fraction(credits[kw[0]], kw[1]), kw[0]))
     return ordered
+
+
+def cliques(resources: Sequence[Sequence[int]]) -> list[int]:
+    """Each option's clique: its most used resource (options sharing it exclude each other),
+    or one of its own."""
+    users: dict[int, int] = {}
+    for rs in resources:
+        for r in rs:
+            users[r] = users.get(r, 0) + 1
+    return [
+        max(rs, key=lambda r: (users[r], -r)) if rs else -1 - k for k, rs in enumerate(resources)
+    ]

@@ -22,6 +22,7 @@ from creditbank.engine.allocation import (
     preference,
     solve,
 )
+from creditbank.engine.allocation_floors import most_floors_met
 from creditbank.engine.allocation_milp import (
     ComponentMILP,
     Rows,
@@ -193,9 +194,13 @@ def test_an_answer_worth_less_than_the_bound_the_solver_proved_does_not_count() 
 @settings(max_examples=300, deadline=None)
 @given(problems(floors=True))
 def test_among_the_most_credits_the_most_minimums_are_met(problem: Problem) -> None:
+    # Floors are searched (within the budget), past it or with "milp" solved by HiGHS.
     chosen = solve(problem)
     assert feasible(problem, chosen)
-    assert chosen == brute_force(problem)
+    expected = brute_force(problem)
+    assert chosen == expected
+    assert solve(problem, method="milp") == expected
+    assert solve(problem, budget=30) == expected
 
 
 @settings(max_examples=300, deadline=None)
@@ -702,10 +707,10 @@ def test_the_floor_stages_read_a_course_as_one_column_and_equal_brute_force(
     component: tuple[list[int], list[list[int]], Rows, Rows], exact: int
 ) -> None:
     """The floors' solver (a column per shared resource, read in the rows where its options
-    weigh the same) against every allocation: the most floors met at the most credits, then
-    the fewest outcomes, then the first in rank order (membership vectors compared). The
-    first stage also decides as many options of the tie-break as ``exact`` leaves room for:
-    none, some or all."""
+    weigh the same) and the floors' search against every allocation: the most floors met at
+    the most credits, then the fewest outcomes, then the first in rank order (membership
+    vectors compared). The solver's first stage also decides as many options of the
+    tie-break as ``exact`` leaves room for: none, some or all."""
     credits, resources, caps, floors = component
     m = len(credits)
     allocations = []
@@ -728,3 +733,5 @@ def test_the_floor_stages_read_a_course_as_one_column_and_equal_brute_force(
     assert solver.most_met_fewest_outcomes(most, exact) == (met, -fewer)
     assert solver.fewest_outcomes(most, met) == -fewer
     assert solver.tie_break(most, -fewer, met) == list(best)
+    searched = most_floors_met(credits, [1] * m, resources, caps, floors, most, 1 << 20)
+    assert searched == (met, -fewer, list(best))
