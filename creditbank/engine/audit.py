@@ -2,7 +2,9 @@
 
 ``compute_audit`` runs the whole decision: screening, recognition, candidate options, caps,
 the exact allocation (``allocation.py``), then requirement, category, source-minimum, limit
-and status reports, and an explanation for every outcome left unused. It is pure: the rule
+and status reports, and an explanation for every outcome left unused. ``allocate`` stops at
+the grants, totals and statuses, for callers that compare figures first (a draft's impact,
+suggestions) and ask for the explanations only where they need them. It is pure: the rule
 set, the outcomes, the programme and the date are all arguments. What-if is the same call with
 another programme or date.
 """
@@ -22,6 +24,7 @@ from creditbank.engine.decision import (
     Because,
     Decision,
     Earned,
+    ExceptionStatus,
     Totals,
     Unused,
     input_digest,
@@ -53,8 +56,8 @@ MAX_OUTCOMES = 1000
 scripts/bench_worst_case.py against the sample pack, and bench-workload learners of random
 outcomes, are audited in well under a second on one core up to this size; courses that fit
 several requirement groups of which not all can be met (its ``overlapping-groups`` shape)
-take about a second from 30 courses (medians 0.6 to 1.2 s over eight learners of each size
-from 30 to 80, the slowest 1.8 s, compiled or not), in the solver's stages for programme
+take longest: medians of 0.3 to 0.85 s over eight learners of each size from 30 to 80
+courses, the slowest up to 1.4 s (compiled), in the solver's stages for programme
 minimums."""
 
 
@@ -76,6 +79,19 @@ def compute_audit(
     suggestions), since serialising and hashing take a tenth to a fifth of an audit.
 
     More than :data:`MAX_OUTCOMES` outcomes are refused (InputInvalid)."""
+    return allocate(ruleset, outcomes, programme_id, on, exceptions, memo).decision(sealed)
+
+
+def allocate(
+    ruleset: RuleSet,
+    outcomes: list[Outcome],
+    programme_id: str,
+    on: dt.date,
+    exceptions: Sequence[LearnerException] = (),
+    memo: LearnerMemo | None = None,
+) -> Allocated:
+    """The audit of :func:`compute_audit` up to its grants, totals and statuses; its
+    :meth:`Allocated.decision` is that audit's decision."""
     if len(outcomes) > MAX_OUTCOMES:
         raise InputInvalid(
             [("$.outcomes", f"{len(outcomes)} outcomes; an audit takes at most {MAX_OUTCOMES}")]
@@ -95,9 +111,7 @@ def compute_audit(
     refused = screen(rules, records, programme, on, memo)
     usable: list[OutcomeFields] = [o for o in records if o.id not in refused]
     recognitions = compute_recognitions(rules, usable, on, memo)
-    bank = {k: v for k, v in recognitions.items() if isinstance(v, BankCredit)}
     earned = _earned(programme, usable, catalogue)
-    earned_courses = {e.course for e in earned}
     earned_outcomes = {e.outcome for e in earned}
     completed = {e.outcome: e.course for e in earned}
     applied = apply_exceptions(rules, programme, catalogue, exceptions, by_id, completed)
@@ -110,12 +124,13 @@ def compute_audit(
         refused |= copies_not_kept(duplicates)
         transferable = [o for o in transferable if o.id not in refused]
         duplicates = {}
+    bank = {k: v for k, v in recognitions.items() if isinstance(v, BankCredit)}
     candidates = build_options(
         rules,
         programme,
         transferable,
         bank,
-        earned_courses,
+        {e.course for e in earned},
         on,
         duplicates,
         partial(_profile, plan),
@@ -142,60 +157,162 @@ def compute_audit(
     _verify(problem, chosen, loads)
     grants = _grants(options, chosen, programme, catalogue)
     used = {o for i in chosen for o in options[i].outcomes}
-    blocked = _blocked(problem, chosen, loads)
-    unused = _unused(
-        records,
-        refused,
-        recognitions,
-        candidates,
-        problem,
-        options,
-        chosen,
-        used | taken,
-        blocked,
-        cap_rows,
-        displaced,
-    )
-    limits = _limit_statuses(cap_rows, loads, blocked)
     transferred = sum((g.credits for g in grants), start=ZERO)
     earned_total = sum((e.credits for e in earned), start=ZERO)
     counted = transferred + earned_total + applied.credits
-    reported = grants + applied.grants  # what the requirement and group reports count
-    decision = Decision(
-        programme=programme.id,
-        programme_name=programme.name or schema.Label(en=programme.id),
-        application_date=on,
-        ruleset=ruleset.pack.id,
-        ruleset_digest=ruleset.digest,
-        input_digest=_input_digest(programme.id, on, given, exceptions, memo) if sealed else "",
-        grants=tuple(grants),
-        earned=tuple(earned),
-        unused=tuple(unused),
-        recognised=tuple(sorted(bank.values(), key=lambda b: b.outcome)),
-        requirements=tuple(_requirements(rules, programme, grants, earned, applied)),
-        categories=tuple(_categories(programme, reported, earned)),
-        source_minimums=tuple(
-            _source_minimums(rules, programme, catalogue, reported, earned, by_id)
-        ),
-        residency=_residency(programme, reported, earned, by_id),
-        limits=tuple(limits),
-        statuses=tuple(
-            s.id
-            for s in sorted(programme.statuses, key=lambda s: s.at_credits)
-            if counted >= s.at_credits
-        ),
-        totals=Totals(
-            transferred=transferred,
-            earned_in_programme=earned_total,
-            counted=counted,
-            required=programme.total_credits,
-            remaining=max(ZERO, programme.total_credits - counted),
-            transferred_by_kind=_by_kind(grants, by_id),
-            by_exception=applied.credits,
-        ),
-        exceptions=tuple(applied.statuses),
+    totals = Totals(
+        transferred=transferred,
+        earned_in_programme=earned_total,
+        counted=counted,
+        required=programme.total_credits,
+        remaining=max(ZERO, programme.total_credits - counted),
+        transferred_by_kind=_by_kind(grants, by_id),
+        by_exception=applied.credits,
     )
-    return decision.sealed() if sealed else decision
+    statuses = tuple(
+        s.id
+        for s in sorted(programme.statuses, key=lambda s: s.at_credits)
+        if counted >= s.at_credits
+    )
+    return Allocated(
+        ruleset=ruleset,
+        plan=plan,
+        on=on,
+        given=given,
+        learner_exceptions=exceptions,
+        memo=memo,
+        grants=grants,
+        totals=totals,
+        statuses=statuses,
+        records=records,
+        refused=refused,
+        recognitions=recognitions,
+        bank=bank,
+        candidates=candidates,
+        problem=problem,
+        options=options,
+        chosen=chosen,
+        loads=loads,
+        earned=earned,
+        applied=applied,
+        used=used | taken,
+        cap_rows=cap_rows,
+        displaced=displaced,
+        by_id=by_id,
+    )
+
+
+class Allocated:
+    """An audit up to its allocation: the grants, totals, statuses and exceptions (what a
+    draft's impact compares and a suggestion counts), and what :meth:`decision` needs to
+    explain the rest (unused outcomes, limits, requirement, category and minimum reports),
+    about a seventh of an audit."""
+
+    def __init__(
+        self,
+        *,
+        ruleset: RuleSet,
+        plan: ProgrammePlan,
+        on: dt.date,
+        given: list[Outcome],
+        learner_exceptions: Sequence[LearnerException],
+        memo: LearnerMemo | None,
+        grants: list[Grant],
+        totals: Totals,
+        statuses: tuple[str, ...],
+        records: Sequence[OutcomeFields],
+        refused: dict[str, list[Failure]],
+        recognitions: dict[str, BankCredit | Failure],
+        bank: dict[str, BankCredit],
+        candidates: Candidates,
+        problem: Problem,
+        options: list[Option],
+        chosen: list[int],
+        loads: list[int],
+        earned: list[Earned],
+        applied: Applied,
+        used: set[str],
+        cap_rows: list[tuple[Cap, CapInfo]],
+        displaced: dict[str, tuple[str, str]],
+        by_id: dict[str, OutcomeFields],
+    ) -> None:
+        self.ruleset = ruleset
+        self.plan = plan
+        self.on = on
+        self.given = given
+        self.learner_exceptions = learner_exceptions
+        self.memo = memo
+        self.grants = grants
+        self.totals = totals
+        self.statuses = statuses
+        self.records = records
+        self.refused = refused
+        self.recognitions = recognitions
+        self.bank = bank
+        self.candidates = candidates
+        self.problem = problem
+        self.options = options
+        self.chosen = chosen
+        self.loads = loads
+        self.earned = earned
+        self.applied = applied
+        self.used = used
+        self.cap_rows = cap_rows
+        self.displaced = displaced
+        self.by_id = by_id
+
+    @property
+    def exceptions(self) -> tuple[ExceptionStatus, ...]:
+        """The learner exceptions, each applied or not (with why)."""
+        return tuple(self.applied.statuses)
+
+    def decision(self, sealed: bool = True) -> Decision:
+        """The audit's decision (sealed: with its input digest and its own)."""
+        plan, programme, grants, earned = self.plan, self.plan.programme, self.grants, self.earned
+        rules, catalogue, applied, by_id = plan.rules, plan.catalogue, self.applied, self.by_id
+        problem, chosen, loads = self.problem, self.chosen, self.loads
+        blocked = _blocked(problem, chosen, loads)
+        unused = _unused(
+            self.records,
+            self.refused,
+            self.recognitions,
+            self.candidates,
+            problem,
+            self.options,
+            chosen,
+            self.used,
+            blocked,
+            self.cap_rows,
+            self.displaced,
+        )
+        reported = grants + applied.grants  # what the requirement and group reports count
+        decision = Decision(
+            programme=programme.id,
+            programme_name=programme.name or schema.Label(en=programme.id),
+            application_date=self.on,
+            ruleset=self.ruleset.pack.id,
+            ruleset_digest=self.ruleset.digest,
+            input_digest=_input_digest(
+                programme.id, self.on, self.given, self.learner_exceptions, self.memo
+            )
+            if sealed
+            else "",
+            grants=tuple(grants),
+            earned=tuple(earned),
+            unused=tuple(unused),
+            recognised=tuple(sorted(self.bank.values(), key=lambda b: b.outcome)),
+            requirements=tuple(_requirements(rules, programme, grants, earned, applied)),
+            categories=tuple(_categories(programme, reported, earned)),
+            source_minimums=tuple(
+                _source_minimums(rules, programme, catalogue, reported, earned, by_id)
+            ),
+            residency=_residency(programme, reported, earned, by_id),
+            limits=tuple(_limit_statuses(self.cap_rows, loads, blocked)),
+            statuses=self.statuses,
+            totals=self.totals,
+            exceptions=self.exceptions,
+        )
+        return decision.sealed() if sealed else decision
 
 
 def _input_digest(

@@ -38,7 +38,7 @@ from typing import Annotated, Any
 from pydantic import TypeAdapter
 
 from creditbank.domain import IssuerType, Label, LearnerException, Outcome, OutcomeKind
-from creditbank.engine.audit import MAX_OUTCOMES, compute_audit
+from creditbank.engine.audit import MAX_OUTCOMES, Allocated, allocate, compute_audit
 from creditbank.engine.decision import IN_KEY_ORDER, Decision
 from creditbank.engine.decision_parts import Grant
 from creditbank.engine.graph import equivalence_graph
@@ -167,10 +167,9 @@ def suggest(
     of either when nothing remains to earn."""
     rules = ruleset.at(on)
     memo = LearnerMemo(rules, on)  # screening and recognition shared by every re-audit
-    audit = functools.partial(
-        compute_audit, ruleset, exceptions=exceptions, memo=memo, sealed=False
-    )  # only figures and grants are compared: no digests
-    base = audit(outcomes, programme_id, on)
+    # Only figures and grants are compared: no digests, and no explanations for re-audits.
+    base = compute_audit(ruleset, outcomes, programme_id, on, exceptions, memo, sealed=False)
+    audit = functools.partial(allocate, ruleset, exceptions=exceptions, memo=memo)
     programme = rules.programmes[programme_id]
     found: list[Suggestion] = []
     verified = 0
@@ -196,7 +195,7 @@ def suggest(
 
 
 def _verify(
-    audit: Callable[[list[Outcome], str, dt.date], Decision],
+    audit: Callable[[list[Outcome], str, dt.date], Allocated],
     learner: list[Outcome],
     programme_id: str,
     on: dt.date,

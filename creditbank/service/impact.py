@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from creditbank.engine.audit import compute_audit
+from creditbank.engine.audit import Allocated, allocate
 from creditbank.engine.decision import Decision
 from creditbank.engine.explain import explain_exception
 from creditbank.engine.memo import LearnerMemo
@@ -52,10 +52,10 @@ class Standing:
     exceptions: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, decision: Decision) -> Standing:
-        t = decision.totals
-        applied = tuple(x.id for x in decision.exceptions if x.applied)
-        return cls(t.transferred, t.counted, t.remaining, decision.statuses, applied)
+    def of(cls, audit: Decision | Allocated) -> Standing:
+        t = audit.totals
+        applied = tuple(x.id for x in audit.exceptions if x.applied)
+        return cls(t.transferred, t.counted, t.remaining, audit.statuses, applied)
 
 
 @dataclass(frozen=True)
@@ -231,11 +231,14 @@ def compare(old: RuleSet, new: RuleSet, subject: Enrolled, day: dt.date) -> Lear
     two audits share the answers about single outcomes that hold under both
     (``engine/twins.py``)."""
     memo = _twin_memo(old, new, day)
-    before, why_not_before = _audit(old, subject, day, memo)
-    after, why_not_after = _audit(new, subject, day, memo)
-    standings = [None if d is None else Standing.of(d) for d in (before, after)]
+    allocated_before, why_not_before = _allocate(old, subject, day, memo)
+    allocated_after, why_not_after = _allocate(new, subject, day, memo)
+    standings = [None if a is None else Standing.of(a) for a in (allocated_before, allocated_after)]
     if standings[0] == standings[1] and why_not_before == why_not_after:
-        return None
+        return None  # the explanations, a seventh of each audit, are not needed
+    before, after = (
+        None if a is None else a.decision(sealed=False) for a in (allocated_before, allocated_after)
+    )
     notes = [
         f"{label}: {why}"
         for label, why in (("in force", why_not_before), ("draft", why_not_after))
@@ -276,15 +279,13 @@ def _twin_memo(old: RuleSet, new: RuleSet, day: dt.date) -> LearnerMemo:
     return LearnerMemo(first, day, Twins(changes, first, new.at(day)))
 
 
-def _audit(
+def _allocate(
     ruleset: RuleSet, subject: Enrolled, day: dt.date, memo: LearnerMemo
-) -> tuple[Decision | None, str]:
+) -> tuple[Allocated | None, str]:
+    """The learner's audit up to its figures, or why it cannot be made."""
     try:
         outcomes = list(subject.outcomes)
-        decision = compute_audit(
-            ruleset, outcomes, subject.programme, day, subject.exceptions, memo, sealed=False
-        )
-        return decision, ""
+        return allocate(ruleset, outcomes, subject.programme, day, subject.exceptions, memo), ""
     except CreditBankError as exc:
         return None, str(exc)
 
