@@ -59,12 +59,12 @@ The method, exact:
    ``allocation_milp.floor_bound``, exact whatever the solver's duals). Otherwise the
    components that touch a floor are searched again if small (``allocation_floors.py``: rank
    order, the credits found, then the most floors met, the fewest outcomes, the first met),
-   and if larger or past the search's budget solved by HiGHS with one binary per floor (and one column per shared
-   resource, read wherever its options weigh the same: a course granted by one outcome or
-   another): the most floors met M* at the credits found, then the fewest outcomes and the
-   tie-break's first block (all in one solve: a floor met outweighs every outcome, an outcome
-   fewer every choice in the block), then the rest of the tie-break block by block, as in
-   step 4.
+   and if larger or past the search's budget solved by HiGHS with one binary per floor (and
+   one column per shared resource, read wherever its options weigh the same: a course
+   granted by one outcome or another): the most floors met M* at the credits found, then the
+   fewest outcomes and the tie-break's first block (all in one solve: a floor met outweighs
+   every outcome, an outcome fewer every choice in the block), then the rest of the tie-break
+   block by block, as in step 4.
 
 All-of rules whose parts come in many copies are reduced before the allocation sees them
 (``candidates._bundle_combinations``): only the combinations an optimum or an explanation can
@@ -320,7 +320,7 @@ def _meet_floors(
                 (need, [(local[i], w) for i, w in floor.weights.items() if i in inside])
             )
     most = sum(problem.credits[i] for i in chosen & inside)
-    best = _most_floors_met(
+    best = _floors_optimum(
         [problem.credits[i] for i in part],
         [problem.outcome_counts[i] for i in part],
         resources,
@@ -336,7 +336,7 @@ def _meet_floors(
     return fixed | {part[k] for k in best}
 
 
-def _most_floors_met(
+def _floors_optimum(
     credits: list[int],
     outcomes: list[int],
     resources: list[list[int]],

@@ -18,8 +18,9 @@ or can meet only as many and cannot use fewer outcomes.
 
 Why: the sample pack's learners meet programme minimums over parts of 5 to 14 options, which
 HiGHS solved in about 4 ms each (a fifth of a draft's impact on that population, compiled),
-where this search reads a few hundred options. Past its ``budget`` of options read it gives up
-(:class:`~creditbank.engine.allocation_search.OutOfBudget`) and the caller asks HiGHS.
+where this search reads a few hundred options. Past its ``budget`` of options read (with
+their floor weights) it gives up (:class:`~creditbank.engine.allocation_search.OutOfBudget`)
+and the caller asks HiGHS.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def most_floors_met(
         for k, w in members:
             floor_weights[k].append((f, w))
     clique = cliques(resources)
+    reads = [1 + len(floor_weights[k]) for k in range(m)]  # what _may_improve reads of each
 
     room = list(bounds)
     load = [0] * len(floors)
@@ -84,9 +86,6 @@ def most_floors_met(
             met = sum(1 for f, need in enumerate(needs) if load[f] >= need)
             if met > best_met or (met == best_met and cur_o < best_o):
                 best_met, best_o, best = met, cur_o, list(chosen)
-        work += m - entry
-        if work > budget:
-            raise OutOfBudget
         left = most - cur_c
         cand = [
             k
@@ -95,6 +94,9 @@ def most_floors_met(
             and credits[k] <= left
             and all(w <= room[c] for c, w in cap_weights[k])
         ]
+        work += m - entry + sum(reads[k] for k in cand)
+        if work > budget:
+            raise OutOfBudget
         if not cand or not _may_improve(
             cand, credits, outcomes, floor_weights, clique, left, load, needs, best_met,
             best_o - cur_o,
