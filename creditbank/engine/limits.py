@@ -20,7 +20,7 @@ from creditbank.engine.allocation import Cap
 from creditbank.engine.candidates import Option, Target
 from creditbank.engine.members import PER_YEAR
 from creditbank.engine.records import OutcomeFields
-from creditbank.engine.scope import outcome_in_scope, target_courses
+from creditbank.engine.scope import scope_holds, target_courses
 from creditbank.engine.trace import RuleRef
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
@@ -64,27 +64,54 @@ class CapInfo:
 
 
 @dataclass(frozen=True)
+class ScopeRow:
+    """A limit's scope as an audit reads it for every option and outcome: its keys copied
+    once per plan, since a read of a rule model's field costs more than the test it serves
+    (empty ``rules``, ``categories`` or ``courses``: any)."""
+
+    rules: frozenset[str]
+    categories: frozenset[str]
+    courses: frozenset[str]
+    fields: bool
+    tests: schema.ScopeTests
+
+    @classmethod
+    def of(cls, scope: schema.LimitScope) -> ScopeRow:
+        return cls(
+            frozenset(scope.rules),
+            frozenset(scope.categories),
+            frozenset(scope.courses),
+            bool(scope.fields),
+            scope.tests,
+        )
+
+
+@dataclass(frozen=True)
 class CapTemplate:
     """A limit or sub-limit resolved for one programme on one date: its scopes split by what
-    they look at, its bound, unit and fill. An audit only weighs its options against it."""
+    they look at, its bound, unit, instances (``per`` an outcome attribute, ``period``) and
+    fill. An audit only weighs its options against it."""
 
     limit_id: str
     ref: RuleRef
-    body: schema.LimitBody
-    scopes: tuple[schema.LimitScope, ...]
+    scopes: tuple[ScopeRow, ...]
     by_rule: bool
     by_target: bool
     by_outcome: bool
+    by_field: bool
     bound: int
+    counts: bool
+    per: str | None
+    period: schema.Period | None
     chronological: bool
 
     @property
     def unit(self) -> str:
-        return "count" if self.body.max_count is not None else "credits"
+        return "count" if self.counts else "credits"
 
     @property
     def split(self) -> bool:
-        return self.body.per is not None or self.body.period is not None
+        return self.per is not None or self.period is not None
 
 
 def cap_templates(
@@ -109,12 +136,15 @@ def cap_templates(
                 CapTemplate(
                     limit_id=limit_id,
                     ref=ref,
-                    body=body,
-                    scopes=scopes,
+                    scopes=tuple(ScopeRow.of(scope) for scope in scopes),
                     by_rule=any(scope.rules for scope in scopes),
                     by_target=any(scope.categories or scope.courses for scope in scopes),
                     by_outcome=any(scope.selects_outcomes() for scope in scopes),
+                    by_field=any(scope.fields for scope in scopes),
                     bound=_bound(body, programme, catalogue),
+                    counts=body.max_count is not None,
+                    per=None if body.per is None else str(body.per),  # a StrEnum's str: its value
+                    period=body.period,
                     chronological=fill == schema.Fill.CHRONOLOGICAL,
                 )
             )
@@ -134,21 +164,15 @@ def build_caps(
     rows: list[tuple[Cap, CapInfo]] = []
     prog_ref = RuleRef.of(rules, programme)
     for category in programme.categories:
-        if category.max_credits is None:
+        most = category.max_credits
+        if most is None:
             continue
+        cid = category.id  # read once: a rule model's field costs more than the loop's test
         weights = {
-            i: hundredths(o.by_category[category.id])
-            for i, o in enumerate(options)
-            if category.id in o.by_category
+            i: hundredths(o.by_category[cid]) for i, o in enumerate(options) if cid in o.by_category
         }
-        cap = Cap(
-            f"category:{category.id}",
-            hundredths(category.max_credits),
-            {i: w for i, w in weights.items() if w},
-        )
-        rows.append(
-            (cap, CapInfo(f"{programme.id}.category.{category.id}", "", "credits", prog_ref))
-        )
+        cap = Cap(f"category:{cid}", hundredths(most), {i: w for i, w in weights.items() if w})
+        rows.append((cap, CapInfo(f"{programme.id}.category.{cid}", "", "credits", prog_ref)))
     whole = [hundredths(o.credits) for o in options]
     if programme.residency is not None:
         bound = programme.total_credits - programme.residency.min_credits
@@ -173,10 +197,8 @@ def _limit_rows(
     catalogue: dict[str, schema.Course],
 ) -> list[tuple[Cap, CapInfo]]:
     """The rows of one template; ``whole`` is each option's credits in hundredths."""
-    scopes, body = template.scopes, template.body
-    counts = body.max_count is not None
+    scopes, counts, by_field = template.scopes, template.counts, template.by_field
     inside: dict[object, bool] = {}
-    by_field = any(scope.fields for scope in scopes)
     labels: dict[str, str] = {}
     instances: dict[str, dict[int, int]] = defaultdict(dict)
     for i, option in enumerate(options):
@@ -210,7 +232,7 @@ def _limit_rows(
         for member in members:
             label = labels.get(member)
             if label is None:
-                label = labels[member] = _label(body, outcomes[member])
+                label = labels[member] = _label(template, outcomes[member])
             in_group[label] += 1
         for label, count in in_group.items():
             instances[label][i] = count if counts else credits
@@ -230,7 +252,7 @@ def _limit_rows(
 
 def _member(
     inside: dict[object, bool],
-    scopes: tuple[schema.LimitScope, ...],
+    scopes: tuple[ScopeRow, ...],
     outcome: OutcomeFields,
     rules: RuleSetAt,
     catalogue: dict[str, schema.Course],
@@ -275,7 +297,7 @@ def outcome_profile(
         inside = inside and all(
             _outcome_in(scope, outcome, rules, catalogue, mine) for scope in scopes
         )
-        label = _label(template.body, outcome) if inside and template.split else None
+        label = _label(template, outcome) if inside and template.split else None
         profile.append((inside, label))
     return tuple(profile)
 
@@ -296,15 +318,14 @@ def _bound(
     return hundredths(body.max_share * base)
 
 
-def _label(body: schema.LimitBody, outcome: OutcomeFields) -> str:
+def _label(template: CapTemplate, outcome: OutcomeFields) -> str:
     """The instance of a split limit that ``outcome`` falls in: its ``per`` value, its
     period, or both."""
     parts = []
-    if body.per is not None:
-        per = str(body.per)  # a StrEnum's str is its value
-        parts.append(f"{per}={getattr(outcome, per) or '-'}")
-    if body.period is not None:
-        parts.append(period_of(body.period, outcome.date))
+    if template.per is not None:
+        parts.append(f"{template.per}={getattr(outcome, template.per) or '-'}")
+    if template.period is not None:
+        parts.append(period_of(template.period, outcome.date))
     return " ".join(parts)
 
 
@@ -344,24 +365,22 @@ def _last_start(day: dt.date, month_days: tuple[str, ...]) -> dt.date:
     return max(start for start in starts if start <= day)
 
 
-def _rule_in(scope: schema.LimitScope, option: Option) -> bool:
+def _rule_in(scope: ScopeRow, option: Option) -> bool:
     return not scope.rules or any(ref.id in scope.rules for ref in option.rules)
 
 
-def _target_in(
-    scope: schema.LimitScope, target: Target, catalogue: dict[str, schema.Course]
-) -> bool:
+def _target_in(scope: ScopeRow, target: Target, catalogue: dict[str, schema.Course]) -> bool:
     if scope.categories and target.category not in scope.categories:
         return False
     return not scope.courses or (target.kind == "course" and target.id in scope.courses)
 
 
 def _outcome_in(
-    scope: schema.LimitScope,
+    scope: ScopeRow,
     outcome: OutcomeFields,
     rules: RuleSetAt,
     catalogue: dict[str, schema.Course],
     targets: tuple[Target, ...],
 ) -> bool:
     courses = target_courses(targets, catalogue) if scope.fields else ()  # read for fields only
-    return outcome_in_scope(scope, outcome, rules, courses)
+    return scope_holds(scope.tests, outcome, rules, courses)

@@ -41,7 +41,17 @@ def outcome_in_scope(
     target_courses: Iterable[schema.Course] = (),
 ) -> bool:
     """Whether ``outcome`` (granted as ``target_courses``, if any) is selected by ``scope``."""
-    kinds, issuers, issuer_types, delivery, fields, accredited_, min_level, max_level = scope.tests
+    return scope_holds(scope.tests, outcome, rules, target_courses)
+
+
+def scope_holds(
+    tests: schema.ScopeTests,
+    outcome: OutcomeFields,
+    rules: RuleSetAt,
+    target_courses: Iterable[schema.Course] = (),
+) -> bool:
+    """:func:`outcome_in_scope` given the scope's tests, for loops that read them once."""
+    kinds, issuers, issuer_types, delivery, fields, accredited_, min_level, max_level = tests
     if kinds and outcome.kind not in kinds:
         return False
     if issuers and outcome.issuer not in issuers:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
 
 from creditbank.domain import OutcomeKind, OutcomeStatus
 from creditbank.engine.matching import (
@@ -29,7 +30,7 @@ from creditbank.engine.memo import LearnerMemo, recall, recall_of_many
 from creditbank.engine.normalise import normalise_title
 from creditbank.engine.reasons import Reason
 from creditbank.engine.records import OutcomeFields
-from creditbank.engine.scope import outcome_in_scope
+from creditbank.engine.scope import scope_holds
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSetAt
 
@@ -48,7 +49,7 @@ def screen(
     checks that do not look at the programme kept in ``memo`` when given)."""
     refused: dict[str, list[Failure]] = {}
     alive: list[OutcomeFields] = []
-    recency = rules.in_force("recency", programme.id) if programme is not None else ()
+    recency = recency_rows(rules, programme.id) if programme is not None else ()
     for outcome in outcomes:
         failures = _screen_one(rules, outcome, programme, recency, on, memo)
         if failures:
@@ -71,7 +72,7 @@ def _screen_one(
     rules: RuleSetAt,
     outcome: OutcomeFields,
     programme: schema.Programme | None,
-    recency: tuple[schema.Recency, ...],
+    recency: tuple[RecencyRow, ...],
     on: dt.date,
     memo: LearnerMemo | None = None,
 ) -> list[Failure]:
@@ -144,20 +145,52 @@ def _excluded(
     return failures
 
 
+class RecencyRow:
+    """A recency rule as screening reads it for every outcome: its fields copied once per
+    date and programme (:func:`recency_rows`), since a read of a rule model's field costs
+    more than the test it serves."""
+
+    id: str
+    tests: schema.ScopeTests
+    max_age_years: Decimal | None
+    obtained_after: dt.date | None
+    obtained_before: dt.date | None
+
+    def __init__(self, rule: schema.Recency) -> None:
+        self.id = rule.id
+        self.tests = rule.scope.tests
+        self.max_age_years = rule.max_age_years
+        self.obtained_after = rule.obtained_after
+        self.obtained_before = rule.obtained_before
+
+
+def recency_rows(rules: RuleSetAt, programme_id: str) -> tuple[RecencyRow, ...]:
+    """The recency rules in force for ``programme_id``, as rows (made once per view)."""
+    key = f"recency-rows:{programme_id}"
+    found = rules.memo.get(key)
+    if found is None:
+        found = rules.memo[key] = tuple(
+            RecencyRow(rule) for rule in rules.in_force("recency", programme_id)
+        )
+    assert isinstance(found, tuple)
+    return found
+
+
 def _recency(
-    rules: RuleSetAt, outcome: OutcomeFields, recency: tuple[schema.Recency, ...], on: dt.date
+    rules: RuleSetAt, outcome: OutcomeFields, recency: tuple[RecencyRow, ...], on: dt.date
 ) -> list[Failure]:
     """A failure for each of the ``recency`` rules in scope that the outcome's date breaks."""
     failures = []
+    date = outcome.date
     for rule in recency:
-        if not outcome_in_scope(rule.scope, outcome, rules):
+        if not scope_holds(rule.tests, outcome, rules):
             continue
         params = {"rule": rule.id}
-        if rule.max_age_years is not None and years_after(outcome.date, rule.max_age_years) < on:
+        if rule.max_age_years is not None and years_after(date, rule.max_age_years) < on:
             failures.append(Failure(EXPIRED, {**params, "years": str(rule.max_age_years)}))
-        elif rule.obtained_after is not None and outcome.date < rule.obtained_after:
+        elif rule.obtained_after is not None and date < rule.obtained_after:
             failures.append(Failure(EXPIRED, {**params, "after": rule.obtained_after.isoformat()}))
-        elif rule.obtained_before is not None and outcome.date > rule.obtained_before:
+        elif rule.obtained_before is not None and date > rule.obtained_before:
             failures.append(
                 Failure(EXPIRED, {**params, "before": rule.obtained_before.isoformat()})
             )
