@@ -35,12 +35,12 @@ from creditbank.engine.exceptions import Applied, apply_exceptions, without_held
 from creditbank.engine.limits import SCALE, CapInfo, build_caps, outcome_profile
 from creditbank.engine.matching import Failure
 from creditbank.engine.members import ACADEMIC_COURSE, KEEP_OPTIMAL, NO_RULE
-from creditbank.engine.memo import LearnerMemo, recall, recall_of_many
+from creditbank.engine.memo import LearnerMemo, recall_of_many, record_of
 from creditbank.engine.minimums import build_floors, minimum_profile
 from creditbank.engine.plan import ProgrammePlan, plan_for
 from creditbank.engine.reasons import SEVERITY, Reason
 from creditbank.engine.recognition import BankCredit, compute_recognitions
-from creditbank.engine.records import OutcomeFields, OutcomeRecord
+from creditbank.engine.records import OutcomeFields
 from creditbank.engine.scope import credits_toward_minimum
 from creditbank.engine.screening import copies_not_kept, duplicate_groups, screen
 from creditbank.engine.trace import RuleRef
@@ -96,7 +96,8 @@ def allocate(
         raise InputInvalid(
             [("$.outcomes", f"{len(outcomes)} outcomes; an audit takes at most {MAX_OUTCOMES}")]
         )
-    _refuse_shared_ids("outcomes", [o.id for o in outcomes])
+    kept = [record_of(memo, o) for o in outcomes]
+    _refuse_shared_ids("outcomes", [r.id for r in kept])
     _refuse_shared_ids("exceptions", [e.id for e in exceptions])
     plan = plan_for(ruleset, programme_id, on)
     rules, programme, catalogue, templates = (
@@ -105,8 +106,9 @@ def allocate(
         plan.catalogue,
         plan.templates,
     )
-    given = sorted(outcomes, key=lambda o: o.id)
-    records = [recall(memo, "record", o, rules, on, OutcomeRecord, o) for o in given]
+    order = sorted(range(len(kept)), key=lambda i: kept[i].id)
+    given = [outcomes[i] for i in order]
+    records = [kept[i] for i in order]
     by_id: dict[str, OutcomeFields] = {o.id: o for o in records}
     refused = screen(rules, records, programme, on, memo)
     usable: list[OutcomeFields] = [o for o in records if o.id not in refused]

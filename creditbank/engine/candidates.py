@@ -25,7 +25,6 @@ from creditbank.engine.matching import (
     SelectorIndex,
     check_condition,
     grade_failure,
-    matches,
 )
 from creditbank.engine.members import ACADEMIC_COURSE, GRANT_EACH, NO_RULE
 from creditbank.engine.reasons import Reason
@@ -138,7 +137,7 @@ def build_options(
         result.failures.setdefault(outcome_id, []).append((failure, ref))
 
     transfers, slots, index = _transfer_index(rules, programme)
-    nominees = _nominees(slots, index, outcomes)
+    nominees = _nominees(slots, index, outcomes, rules)
     # First every rule's eligible outcomes (bundles need to know them all), then the options,
     # replaying the failures in rule order.
     checked: list[tuple[int, list[list[OutcomeFields]], list[tuple[str, Failure]]]] = []
@@ -146,11 +145,9 @@ def build_options(
         rule, ref, rank, parts = transfers[position][:4]
         eligible: list[list[OutcomeFields]] = []
         failures: list[tuple[str, Failure]] = []
-        for part_index, part in enumerate(parts):
+        for part_index in range(len(parts)):
             fits = []
             for outcome in nominees.get((position, part_index), ()):
-                if not matches(part, outcome, rules):
-                    continue
                 failure = check_condition(rule.conditions, outcome, rules, on, rule.overlap)
                 if failure is None:
                     fits.append(outcome)
@@ -309,13 +306,17 @@ def _never_exempted(
 
 
 def _nominees(
-    slots: list[tuple[int, int]], index: SelectorIndex, outcomes: list[OutcomeFields]
+    slots: list[tuple[int, int]],
+    index: SelectorIndex,
+    outcomes: list[OutcomeFields],
+    rules: RuleSetAt,
 ) -> dict[tuple[int, int], list[OutcomeFields]]:
-    """For each (rule, part), the outcomes the index lets through (still to be matched)."""
+    """For each (rule, part), the outcomes its selector matches."""
     nominees: dict[tuple[int, int], list[OutcomeFields]] = defaultdict(list)
     for outcome in outcomes:
         for position in index.positions(outcome):
-            nominees[slots[position]].append(outcome)
+            if index.selects(position, outcome, rules):
+                nominees[slots[position]].append(outcome)
     return nominees
 
 

@@ -52,6 +52,7 @@ class SelectorIndex:
                 index[(key, str(value))].append(position)
         self._index = dict(index)
         self._everyone = everyone
+        self._tests = [sel.tests for sel in selectors]
         self._seen: dict[tuple[object, ...], tuple[int, ...]] = {}
 
     SEEN_AT_MOST = 65_536
@@ -73,6 +74,11 @@ class SelectorIndex:
                 self._seen.clear()
             found = self._seen[signature] = self._positions(signature)
         return found
+
+    def selects(self, position: int, outcome: OutcomeFields, rules: RuleSetAt) -> bool:
+        """Whether the selector at ``position`` matches ``outcome`` (as :func:`matches`, its
+        tests read once, when the index was made)."""
+        return selector_matches(self._tests[position], outcome, rules)
 
     def _positions(self, signature: tuple[object, ...]) -> tuple[int, ...]:
         found = list(self._everyone)
@@ -96,17 +102,20 @@ def indexed_in_force(rules: RuleSetAt, section: str) -> tuple[tuple[Any, ...], S
 
 def matches(sel: schema.OutcomeMatch, outcome: OutcomeFields, rules: RuleSetAt) -> bool:
     """Whether ``outcome`` is in the class ``sel`` describes."""
-    plain, others = sel.tests
+    return selector_matches(sel.tests, outcome, rules)
+
+
+def selector_matches(tests: schema.SelectorTests, outcome: OutcomeFields, rules: RuleSetAt) -> bool:
+    """:func:`matches` given the selector's tests (``OutcomeMatch.tests``)."""
+    plain, others = tests
     for name, allowed in plain:
         if getattr(outcome, name) not in allowed:
             return False
     if others is None:
         return True
     issuer_type, title, rung, min_rung, max_rank, min_level, exam_based, requires_degree = others
-    if issuer_type is not None:
-        issuer = rules.issuers.get(outcome.issuer)
-        if issuer is None or issuer.type not in issuer_type:
-            return False
+    if issuer_type is not None and rules.issuer_types.get(outcome.issuer) not in issuer_type:
+        return False
     if title is not None and (
         outcome.title is None
         or normalise_title(outcome.title, rules) not in normalised_titles(title, rules)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar, cast
 
 from creditbank.domain import Outcome
-from creditbank.engine.records import OutcomeFields
+from creditbank.engine.records import OutcomeFields, OutcomeRecord
 from creditbank.engine.twins import Twins
 from creditbank.ruleset.ruleset import RuleSetAt
 
@@ -43,6 +43,7 @@ class LearnerMemo:
         self.twins = twins
         self._known: dict[tuple[str, str], tuple[OutcomeFields, object]] = {}
         self._known_of_many: dict[tuple[str, tuple[str, ...]], _Kept] = {}
+        self._records: dict[int, tuple[Outcome, OutcomeRecord]] = {}
         self._written: tuple[tuple[Outcome, ...], bytes] | None = None
 
     def written(self, outcomes: Sequence[Outcome], write: Callable[[], bytes]) -> bytes:
@@ -58,6 +59,19 @@ class LearnerMemo:
         text = write()
         self._written = (tuple(outcomes), text)
         return text
+
+
+def record_of(memo: LearnerMemo | None, outcome: Outcome) -> OutcomeRecord:
+    """``outcome``'s record, made once for the audits sharing ``memo`` (under any rules: a
+    record reads none), so that they read the same record objects. Kept by the outcome
+    object's identity, with the object, so the identity cannot pass to another: a lookup
+    that costs less than reading the outcome's id from the model."""
+    if memo is None:
+        return OutcomeRecord(outcome)
+    found = memo._records.get(id(outcome))
+    if found is None:
+        found = memo._records[id(outcome)] = (outcome, OutcomeRecord(outcome))
+    return found[1]
 
 
 def recall(

@@ -19,7 +19,6 @@ from creditbank.engine.matching import (
     SelectorIndex,
     check_condition,
     indexed_in_force,
-    matches,
 )
 from creditbank.engine.members import ROUND_DOWN, ROUND_UP
 from creditbank.engine.memo import LearnerMemo, recall
@@ -79,7 +78,7 @@ def _recognition_index(
 def recognise(outcome: OutcomeFields, rules: RuleSetAt, on: dt.date) -> BankCredit | Failure | None:
     """The bank credits of one outcome, a refusal, or None when no rule speaks of it."""
     ordered, refs, index = _recognition_index(rules)
-    candidates = [i for i in index.positions(outcome) if matches(ordered[i].match, outcome, rules)]
+    candidates = [i for i in index.positions(outcome) if index.selects(i, outcome, rules)]
     first_failure: Failure | None = None
     for position in candidates:
         rule = ordered[position]
@@ -171,7 +170,7 @@ def _level(outcome: OutcomeFields, rules: RuleSetAt) -> int | None:
             return ladder.rungs[held].framework_level
     placements, index = indexed_in_force(rules, "placements")
     for position in index.positions(outcome):
-        if matches(placements[position].match, outcome, rules):
+        if index.selects(position, outcome, rules):
             return placements[position].level
     return outcome.level
 

@@ -56,10 +56,8 @@ def scope_holds(
         return False
     if issuers and outcome.issuer not in issuers:
         return False
-    if issuer_types:
-        issuer = rules.issuers.get(outcome.issuer)
-        if issuer is None or issuer.type not in issuer_types:
-            return False
+    if issuer_types and rules.issuer_types.get(outcome.issuer) not in issuer_types:
+        return False
     if delivery and outcome.delivery not in delivery:
         return False
     if fields:

@@ -22,7 +22,6 @@ from creditbank.engine.matching import (
     accreditation_failure,
     check_condition,
     indexed_in_force,
-    matches,
     years_after,
 )
 from creditbank.engine.members import EXPIRED, KEEP_BEST_GRADE, KEEP_FIRST, SKILL_CERTIFICATE
@@ -107,10 +106,10 @@ def _any_programme(
         failures.append(
             Failure(Reason.CONDITIONS_NOT_MET, {"need": f"obtained by {on.isoformat()}"})
         )
-    issuer = rules.issuers.get(outcome.issuer)
-    if issuer is None:
+    issuer_type = rules.issuer_types.get(outcome.issuer)
+    if issuer_type is None:
         failures.append(Failure(Reason.UNKNOWN_ISSUER, {"issuer": outcome.issuer}))
-    elif issuer.type in rules.ruleset.pack.accreditation_required_for:
+    elif issuer_type in rules.ruleset.pack.accreditation_required_for:
         failure = accreditation_failure(outcome, rules, on)
         if failure is not None:
             failures.append(failure)
@@ -124,8 +123,10 @@ def _excluded(
     exclusions, index = indexed_in_force(rules, "exclusions")
     failures = []
     for position in index.positions(outcome):
+        if not index.selects(position, outcome, rules):
+            continue
         exclusion = exclusions[position]
-        if matches(exclusion.match, outcome, rules) and (
+        if (
             exclusion.conditions is None
             or check_condition(exclusion.conditions, outcome, rules, on) is None
         ):
@@ -220,8 +221,8 @@ def _family_subsumed(rules: RuleSetAt, outcomes: list[OutcomeFields]) -> dict[st
     highest: list[dict[str, int]] = [{} for _ in families]  # by family: outcome -> top level
     for outcome in outcomes:
         for position in index.positions(outcome):
-            at, level = slots[position]
-            if matches(families[at].levels[level], outcome, rules):
+            if index.selects(position, outcome, rules):
+                at, level = slots[position]
                 highest[at][outcome.id] = level  # positions ascend: the last is highest
     refused: dict[str, list[Failure]] = {}
     for family, levels in zip(families, highest, strict=True):
@@ -262,6 +263,7 @@ def duplicate_groups(rules: RuleSetAt, outcomes: list[OutcomeFields]) -> dict[st
     first (``first``), or the best grade or score first (``best_grade``), or for ``optimal``
     the copy the tie-break prefers (most credits, best score, best grade, earliest date)."""
     policy = rules.ruleset.pack.duplicates
+    by_code, by_title = "code" in policy.match_on, "title" in policy.match_on
     parent: dict[str, str] = {o.id: o.id for o in outcomes}
 
     def find(x: str) -> str:
@@ -275,9 +277,9 @@ def duplicate_groups(rules: RuleSetAt, outcomes: list[OutcomeFields]) -> dict[st
         if outcome.kind in _NO_DUPLICATE_CHECK:
             continue
         keys: list[tuple[str, ...]] = []
-        if "code" in policy.match_on and outcome.code:
+        if by_code and outcome.code:
             keys.append(("code", outcome.issuer, outcome.code.strip().casefold()))
-        if "title" in policy.match_on and outcome.title:
+        if by_title and outcome.title:
             keys.append(("title", outcome.kind.value, normalise_title(outcome.title, rules)))
         for key in keys:
             if key in seen:

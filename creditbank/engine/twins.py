@@ -5,8 +5,7 @@ which mostly differ in a few rules. The answers a :class:`~creditbank.engine.mem
 keeps about single outcomes read only some sections of the rules (``_READS``); an answer found
 under the version in force is the draft's too when nothing it can read differs:
 
-- ``record`` reads no rules;
-- the others read the pack and the sections in ``READ``;
+- each reads the pack and the sections in ``READ``;
 - ``screen``, ``subsumed`` and ``recognition`` also read the items of their ``SELECTING``
   sections whose selectors match the outcome (exclusions; subsumptions; recognitions and
   placements): an item that matches none of a learner's outcomes offers, refuses and explains
@@ -45,15 +44,14 @@ UNREAD = (
 )
 """Sections no shared answer reads (each audit reads them itself, for its programme)."""
 
-_READS: dict[str, tuple[str, ...] | None] = {
-    "record": None,
+_READS: dict[str, tuple[str, ...]] = {
     "duplicates": (),
     "screen": ("exclusions",),
     "subsumed": ("subsumptions",),
     "recognition": ("recognitions", "placements"),
 }
 """The ``SELECTING`` sections whose matching items each question the memo keeps reads, besides
-the pack and ``READ`` (None: no rules at all). A question not named here is never shared."""
+the pack and ``READ``. A question not named here is never shared."""
 
 
 Selectors = tuple[tuple[schema.OutcomeMatch, ...], tuple[schema.OutcomeMatch, ...]]
@@ -127,8 +125,6 @@ class Twins:
         if question not in _READS:
             return False
         sections = _READS[question]
-        if sections is None:
-            return True
         if self.changes.reads_changed:
             return False
         changed = [self.changes.selectors[n] for n in sections if n in self.changes.selectors]

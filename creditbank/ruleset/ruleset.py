@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from creditbank.domain import IssuerType
 from creditbank.errors import Finding, Location
 from creditbank.ruleset import schema
 
@@ -150,6 +151,9 @@ class RuleSetAt:
                 in_force[name] = items
         self.sections = in_force
         self.issuers: dict[str, schema.Issuer] = {i.id: i for i in in_force["issuers"]}
+        self.issuer_types: dict[str, IssuerType] = {i.id: i.type for i in in_force["issuers"]}
+        """Each issuer's type, which selectors and scopes test for every outcome (read from
+        the models once: a read of a model's field costs more than the test)."""
         self.ladders: dict[str, schema.Ladder] = {lad.id: lad for lad in in_force["ladders"]}
         self.programmes: dict[str, schema.Programme] = {p.id: p for p in in_force["programmes"]}
         self.courses: dict[tuple[str, str], schema.Course] = {

@@ -439,7 +439,7 @@ class OutcomeMatch(Strict):
         return tuple(name for name in type(self).model_fields if getattr(self, name) is not None)
 
     @cached_property
-    def tests(self) -> tuple[tuple[tuple[str, frozenset[Any]], ...], OtherTests | None]:
+    def tests(self) -> SelectorTests:
         """What ``engine.matching.matches`` tests, read once: (outcome attribute, allowed
         values) for each set key compared by plain equality, then the other keys (rule sets,
         ranks, titles... in :data:`OtherTests`' order), or None when none is set. A tuple,
@@ -465,6 +465,9 @@ OtherTests = tuple[
 ]
 """An outcome selector's keys other than plain equality, in this order: issuer_type, title,
 rung, min_rung, max_rank, min_level, exam_based, requires_degree."""
+SelectorTests = tuple[tuple[tuple[str, frozenset[Any]], ...], OtherTests | None]
+"""An outcome selector's tests (``OutcomeMatch.tests``): plain keys with their allowed values,
+then :data:`OtherTests` (None when none is set)."""
 
 _PLAIN_KEYS = ("kind", "issuer", "code", "occupation", "programme", "field", "delivery", "tier")
 _OTHER_KEYS = (

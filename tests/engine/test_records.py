@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import given, settings
 
 from creditbank.domain import Outcome
-from creditbank.engine.memo import LearnerMemo, recall
+from creditbank.engine.memo import LearnerMemo, record_of
 from creditbank.engine.records import OutcomeRecord
 from tests.engine.small_rules import small_ruleset
 from tests.engine.test_canonical import any_outcome
@@ -27,12 +27,16 @@ def test_a_memo_keeps_one_record_per_outcome_object() -> None:
     memo = LearnerMemo(rules, on)
     first = Outcome(id="c1", kind="academic_course", issuer="u", date=on, code="M1")
     changed = first.model_copy(update={"code": "M2"})  # the same id, another outcome
-
-    def record(outcome: Outcome) -> OutcomeRecord:
-        return recall(memo, "record", outcome, rules, on, OutcomeRecord, outcome)
-
-    kept = record(first)
-    assert record(first) is kept
-    fresh = record(changed)
+    kept = record_of(memo, first)
+    assert record_of(memo, first) is kept
+    fresh = record_of(memo, changed)
     assert fresh is not kept and fresh.code == "M2"
-    assert recall(None, "record", first, rules, on, OutcomeRecord, first) is not kept
+    assert record_of(None, first) is not kept
+
+
+def test_a_kept_record_is_never_handed_to_a_new_outcome_in_a_freed_ones_place() -> None:
+    on = dt.date(2026, 9, 1)
+    memo = LearnerMemo(small_ruleset().at(on), on)
+    for code in ("M1", "M2", "M3"):  # each outcome dropped after use, its memory reusable
+        outcome = Outcome(id="c1", kind="academic_course", issuer="u", date=on, code=code)
+        assert record_of(memo, outcome).code == code

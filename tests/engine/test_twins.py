@@ -157,7 +157,7 @@ NCRE = Outcome(
 )  # fmt: skip
 
 
-QUESTIONS = ("record", "screen", "recognition", "subsumed", "duplicates")
+QUESTIONS = ("screen", "recognition", "subsumed", "duplicates")
 
 
 def test_a_change_in_sections_no_answer_reads_shares_everything() -> None:
@@ -194,10 +194,9 @@ def test_a_rule_moved_in_its_file_is_a_change() -> None:
     assert indented.shares("recognition", [TRAINING])
 
 
-def test_a_change_of_the_pack_shares_only_records() -> None:
+def test_a_change_of_the_pack_shares_no_answer() -> None:
     twins, _ = _twins(7)
-    assert twins.shares("record", [TRAINING])
-    for question in (*QUESTIONS[1:], "unknown"):
+    for question in (*QUESTIONS, "unknown"):
         assert not twins.shares(question, [SKILL])
 
 
