@@ -143,12 +143,13 @@ def build_options(
     checked: list[tuple[int, list[list[OutcomeFields]], list[tuple[str, Failure]]]] = []
     for position in sorted({r for r, _ in nominees}):
         rule, ref, rank, parts = transfers[position][:4]
+        conditions, overlap = rule.conditions, rule.overlap  # once: each read of a model costs
         eligible: list[list[OutcomeFields]] = []
         failures: list[tuple[str, Failure]] = []
         for part_index in range(len(parts)):
             fits = []
             for outcome in nominees.get((position, part_index), ()):
-                failure = check_condition(rule.conditions, outcome, rules, on, rule.overlap)
+                failure = check_condition(conditions, outcome, rules, on, overlap)
                 if failure is None:
                     fits.append(outcome)
                 else:
@@ -180,12 +181,13 @@ def build_options(
             continue
         for outcome_id, failure in failures:
             fail(outcome_id, failure, ref)
-        if rule.to.reject:
+        to, rule_id = rule.to, rule.id
+        if to.reject:
             continue
         if len(parts) > 1 and not all(eligible):
             for fits in eligible:
                 for outcome in fits:
-                    fail(outcome.id, Failure(Reason.BUNDLE_INCOMPLETE, {"rule": rule.id}), ref)
+                    fail(outcome.id, Failure(Reason.BUNDLE_INCOMPLETE, {"rule": rule_id}), ref)
             continue
         combos: list[tuple[OutcomeFields, ...]] | None = None
         if (
@@ -193,7 +195,7 @@ def build_options(
             and duplicates is not None
             and profile is not None
             and prod(len(fits) for fits in eligible) > BUNDLES_FROM
-            and (rule.to.courses or rule.to.credits is not None)
+            and (to.courses or to.credits is not None)
             and all(
                 o.id in duplicates and in_bundles[o.id] == 1 and o.id not in rejections
                 for fits in eligible
@@ -210,6 +212,7 @@ def build_options(
                 duplicates,
                 lambda o: tuple(profile(o, targets, ref) for targets in variants),  # noqa: B023
             )
+        grade_mark, by_recognition = rule.grade_mark, bool(to.category) and not to.credits
         for combo in _combinations(eligible) if combos is None else combos:
             ids = tuple(sorted(o.id for o in combo))
             grants = fixed
@@ -218,12 +221,10 @@ def build_options(
                     rule, _targets(rule, combo, courses, catalogue, bank), courses, places
                 )
             for targets, head, names in grants:
-                option = Option(
-                    head + ITEM.join(ids), ids, targets, (ref,), rule.id, rule.grade_mark
-                )
+                option = Option(head + ITEM.join(ids), ids, targets, (ref,), rule_id, grade_mark)
                 for name in names:
-                    offers[(ids, name)].append((rank, rule.id, option))
-            if rule.to.category and not rule.to.credits and not all(o.id in bank for o in combo):
+                    offers[(ids, name)].append((rank, rule_id, option))
+            if by_recognition and not all(o.id in bank for o in combo):
                 for o in combo:
                     if o.id not in bank:
                         fail(o.id, Failure(NO_RULE, {"need": "recognition"}), ref)

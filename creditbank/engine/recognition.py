@@ -58,18 +58,54 @@ def ranked(rules: list[schema.Recognition]) -> list[schema.Recognition]:
     return sorted(rules, key=lambda r: (-r.priority, -len(r.match.constrained()), r.id))
 
 
-def _recognition_index(
-    rules: RuleSetAt,
-) -> tuple[list[schema.Recognition], list[RuleRef], SelectorIndex]:
-    """The recognition rules in precedence order, their references and an index of their
-    selectors, built once per date."""
+class RecognitionRow:
+    """A recognition rule as :func:`recognise` reads it for every outcome it selects: its
+    fields copied once per date, the rates as exact integer ratios, since a read of a rule
+    model's field costs more than the arithmetic it feeds."""
+
+    rule: schema.Recognition
+    ref: RuleRef
+    conditions: schema.Condition | None
+    level: int | None
+    field: str | None
+    credits: Decimal | None
+    by_rung: dict[str, Decimal] | None
+    by_grade: dict[str, Decimal] | None
+    per_hours: tuple[int, int, Decimal, schema.Rounding, Decimal | None] | None
+    """Credits per hour (numerator, denominator), step, rounding, most credits."""
+    ratio: tuple[int, int, Decimal, schema.Rounding] | None
+    """The factor (numerator, denominator), step, rounding."""
+
+    def __init__(self, rule: schema.Recognition, ref: RuleRef) -> None:
+        self.rule = rule
+        self.ref = ref
+        self.conditions = rule.conditions
+        self.level = rule.level
+        self.field = rule.field
+        self.credits = rule.credits
+        self.by_rung = rule.by_rung
+        self.by_grade = rule.by_grade
+        self.per_hours = None
+        rate = rule.per_hours
+        if rate is not None:
+            credits_n, credits_d = rate.credits.as_integer_ratio()
+            hours_n, hours_d = rate.hours.as_integer_ratio()
+            numerator, denominator = credits_n * hours_d, credits_d * hours_n
+            self.per_hours = (numerator, denominator, rate.step, rate.rounding, rate.max)
+        self.ratio = None
+        if rule.ratio is not None:
+            factor_n, factor_d = fraction_ratio(rule.ratio.factor)
+            self.ratio = (factor_n, factor_d, rule.ratio.step, rule.ratio.rounding)
+
+
+def _recognition_index(rules: RuleSetAt) -> tuple[list[RecognitionRow], SelectorIndex]:
+    """The recognition rules in precedence order, as rows, and an index of their selectors,
+    built once per date."""
     cached = rules.memo.get("recognitions")
     if cached is None:
         ordered = ranked(list(rules.sections["recognitions"]))
-        refs = [RuleRef.of(rules, rule) for rule in ordered]
         cached = rules.memo["recognitions"] = (
-            ordered,
-            refs,
+            [RecognitionRow(rule, RuleRef.of(rules, rule)) for rule in ordered],
             SelectorIndex([r.match for r in ordered]),
         )
     return cached
@@ -77,51 +113,45 @@ def _recognition_index(
 
 def recognise(outcome: OutcomeFields, rules: RuleSetAt, on: dt.date) -> BankCredit | Failure | None:
     """The bank credits of one outcome, a refusal, or None when no rule speaks of it."""
-    ordered, refs, index = _recognition_index(rules)
+    ordered, index = _recognition_index(rules)
     candidates = [i for i in index.positions(outcome) if index.selects(i, outcome, rules)]
     first_failure: Failure | None = None
     for position in candidates:
-        rule = ordered[position]
-        failure = check_condition(rule.conditions, outcome, rules, on)
+        row = ordered[position]
+        failure = check_condition(row.conditions, outcome, rules, on)
         if failure is not None:
             first_failure = first_failure or failure
             continue
-        credits = _amount(rule, outcome, rules)
+        credits = _amount(row, outcome, rules)
         if credits is None or credits <= 0:
             continue
-        level = rule.level or _level(outcome, rules)
-        return BankCredit(outcome.id, credits, level, rule.field or outcome.field, refs[position])
+        level = row.level or _level(outcome, rules)
+        return BankCredit(outcome.id, credits, level, row.field or outcome.field, row.ref)
     return first_failure
 
 
-def _amount(rule: schema.Recognition, outcome: OutcomeFields, rules: RuleSetAt) -> Decimal | None:
-    if rule.credits is not None:
-        return rule.credits
-    if rule.by_rung is not None:
+def _amount(row: RecognitionRow, outcome: OutcomeFields, rules: RuleSetAt) -> Decimal | None:
+    if row.credits is not None:
+        return row.credits
+    if row.by_rung is not None:
         ladder = rules.occupation_ladder(outcome.occupation)
         held = ladder.ranks.get(outcome.rung) if ladder and outcome.rung else None
         if ladder is None or held is None:
             return None
-        return _by_rank(rules, rule, ladder).get(held)
-    if rule.by_grade is not None:
-        return rule.by_grade.get(outcome.grade or "")
-    if rule.per_hours is not None:
+        return _by_rank(rules, row.rule, ladder).get(held)
+    if row.by_grade is not None:
+        return row.by_grade.get(outcome.grade or "")
+    if row.per_hours is not None:
         if outcome.hours is None:
             return None
-        rate = rule.per_hours
+        rate_n, rate_d, step, rounding, most = row.per_hours
         hours_n, hours_d = outcome.hours.as_integer_ratio()
-        credits_n, credits_d = rate.credits.as_integer_ratio()
-        per_n, per_d = rate.hours.as_integer_ratio()
-        credits = round_ratio(  # hours x credits / rate hours, exactly
-            hours_n * credits_n * per_d, hours_d * credits_d * per_n, rate.step, rate.rounding
-        )
-        return min(credits, rate.max) if rate.max is not None else credits
-    if rule.ratio is not None and outcome.credits is not None:
+        credits = round_ratio(hours_n * rate_n, hours_d * rate_d, step, rounding)  # exactly
+        return min(credits, most) if most is not None else credits
+    if row.ratio is not None and outcome.credits is not None:
         credits_n, credits_d = outcome.credits.as_integer_ratio()
-        factor_n, factor_d = fraction_ratio(rule.ratio.factor)
-        return round_ratio(  # credits x factor, exactly
-            credits_n * factor_n, credits_d * factor_d, rule.ratio.step, rule.ratio.rounding
-        )
+        factor_n, factor_d, step, rounding = row.ratio
+        return round_ratio(credits_n * factor_n, credits_d * factor_d, step, rounding)  # exactly
     return None
 
 
