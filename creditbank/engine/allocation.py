@@ -89,6 +89,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from creditbank.engine.allocation_enumerated import ENUMERATED_UP_TO, first_best
 from creditbank.engine.allocation_floors import most_floors_met
 from creditbank.engine.allocation_search import ComponentSearch, OutOfBudget
 
@@ -700,6 +701,8 @@ def _solve_component(
     ]
     credits = [problem.credits[i] for i in component]
     outcomes = [problem.outcome_counts[i] for i in component]
+    if method != "milp" and not chains and len(component) <= ENUMERATED_UP_TO:
+        return {component[k] for k in first_best(credits, outcomes, resources, cap_rows)}
     search = ComponentSearch(credits, outcomes, resources, cap_rows, chain_rows)
     limit = None if method == "search" else budget
     most: int | None = None
