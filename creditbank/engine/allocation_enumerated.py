@@ -52,6 +52,9 @@ class _Walk:
             for k, w in members:
                 self.weights[k].append((c, w))
         self.room = [bound for bound, _ in caps]
+        self.rest = [sum(self.credits[k:]) for k in range(self.m + 1)]
+        """The credits of the options from ``k`` on: a branch that cannot reach the best
+        credits met is not walked."""
         self.best_credits = -1
         self.best_outcomes = 0
         self.best = 0
@@ -64,6 +67,9 @@ class _Walk:
             if got > self.best_credits or (got == self.best_credits and spent < self.best_outcomes):
                 self.best_credits, self.best_outcomes, self.best = got, spent, chosen
             return
+        most = got + self.rest[k]
+        if most < self.best_credits or (most == self.best_credits and spent >= self.best_outcomes):
+            return  # it can at best tie with the best met, which comes first
         weights = self.weights[k]
         room = self.room
         if not self.masks[k] & used and all(room[c] >= w for c, w in weights):

@@ -461,6 +461,7 @@ def _articulation(
 ) -> None:
     graph = equivalence_graph(rules)
     policy = programme.articulation
+    min_grade, min_overlap = policy.min_grade, policy.min_overlap  # once: each read costs
     courses = programme.course_map
     for outcome in outcomes:
         if outcome.kind != ACADEMIC_COURSE or not outcome.code:
@@ -469,14 +470,12 @@ def _articulation(
         for target, route in sorted(graph.routes_from_course(source, programme).items()):
             code = target.split(":", 1)[1]
             ref = route.chain[0]
-            failure = (
-                grade_failure(outcome.grade, policy.min_grade, rules) if policy.min_grade else None
-            )
+            failure = grade_failure(outcome.grade, min_grade, rules) if min_grade else None
             if failure is not None:
                 result.failures.setdefault(outcome.id, []).append((failure, ref))
                 continue
-            if policy.min_overlap and (route.min_overlap or 1) < policy.min_overlap:
-                cond = schema.Condition(min_overlap=policy.min_overlap)
+            if min_overlap and (route.min_overlap or 1) < min_overlap:
+                cond = schema.Condition(min_overlap=min_overlap)
                 failure = check_condition(cond, outcome, rules, on, route.min_overlap)
                 if failure:
                     result.failures.setdefault(outcome.id, []).append((failure, ref))
