@@ -115,22 +115,29 @@ class Cap:
         self.chronological = chronological
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Floor:
-    """A programme minimum: met when the weights of the chosen options reach ``need``."""
+    """A programme minimum: met when the weights of the chosen options reach ``need`` (a
+    value with its own ``__init__``, as :class:`Cap`)."""
 
     id: str
     need: int
     weights: dict[int, int] = field(hash=False)
 
+    def __init__(self, id: str, need: int, weights: dict[int, int]) -> None:
+        self.id = id
+        self.need = need
+        self.weights = weights
 
-@dataclass(frozen=True)
+
+@dataclass(slots=True)
 class Problem:
     """Options with integer credits (hundredths), outcome counts, resources and caps.
 
     ``keys`` give the tie-break order; ``resources[i]`` are what option ``i`` uses up;
     ``floors`` are the minimums an allocation should meet; ``dates[i]`` (an ordinal) orders
-    options under chronological caps (needed only when a cap is chronological).
+    options under chronological caps (needed only when a cap is chronological). A value with
+    its own ``__init__``, as :class:`Cap`.
     """
 
     keys: Sequence[str]
@@ -138,8 +145,26 @@ class Problem:
     outcome_counts: Sequence[int]
     resources: Sequence[frozenset[str]]
     caps: Sequence[Cap]
-    floors: Sequence[Floor] = ()
-    dates: Sequence[int] = ()
+    floors: Sequence[Floor]
+    dates: Sequence[int]
+
+    def __init__(
+        self,
+        keys: Sequence[str],
+        credits: Sequence[int],
+        outcome_counts: Sequence[int],
+        resources: Sequence[frozenset[str]],
+        caps: Sequence[Cap],
+        floors: Sequence[Floor] = (),
+        dates: Sequence[int] = (),
+    ) -> None:
+        self.keys = keys
+        self.credits = credits
+        self.outcome_counts = outcome_counts
+        self.resources = resources
+        self.caps = caps
+        self.floors = floors
+        self.dates = dates
 
 
 Method = Literal["auto", "search", "milp"]

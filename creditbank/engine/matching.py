@@ -235,6 +235,24 @@ def years_after(day: dt.date, years: Decimal) -> dt.date:
     >>> years_after(dt.date(2020, 2, 29), Decimal(5))
     datetime.date(2025, 2, 28)
     """
+    key = (day, years)
+    found = _YEARS_AFTER.get(key)
+    if found is None:
+        if len(_YEARS_AFTER) >= YEARS_AFTER_KEPT:
+            _YEARS_AFTER.clear()
+        found = _YEARS_AFTER[key] = _years_after(day, years)
+    return found
+
+
+YEARS_AFTER_KEPT = 4096
+"""(date, years) answers kept (the dates come from learners' files); past this many the memory
+is cleared, so it stays bounded."""
+_YEARS_AFTER: dict[tuple[dt.date, Decimal], dt.date] = {}
+"""Answers already worked out: every audit asks again for each outcome and recency rule, and
+the Decimal arithmetic costs some twenty times the look-up (callgrind)."""
+
+
+def _years_after(day: dt.date, years: Decimal) -> dt.date:
     whole = int(years)
     if whole == years:
         try:
