@@ -38,14 +38,21 @@ ARTICULATION_MARK = Label(zh="转换", en="transfer")
 _ARTICULATION_RANK = (-(10**9), 0)
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Target:
-    """One thing an option grants: a course or credits in a category."""
+    """One thing an option grants: a course or credits in a category (a value with its own
+    ``__init__``, as ``decision.py`` explains)."""
 
     kind: str
     id: str
     category: str
     credits: Decimal
+
+    def __init__(self, kind: str, id: str, category: str, credits: Decimal) -> None:
+        self.kind = kind
+        self.id = id
+        self.category = category
+        self.credits = credits
 
 
 @dataclass(unsafe_hash=True, slots=True)

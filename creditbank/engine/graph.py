@@ -218,8 +218,8 @@ def carry_credits(source_credits: Decimal, ratio: Fraction, cap: Decimal) -> Dec
     >>> carry_credits(Decimal(6), Fraction(1), Decimal(4))
     Decimal('4')
     """
-    value = Fraction(source_credits) * ratio
-    carried = Decimal(value.numerator) / Decimal(value.denominator)
+    numerator, denominator = source_credits.as_integer_ratio()  # exact, in integers
+    carried = Decimal(numerator * ratio.numerator) / Decimal(denominator * ratio.denominator)
     return min(cap, carried.quantize(Decimal("0.01")).normalize())
 
 
