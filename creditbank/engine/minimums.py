@@ -72,44 +72,68 @@ def _requirement_floors(
     """A requirement of listed courses counts the courses granted (a substitute for a listed
     course counts as it); one with ``credits`` counts the credits of those courses, or of
     every grant when it lists none. Grants count only toward exemptable requirements."""
-    substitutes = [set(s.courses) for s in rules.in_force("substitutes", programme.id)]
     done = {e.course: e.credits for e in earned}
     floors = []
-    for position, req in enumerate(programme.requirements):
-        if not req.exemptable:
-            continue
-        name = f"requirement#{position}"
-        listed = set(req.courses)
-        for group in substitutes:
-            if listed & group:
-                listed |= group
-        if req.credits is None:
-            need = sum(
-                1
-                for code in req.courses
-                if not any(c in done for c in {code} | _partners(code, substitutes))
-            )
+    for row in _requirement_rows(rules, programme):
+        name, listed = row.name, row.listed
+        if row.credits is None:
+            need = sum(1 for fillers in row.fillers if not any(c in done for c in fillers))
             courses = (
                 (i, sum(1 for t in o.targets if t.kind == "course" and t.id in listed))
                 for i, o in enumerate(options)
             )
             floors.append(_floor(name, need, courses))
-        elif req.courses:
+        elif row.fillers:
             have = sum((v for c, v in done.items() if c in listed), start=ZERO)
             credits = (
                 (i, _credits(t for t in o.targets if t.kind == "course" and t.id in listed))
                 for i, o in enumerate(options)
             )
-            floors.append(_credit_floor(name, req.credits - have, credits))
+            floors.append(_credit_floor(name, row.credits - have, credits))
         else:
             have = sum(done.values(), start=ZERO)
             every = ((i, o.credits) for i, o in enumerate(options))
-            floors.append(_credit_floor(name, req.credits - have, every))
+            floors.append(_credit_floor(name, row.credits - have, every))
     return floors
 
 
-def _partners(code: str, substitutes: list[set[str]]) -> set[str]:
-    return {c for group in substitutes if code in group for c in group}
+class RequirementRow:
+    """An exemptable requirement as its floor reads it: its courses with their substitutes
+    (``fillers``: for each listed course, the courses that fill it), all of them together
+    (``listed``), and its credits, read once per date and programme."""
+
+    name: str
+    fillers: tuple[frozenset[str], ...]
+    listed: frozenset[str]
+    credits: Decimal | None
+
+    def __init__(self, position: int, req: schema.Requirement, groups: list[set[str]]) -> None:
+        self.name = f"requirement#{position}"
+        self.fillers = tuple(
+            frozenset({code}.union(*(group for group in groups if code in group)))
+            for code in req.courses
+        )
+        listed = set(req.courses)
+        for group in groups:
+            if listed & group:
+                listed |= group
+        self.listed = frozenset(listed)
+        self.credits = req.credits
+
+
+def _requirement_rows(rules: RuleSetAt, programme: schema.Programme) -> tuple[RequirementRow, ...]:
+    """The programme's exemptable requirements, as rows (made once per view)."""
+    key = f"requirement-rows:{programme.id}"
+    found = rules.memo.get(key)
+    if found is None:
+        groups = [set(s.courses) for s in rules.in_force("substitutes", programme.id)]
+        found = rules.memo[key] = tuple(
+            RequirementRow(position, req, groups)
+            for position, req in enumerate(programme.requirements)
+            if req.exemptable
+        )
+    assert isinstance(found, tuple)
+    return found
 
 
 def _source_floors(

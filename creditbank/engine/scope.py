@@ -94,8 +94,9 @@ def credits_toward_minimum(
     """Credits that a grant of ``targets`` from ``option_outcomes`` adds to ``minimum``: all
     of them when every outcome is selected, else none (see the module's docstring)."""
     courses = target_courses(targets, catalogue)
+    tests = minimum.tests
     if option_outcomes and all(
-        outcome_in_scope(minimum, outcome, rules, courses) for outcome in option_outcomes
+        scope_holds(tests, outcome, rules, courses) for outcome in option_outcomes
     ):
         return sum((t.credits for t in targets), start=Decimal(0))
     return Decimal(0)
