@@ -89,7 +89,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from creditbank.engine.allocation_enumerated import ENUMERATED_UP_TO, first_best
+from creditbank.engine.allocation_enumerated import WALK_BUDGET, WALKED_WHOLE_UP_TO, first_best
 from creditbank.engine.allocation_floors import most_floors_met
 from creditbank.engine.allocation_search import ComponentSearch, OutOfBudget
 
@@ -726,8 +726,11 @@ def _solve_component(
     ]
     credits = [problem.credits[i] for i in component]
     outcomes = [problem.outcome_counts[i] for i in component]
-    if method != "milp" and not chains and len(component) <= ENUMERATED_UP_TO:
-        return {component[k] for k in first_best(credits, outcomes, resources, cap_rows)}
+    if method != "milp" and not chains and len(component) < TWINS_FROM:
+        nodes = None if len(component) <= WALKED_WHOLE_UP_TO else WALK_BUDGET
+        walked = first_best(credits, outcomes, resources, cap_rows, nodes)
+        if walked is not None:
+            return {component[k] for k in walked}
     search = ComponentSearch(credits, outcomes, resources, cap_rows, chain_rows)
     limit = None if method == "search" else budget
     most: int | None = None

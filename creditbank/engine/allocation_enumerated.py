@@ -2,7 +2,10 @@
 
 Most components hold two to five options (a learner's course and the certificates that
 could stand for it); for them the branch and bound of ``allocation_search.py`` costs more in
-setting up its cliques, knapsack orders and bounds than the whole tree costs to walk. This
+setting up its cliques, knapsack orders and bounds than the whole tree costs to walk. Past
+six options the walk is tried within a budget of nodes (:data:`WALK_BUDGET`): shared
+outcomes and courses keep most trees small, but many interchangeable options under a tight
+cap make the walk visit every way of filling it, which the search's bounds avoid. This
 walk visits every allocation in the search's order (options in rank order, "take" before
 "skip"), so it meets allocations in decreasing lexicographic order of their membership
 vectors, as the search does, and keeps the first with the most credits, then the fewest
@@ -15,8 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-ENUMERATED_UP_TO = 6
-"""Components of at most this many options are enumerated (at most 64 allocations)."""
+WALKED_WHOLE_UP_TO = 6
+"""Components of at most this many options are always walked whole (at most 64 allocations,
+127 nodes): on them the walk is never slower than the search."""
+
+WALK_BUDGET = 256
+"""Nodes a walk of a larger component may visit before it gives up (None returned)."""
 
 
 def first_best(
@@ -24,12 +31,14 @@ def first_best(
     outcomes: Sequence[int],
     resources: Sequence[Sequence[int]],
     caps: Sequence[tuple[int, Sequence[tuple[int, int]]]],
-) -> list[int]:
+    budget: int | None = None,
+) -> list[int] | None:
     """The tie-break's allocation (local options, ascending) of a component given as
     ``ComponentSearch`` takes it: ``resources[k]`` the resource numbers of option ``k``,
-    ``caps`` (bound, [(option, weight)])."""
-    walk = _Walk(credits, outcomes, resources, caps)
-    walk.visit(0, 0, 0, 0, 0)
+    ``caps`` (bound, [(option, weight)]); None if the walk needed more than ``budget`` nodes."""
+    walk = _Walk(credits, outcomes, resources, caps, budget)
+    if not walk.visit(0, 0, 0, 0, 0):
+        return None
     return [k for k in range(len(credits)) if walk.best >> k & 1]
 
 
@@ -42,7 +51,10 @@ class _Walk:
         outcomes: Sequence[int],
         resources: Sequence[Sequence[int]],
         caps: Sequence[tuple[int, Sequence[tuple[int, int]]]],
+        budget: int | None,
     ) -> None:
+        self.left = -1 if budget is None else budget
+        """Nodes the walk may still visit (-1: no limit)."""
         self.m = len(credits)
         self.credits = list(credits)
         self.outcomes = list(outcomes)
@@ -60,22 +72,26 @@ class _Walk:
         self.best = 0
         """The best allocation met, as a mask of options."""
 
-    def visit(self, k: int, used: int, chosen: int, got: int, spent: int) -> None:
+    def visit(self, k: int, used: int, chosen: int, got: int, spent: int) -> bool:
         """Every allocation that extends ``chosen`` (options before ``k`` decided; ``used``
-        their resources, ``got`` their credits, ``spent`` their outcomes)."""
+        their resources, ``got`` their credits, ``spent`` their outcomes); False once the
+        budget is spent."""
+        if self.left == 0:
+            return False
+        self.left -= 1
         if k == self.m:
             if got > self.best_credits or (got == self.best_credits and spent < self.best_outcomes):
                 self.best_credits, self.best_outcomes, self.best = got, spent, chosen
-            return
+            return True
         most = got + self.rest[k]
         if most < self.best_credits or (most == self.best_credits and spent >= self.best_outcomes):
-            return  # it can at best tie with the best met, which comes first
+            return True  # it can at best tie with the best met, which comes first
         weights = self.weights[k]
         room = self.room
         if not self.masks[k] & used and all(room[c] >= w for c, w in weights):
             for c, w in weights:
                 room[c] -= w
-            self.visit(
+            walked = self.visit(
                 k + 1,
                 used | self.masks[k],
                 chosen | 1 << k,
@@ -84,4 +100,6 @@ class _Walk:
             )
             for c, w in weights:
                 room[c] += w
-        self.visit(k + 1, used, chosen, got, spent)
+            if not walked:
+                return False
+        return self.visit(k + 1, used, chosen, got, spent)

@@ -7,7 +7,7 @@ from itertools import product
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from creditbank.engine.allocation_enumerated import ENUMERATED_UP_TO, first_best
+from creditbank.engine.allocation_enumerated import WALK_BUDGET, WALKED_WHOLE_UP_TO, first_best
 from creditbank.engine.allocation_search import ComponentSearch
 
 Component = tuple[list[int], list[int], list[list[int]], list[tuple[int, list[tuple[int, int]]]]]
@@ -17,7 +17,7 @@ Component = tuple[list[int], list[int], list[list[int]], list[tuple[int, list[tu
 def components(draw: st.DrawFn) -> Component:
     """Options in rank order over a few resources, equal credits and outcomes common (ties
     are where the tie-break shows), with caps by credits or by count."""
-    m = draw(st.integers(1, ENUMERATED_UP_TO))
+    m = draw(st.integers(1, WALKED_WHOLE_UP_TO))
     resources = [
         draw(st.lists(st.integers(0, 4), min_size=1, max_size=3, unique=True)) for _ in range(m)
     ]
@@ -72,3 +72,21 @@ def test_equal_credits_go_to_the_allocation_with_fewer_outcomes_then_the_first_r
     # a cap of 300 credits over everything: 300 of 600, first ranked among equals
     cap = (300, [(0, 200), (1, 200), (2, 100), (3, 100)])
     assert first_best(credits, [1, 1, 1, 1], resources, [cap]) == [0, 2]
+
+
+@settings(max_examples=200)
+@given(components(), st.integers(1, 40))
+def test_a_walk_within_its_budget_is_exact_and_one_past_it_says_so(
+    component: Component, budget: int
+) -> None:
+    credits, outcomes, resources, caps = component
+    found = first_best(credits, outcomes, resources, caps, budget)
+    assert found is None or found == brute_force(component)
+
+
+def test_many_interchangeable_options_under_a_tight_cap_exhaust_the_budget() -> None:
+    m = 11  # every way of taking 5 of 11 equal options
+    credits, outcomes, resources = [100] * m, [1] * m, [[k] for k in range(m)]
+    cap = (500, [(k, 100) for k in range(m)])
+    assert first_best(credits, outcomes, resources, [cap], WALK_BUDGET) is None
+    assert first_best(credits, outcomes, resources, [cap]) == [0, 1, 2, 3, 4]
