@@ -370,12 +370,12 @@ def _earned(
     programme: schema.Programme, usable: list[OutcomeFields], catalogue: dict[str, schema.Course]
 ) -> list[Earned]:
     """Programme courses completed at the programme's own institution (not transfers)."""
-    courses = programme.course_map
+    courses, institution = programme.course_map, programme.institution
     earned: dict[str, Earned] = {}
     for outcome in usable:
         if (
             outcome.kind == ACADEMIC_COURSE
-            and outcome.issuer == programme.institution
+            and outcome.issuer == institution
             and outcome.code in catalogue
             and outcome.code not in earned
         ):

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any
 
 from creditbank.engine.members import AT_APPLICATION_DATE, BELOW_GRADE, EXPIRED, GRADE_NOT_ON_SCALE
 from creditbank.engine.normalise import normalise_title, normalised_titles
@@ -176,57 +176,47 @@ def grade_failure(grade: str | None, minimum: str, rules: RuleSetAt) -> Failure 
     >>> failure.reason.value, failure.params["scales.en"]
     ('grade_not_on_scale', 'Letters (F, D, C, B, A)')
     """
-    verdict = _grade_verdict(grade, minimum, rules)
-    if verdict == _MET:
-        return None
-    if verdict == _NOT_ON_SCALE:
-        scales = [s for s in rules.grade_scales if minimum in s.grades]
-        return Failure(
-            GRADE_NOT_ON_SCALE,
-            {
-                "need": minimum,
-                "have": str(grade),  # a grade given: on no scale of the minimum's
-                **{
-                    f"scales.{lang}": "; ".join(
-                        f"{s.name.text(lang)} ({', '.join(s.grades)})" for s in scales
-                    )
-                    or "-"
-                    for lang in ("zh", "en")
-                },
-            },
-        )
-    return Failure(BELOW_GRADE, {"need": minimum, "have": grade or "-"})
-
-
-_MET: Final = "met"
-_BELOW: Final = "below"
-_NOT_ON_SCALE: Final = "not on scale"
-"""A grade's verdicts against a minimum (plain constants: see ``members`` on enums' cost)."""
+    answers: dict[tuple[str | None, str], Failure | None] | None = rules.memo.get("grades")
+    if answers is None or len(answers) >= GRADES_AT_MOST:
+        answers = rules.memo["grades"] = {}
+    key = (grade, minimum)
+    if key in answers:
+        return answers[key]  # shared: nothing changes a failure once made
+    found = answers[key] = _grade_failure(grade, minimum, rules)
+    return found
 
 
 GRADES_AT_MOST = 4_096
-"""(grade, minimum) verdicts a rule-set view remembers; past this many (grades come from
-learners' files) the memory is cleared, so it stays bounded."""
+"""(grade, minimum) answers a rule-set view remembers (every audit asks again, and a grade on
+no scale of the minimum's costs some 9,000 instructions to explain); past this many (grades
+come from learners' files) the memory is cleared, so it stays bounded."""
 
 
-def _grade_verdict(grade: str | None, minimum: str, rules: RuleSetAt) -> str:
-    """Whether ``grade`` meets ``minimum`` on the first scale that has both, is below it, or
-    shares no scale with it; worked out once per view and pair (every audit asks again)."""
-    verdicts: dict[tuple[str | None, str], str] | None = rules.memo.get("grades")
-    if verdicts is None or len(verdicts) >= GRADES_AT_MOST:
-        verdicts = rules.memo["grades"] = {}
-    found = verdicts.get((grade, minimum))
-    if found is None:
-        found = verdicts[(grade, minimum)] = _BELOW
-        if grade is not None:
-            for scale in rules.grade_scales:
-                if grade in scale.grades and minimum in scale.grades:
-                    if scale.grades.index(grade) >= scale.grades.index(minimum):
-                        found = verdicts[(grade, minimum)] = _MET
-                    break
-            else:
-                found = verdicts[(grade, minimum)] = _NOT_ON_SCALE
-    return found
+def _grade_failure(grade: str | None, minimum: str, rules: RuleSetAt) -> Failure | None:
+    """:func:`grade_failure`, worked out: the first scale that has both decides."""
+    if grade is not None:
+        for scale in rules.grade_scales:
+            if grade in scale.grades and minimum in scale.grades:
+                if scale.grades.index(grade) >= scale.grades.index(minimum):
+                    return None
+                break
+        else:
+            scales = [s for s in rules.grade_scales if minimum in s.grades]
+            return Failure(
+                GRADE_NOT_ON_SCALE,
+                {
+                    "need": minimum,
+                    "have": str(grade),  # a grade given: on no scale of the minimum's
+                    **{
+                        f"scales.{lang}": "; ".join(
+                            f"{s.name.text(lang)} ({', '.join(s.grades)})" for s in scales
+                        )
+                        or "-"
+                        for lang in ("zh", "en")
+                    },
+                },
+            )
+    return Failure(BELOW_GRADE, {"need": minimum, "have": grade or "-"})
 
 
 def years_after(day: dt.date, years: Decimal) -> dt.date:
