@@ -262,14 +262,33 @@ def accreditation_day(outcome: OutcomeFields, rules: RuleSetAt, on: dt.date) -> 
 def accredited(outcome: OutcomeFields, rules: RuleSetAt, on: dt.date) -> bool:
     """Whether the issuer held an accreditation for the outcome's kind covering the day
     accreditation is judged on (:func:`accreditation_day`)."""
-    issuer = rules.issuers.get(outcome.issuer)
-    if issuer is None:
+    periods = _accreditations(rules).get(outcome.issuer)
+    if periods is None:
         return False
     day = accreditation_day(outcome, rules, on)
+    kind = outcome.kind
     return any(
-        acc.effective.covers(day) and (not acc.kinds or outcome.kind in acc.kinds)
-        for acc in issuer.accreditations
+        start <= day and (end is None or day <= end) and (not kinds or kind in kinds)
+        for start, end, kinds in periods
     )
+
+
+Periods = tuple[tuple[dt.date, dt.date | None, frozenset[str]], ...]
+"""An issuer's accreditations: first and last day (None: open), the kinds (empty: all)."""
+
+
+def _accreditations(rules: RuleSetAt) -> dict[str, Periods]:
+    """Each issuer's accreditations as plain periods, read from the models once per view."""
+    found: dict[str, Periods] | None = rules.memo.get("accreditations")
+    if found is None:
+        found = rules.memo["accreditations"] = {
+            issuer.id: tuple(
+                (acc.effective.from_, acc.effective.to, frozenset(acc.kinds))
+                for acc in issuer.accreditations
+            )
+            for issuer in rules.issuers.values()
+        }
+    return found
 
 
 def accreditation_failure(outcome: OutcomeFields, rules: RuleSetAt, on: dt.date) -> Failure | None:

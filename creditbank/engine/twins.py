@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from creditbank.engine.matching import matches
+from creditbank.engine.matching import selector_matches
 from creditbank.engine.records import OutcomeFields
 from creditbank.ruleset import schema
 from creditbank.ruleset.ruleset import RuleSet, RuleSetAt, canonical_json, item_key
@@ -118,6 +118,12 @@ class Twins:
         self.changes = changes
         self.first = first
         self.second = second
+        self._tests = {
+            name: ([s.tests for s in old], [s.tests for s in new])
+            for name, (old, new) in changes.selectors.items()
+        }
+        """The changed selectors' tests by section, read once (each read of a model costs
+        more than a test)."""
 
     def shares(self, question: str, outcomes: Sequence[OutcomeFields]) -> bool:
         """Whether the answer to ``question`` about ``outcomes`` under ``first`` is the
@@ -127,12 +133,16 @@ class Twins:
         sections = _READS[question]
         if self.changes.reads_changed:
             return False
-        changed = [self.changes.selectors[n] for n in sections if n in self.changes.selectors]
+        changed = [self._tests[n] for n in sections if n in self._tests]
         return not any(self._selected(s, outcome) for s in changed for outcome in outcomes)
 
-    def _selected(self, selectors: Selectors, outcome: OutcomeFields) -> bool:
-        """Whether one of ``selectors`` (changed items', old or new) matches ``outcome``."""
-        old, new = selectors
-        return any(matches(s, outcome, self.first) for s in old) or any(
-            matches(s, outcome, self.second) for s in new
+    def _selected(
+        self,
+        tests: tuple[list[schema.SelectorTests], list[schema.SelectorTests]],
+        outcome: OutcomeFields,
+    ) -> bool:
+        """Whether one of the changed items' selectors (old or new) matches ``outcome``."""
+        old, new = tests
+        return any(selector_matches(t, outcome, self.first) for t in old) or any(
+            selector_matches(t, outcome, self.second) for t in new
         )
