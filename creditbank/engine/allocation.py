@@ -32,7 +32,12 @@ The method, exact:
    an option that breaks this, and a chain keeps only as many members as could ever be used at
    once (one, when every pattern needs the same course; the room of a cap over all of them):
    two thousand copies of a certificate cost what a few do. What is left splits again.
-3. The search (``allocation_search.py``): a small component in one rank-order search (most
+3. A component of at most ``WALKED_WHOLE_UP_TO`` options is walked whole
+   (``allocation_enumerated.py``: every allocation in rank order, the first with the most
+   credits, then the fewest outcomes, is the tie-break's), one of fewer than ``TWINS_FROM``
+   within ``WALK_BUDGET`` nodes, before the search: most components hold two to five options,
+   and setting up the search's bounds costs more than walking them. The search
+   (``allocation_search.py``): a small component in one rank-order search (most
    credits, fewest outcomes, first met); a larger one first for the most credits C*, then in
    rank order for the allocation with C* and the fewest outcomes met first. Every term of the
    tie-break is bounded (credits by cliques of options sharing a resource and by the caps'
@@ -78,9 +83,10 @@ but only in what HiGHS's presolve, cuts and branching leave of packing rows: mil
 solve on the learners of the benchmarks, at most some thirty solves; with programme minimums
 that cannot all be met over courses fitting several of them, up to hundreds of milliseconds
 per solve (scripts/bench_worst_case.py, ``overlapping-groups``: medians of 0.1 to 0.85 s,
-slowest 0.25 to 1.4 s, from 20 to 80 courses). Nothing recurses, so no input meets Python's
-recursion limit. There is no time limit and no approximation: the answer is always the unique
-optimum. An audit takes at most ``audit.MAX_OUTCOMES`` outcomes.
+slowest 0.25 to 1.4 s, from 20 to 80 courses). Only the walk of step 3 recurses, at most
+``TWINS_FROM`` calls deep, so no input meets Python's recursion limit. There is no time limit
+and no approximation: the answer is always the unique optimum. An audit takes at most
+``audit.MAX_OUTCOMES`` outcomes.
 """
 
 from __future__ import annotations
