@@ -34,7 +34,7 @@ The method, exact:
    two thousand copies of a certificate cost what a few do. What is left splits again.
 3. A component of at most ``WALKED_WHOLE_UP_TO`` options is walked whole
    (``allocation_enumerated.py``: every allocation in rank order, the first with the most
-   credits, then the fewest outcomes, is the tie-break's), one of fewer than ``TWINS_FROM``
+   credits, then the fewest outcomes, is the tie-break's), one of fewer than ``WALKED_BELOW``
    within ``WALK_BUDGET`` nodes, before the search: most components hold two to five options,
    and setting up the search's bounds costs more than walking them. The search
    (``allocation_search.py``): a small component in one rank-order search (most
@@ -84,7 +84,7 @@ solve on the learners of the benchmarks, at most some thirty solves; with progra
 that cannot all be met over courses fitting several of them, up to hundreds of milliseconds
 per solve (scripts/bench_worst_case.py, ``overlapping-groups``: medians of 0.1 to 0.85 s,
 slowest 0.25 to 1.4 s, from 20 to 80 courses). Only the walk of step 3 recurses, at most
-``TWINS_FROM`` calls deep, so no input meets Python's recursion limit. There is no time limit
+``WALKED_BELOW`` calls deep, so no input meets Python's recursion limit. There is no time limit
 and no approximation: the answer is always the unique optimum. An audit takes at most
 ``audit.MAX_OUTCOMES`` outcomes.
 """
@@ -476,6 +476,11 @@ def _floor_reach(problem: Problem, options: set[int], floors: Sequence[Floor]) -
 TWINS_FROM = 12
 """Components this small are searched without looking for twins (it would cost more)."""
 
+WALKED_BELOW = TWINS_FROM
+"""Components of fewer options are walked (``allocation_enumerated.py``) before they are
+searched, when ``method`` is "auto" ("search" and "milp" name the branch and bound and the
+solver, which tests compare)."""
+
 SOLVER_FIRST = 60
 """Components of this many options start with the solver's C* and O*: on bench_engine's
 learners of 100 to 200 outcomes, the search without them ran out of its budget on every
@@ -732,7 +737,7 @@ def _solve_component(
     ]
     credits = [problem.credits[i] for i in component]
     outcomes = [problem.outcome_counts[i] for i in component]
-    if method != "milp" and not chains and len(component) < TWINS_FROM:
+    if method == "auto" and not chains and len(component) < WALKED_BELOW:
         nodes = None if len(component) <= WALKED_WHOLE_UP_TO else WALK_BUDGET
         walked = first_best(credits, outcomes, resources, cap_rows, nodes)
         if walked is not None:

@@ -1,4 +1,4 @@
-"""The allocation of a small component by enumeration: no bounds, no budget, no set-up.
+"""The allocation of a small component by enumeration: two cheap cuts, no set-up.
 
 Most components hold two to five options (a learner's course and the certificates that
 could stand for it); for them the branch and bound of ``allocation_search.py`` costs more in
@@ -11,7 +11,8 @@ walk visits every allocation in the search's order (options in rank order, "take
 vectors, as the search does, and keeps the first with the most credits, then the fewest
 outcomes: the documented tie-break, the answer ``ComponentSearch.lexicographic`` gives
 (``tests/engine/test_allocation_enumerated.py`` compares them). An option that would share a
-resource with one taken, or overfill a cap, is never taken.
+resource with one taken, or overfill a cap, is never taken; a branch whose options left
+cannot beat the best met (fewer credits, or as many with no fewer outcomes) is not walked.
 """
 
 from __future__ import annotations

@@ -516,13 +516,13 @@ def _refusal(outcome_id: str, noted: list[tuple[Failure, tuple[RuleRef, ...]]]) 
         others = {identity(entry): entry for entry in noted}
         others.pop(identity(primary))
     failure, refs = primary
-    return Unused(
+    return Unused(  # the params copied: failures are shared by audits (memos, grade answers)
         outcome=outcome_id,
         reason=failure.reason,
-        params=failure.params,
+        params=dict(failure.params),
         rules=refs,
         also=tuple(
-            Because(reason=f.reason, params=f.params, rules=r)
+            Because(reason=f.reason, params=dict(f.params), rules=r)
             for f, r in (others[key] for key in sorted(others))
         ),
     )

@@ -1,7 +1,7 @@
 """Caps (types 13-17) turned into linear rows over options, one row per cap instance.
 
 A limit applies to the targets of an option that fall in its scope (category, course, rule)
-when one of the option's outcomes does too (``scope.outcome_in_scope``: kind, issuer, issuer
+when one of the option's outcomes does too (``scope.scope_holds``: kind, issuer, issuer
 type, accreditation, delivery, field, level).
 ``per`` splits it into one instance per value of an outcome attribute, ``period`` into one per
 year, semester or window of the outcome's date (its end date); a sub-limit narrows its

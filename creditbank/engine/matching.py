@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from creditbank.domain import OutcomeKind
 from creditbank.engine.members import AT_APPLICATION_DATE, BELOW_GRADE, EXPIRED, GRADE_NOT_ON_SCALE
 from creditbank.engine.normalise import normalise_title, normalised_titles
 from creditbank.engine.reasons import Reason
@@ -273,7 +274,7 @@ def accredited(outcome: OutcomeFields, rules: RuleSetAt, on: dt.date) -> bool:
     )
 
 
-Periods = tuple[tuple[dt.date, dt.date | None, frozenset[str]], ...]
+Periods = tuple[tuple[dt.date, dt.date | None, frozenset[OutcomeKind]], ...]
 """An issuer's accreditations: first and last day (None: open), the kinds (empty: all)."""
 
 

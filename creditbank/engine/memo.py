@@ -7,7 +7,8 @@ questions about the outcomes together (subsumption, duplicates) when the same on
 :class:`LearnerMemo` keeps those answers for the audits of one such call. An answer is kept
 with the outcome object it was computed for, under the memo's rule-set view and date, and
 reused only for that same object under that same view and date, so a memo never hands one
-outcome another's answer, nor an answer of another date. The outcomes as the input digest
+outcome another's answer, nor an answer of another date (an outcome's record, which reads no
+rules, is kept for the object under any view: :func:`record_of`). The outcomes as the input digest
 writes them are kept too, for the same objects in the same order.
 
 A draft's impact audits a learner under two rule sets: given :class:`Twins` of the two views,

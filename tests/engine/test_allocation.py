@@ -369,10 +369,13 @@ def adversarial_problems(draw: st.DrawFn, most: int = 8) -> Problem:
 @given(adversarial_problems())
 def test_search_and_solver_equal_brute_force_on_adversarial_shapes(problem: Problem) -> None:
     expected = brute_force(problem)
+    assert solve(problem) == expected  # small components walked, larger ones searched
     assert solve(problem, method="search") == expected
     assert solve(problem, method="milp") == expected
-    assert solve(problem, budget=0) == expected  # the search gives up at once: the solver
-    assert solve(problem, budget=30) == expected  # the solver's C* and O*, then the search
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(allocation, "WALKED_BELOW", 0)  # every component to the search
+        assert solve(problem, budget=0) == expected  # the search gives up at once: the solver
+        assert solve(problem, budget=30) == expected  # the solver's C* and O*, then the search
 
 
 @settings(max_examples=200, deadline=None)
@@ -382,6 +385,7 @@ def test_twins_and_two_stages_equal_brute_force_in_small_components(problem: Pro
     # take (twin chains, truncation, credits then tie-break) onto brute-force sizes.
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(allocation, "TWINS_FROM", 2)
+        patch.setattr(allocation, "WALKED_BELOW", 0)
         assert solve(problem, method="search") == brute_force(problem)
         assert solve(problem, budget=30) == brute_force(problem)
 
@@ -394,6 +398,7 @@ def test_the_priced_search_from_the_solvers_optimum_equals_brute_force(problem: 
     # brute-force sizes, twins included.
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(allocation, "SOLVER_FIRST", 2)
+        patch.setattr(allocation, "WALKED_BELOW", 0)
         assert solve(problem) == brute_force(problem)
         patch.setattr(allocation, "TWINS_FROM", 2)
         assert solve(problem) == brute_force(problem)
@@ -407,8 +412,10 @@ def test_the_priced_search_agrees_with_the_solver_on_larger_adversarial_shapes(
     # Deeper trees than brute force reaches: more options ruled out or forced per node.
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(allocation, "SOLVER_FIRST", 2)
+        patch.setattr(allocation, "WALKED_BELOW", 0)
         searched = solve(problem)
     assert solve(problem, method="milp") == searched
+    assert solve(problem) == searched  # walked where small enough
 
 
 @settings(max_examples=60, deadline=None)

@@ -14,10 +14,10 @@ Component = tuple[list[int], list[int], list[list[int]], list[tuple[int, list[tu
 
 
 @st.composite
-def components(draw: st.DrawFn) -> Component:
+def components(draw: st.DrawFn, most: int = WALKED_WHOLE_UP_TO) -> Component:
     """Options in rank order over a few resources, equal credits and outcomes common (ties
     are where the tie-break shows), with caps by credits or by count."""
-    m = draw(st.integers(1, WALKED_WHOLE_UP_TO))
+    m = draw(st.integers(1, most))
     resources = [
         draw(st.lists(st.integers(0, 4), min_size=1, max_size=3, unique=True)) for _ in range(m)
     ]
@@ -82,6 +82,19 @@ def test_a_walk_within_its_budget_is_exact_and_one_past_it_says_so(
     credits, outcomes, resources, caps = component
     found = first_best(credits, outcomes, resources, caps, budget)
     assert found is None or found == brute_force(component)
+    if budget >= 2 ** (len(credits) + 1) - 1:  # the whole tree's nodes
+        assert found is not None
+
+
+@settings(max_examples=150, deadline=None)
+@given(components(most=11))
+def test_walks_of_larger_components_within_the_budget_agree_with_the_search(
+    component: Component,
+) -> None:
+    credits, outcomes, resources, caps = component
+    found = first_best(credits, outcomes, resources, caps, WALK_BUDGET)
+    searched = ComponentSearch(credits, outcomes, resources, caps, []).lexicographic(None)
+    assert found is None or found == searched
 
 
 def test_many_interchangeable_options_under_a_tight_cap_exhaust_the_budget() -> None:

@@ -111,6 +111,16 @@ def test_a_grade_on_no_scale_of_the_minimum_is_not_called_below_it() -> None:
     assert reasons(d)["p1"] == "below_grade"
 
 
+def test_a_decision_changed_by_its_reader_changes_no_later_decision() -> None:
+    # A refusal's reason is worked out once per rule-set view and shared by later audits;
+    # each decision carries its own copy of what it says.
+    p1 = out("p1", "academic_course", code="P1", grade="良好", credits=4)
+    first = audit(p1)
+    next(u for u in first.unused if u.outcome == "p1").params["need"] = "changed"
+    again = next(u for u in audit(p1).unused if u.outcome == "p1")
+    assert again.params["need"] == "C"
+
+
 def test_reasons_with_sentences_in_both_languages_are_explained() -> None:
     # Parameters such as "why.en" are whole keys, not attributes (they used to crash).
     rejected = Unused(
@@ -320,9 +330,9 @@ def test_more_outcomes_than_an_audit_takes_are_refused_with_the_limit() -> None:
     assert audit(*outcomes[:MAX_OUTCOMES]).totals.transferred >= 0
 
 
-def test_grade_verdicts_are_remembered_within_a_bound_and_stay_right() -> None:
-    """Grades come from learners' files: the view remembers each (grade, minimum) verdict, but
-    never more than GRADES_AT_MOST of them, and a remembered verdict is the one worked out."""
+def test_grade_answers_are_remembered_within_a_bound_and_stay_right() -> None:
+    """Grades come from learners' files: the view remembers each (grade, minimum) answer, but
+    never more than GRADES_AT_MOST of them, and a remembered answer is the one worked out."""
     rules = load_ruleset_from_sources(
         {
             "s.yaml": "pack: {id: p, name: {en: P}, framework: f}\n"
