@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from creditbank.engine.allocation_search import cap_weights
+
 WALKED_WHOLE_UP_TO = 6
 """Components of at most this many options are always walked whole (at most 64 allocations,
 127 nodes): on them the walk is never slower than the search."""
@@ -60,10 +62,7 @@ class _Walk:
         self.credits = list(credits)
         self.outcomes = list(outcomes)
         self.masks = [sum(1 << r for r in rs) for rs in resources]
-        self.weights: list[list[tuple[int, int]]] = [[] for _ in range(self.m)]
-        for c, (_, members) in enumerate(caps):
-            for k, w in members:
-                self.weights[k].append((c, w))
+        self.weights = cap_weights(caps, self.m)
         self.room = [bound for bound, _ in caps]
         self.rest = [sum(self.credits[k:]) for k in range(self.m + 1)]
         """The credits of the options from ``k`` on: a branch that cannot reach the best

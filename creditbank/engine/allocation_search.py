@@ -84,10 +84,7 @@ class ComponentSearch:
         self.rlist = [list(r) for r in resources]
         self.rmask = [sum(1 << r for r in rs) for rs in self.rlist]
         self.bounds = [bound for bound, _ in caps]
-        self.capw: list[list[tuple[int, int]]] = [[] for _ in range(m)]
-        for c, (_, members) in enumerate(caps):
-            for k, w in members:
-                self.capw[k].append((c, w))
+        self.capw = cap_weights(caps, m)
         # Each cap's members by decreasing credits per unit of weight, for knapsacks.
         self.by_ratio = [_by_ratio(members, self.credits) for _, members in caps]
         self.clique = cliques(self.rlist)
@@ -644,6 +641,17 @@ def _by_ratio(members: Sequence[tuple[int, int]], credits: Sequence[int]) -> lis
         if credits[a] * wb < credits[b] * wa:
             return sorted(members, key=lambda kw: (-Fraction(credits[kw[0]], kw[1]), kw[0]))
     return ordered
+
+
+def cap_weights(
+    caps: Sequence[tuple[int, Sequence[tuple[int, int]]]], m: int
+) -> list[list[tuple[int, int]]]:
+    """For each of ``m`` options, the (cap, weight) of each cap it is in."""
+    weights: list[list[tuple[int, int]]] = [[] for _ in range(m)]
+    for c, (_, members) in enumerate(caps):
+        for k, w in members:
+            weights[k].append((c, w))
+    return weights
 
 
 def cliques(resources: Sequence[Sequence[int]]) -> list[int]:
