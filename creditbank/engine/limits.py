@@ -206,9 +206,7 @@ def _limit_rows(
             continue
         targets = option.targets
         if template.by_target:
-            targets = tuple(
-                t for t in targets if all(_target_in(scope, t, catalogue) for scope in scopes)
-            )
+            targets = tuple(t for t in targets if all(_target_in(scope, t) for scope in scopes))
             if not targets:
                 continue
         members = option.outcomes
@@ -292,7 +290,7 @@ def outcome_profile(
     for template in templates:
         scopes = template.scopes
         inside = all(not scope.rules or rule.id in scope.rules for scope in scopes)
-        mine = tuple(t for t in targets if all(_target_in(scope, t, catalogue) for scope in scopes))
+        mine = tuple(t for t in targets if all(_target_in(scope, t) for scope in scopes))
         inside = inside and bool(mine)
         inside = inside and all(
             _outcome_in(scope, outcome, rules, catalogue, mine) for scope in scopes
@@ -369,7 +367,7 @@ def _rule_in(scope: ScopeRow, option: Option) -> bool:
     return not scope.rules or any(ref.id in scope.rules for ref in option.rules)
 
 
-def _target_in(scope: ScopeRow, target: Target, catalogue: dict[str, schema.Course]) -> bool:
+def _target_in(scope: ScopeRow, target: Target) -> bool:
     if scope.categories and target.category not in scope.categories:
         return False
     return not scope.courses or (target.kind == "course" and target.id in scope.courses)
