@@ -21,7 +21,12 @@ from sqlalchemy.orm import Session
 from creditbank.domain import LearnerException, Outcome
 from creditbank.service.audits import USABLE
 from creditbank.service.exceptions import in_force_by_learner
-from creditbank.service.outcomes import STORED_COLUMNS, engine_outcome_of_columns
+from creditbank.service.outcomes import (
+    LEARNER,
+    ROW_ID,
+    STORED_COLUMNS,
+    engine_outcome_of_columns,
+)
 from creditbank.store.tables import Enrolment, LearnerExceptionRow, OutcomeRow
 
 PARTITION = 2_000
@@ -161,9 +166,9 @@ def _read(
             .order_by(OutcomeRow.id)
         )
         for row in rows:
-            held[row.learner_id].append(row)
+            held[row[LEARNER]].append(row)
     converted = {
-        learner: (tuple(engine_outcome_of_columns(r) for r in rows), tuple(r.id for r in rows))
+        learner: (tuple(engine_outcome_of_columns(r) for r in rows), tuple(r[ROW_ID] for r in rows))
         for learner, rows in held.items()
     }
     excepted = in_force_by_learner(session, learners, vouch=False)
