@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
@@ -28,6 +28,9 @@ from creditbank.service.outcomes import (
     engine_outcome_of_columns,
 )
 from creditbank.store.tables import Enrolment, LearnerExceptionRow, OutcomeRow
+
+Columns = TypeVarTuple("Columns")
+"""What a query of enrolments selects (``_enrolments`` narrows it, whatever its columns)."""
 
 PARTITION = 2_000
 """Enrolments a partition holds at most by default: large enough that reading and compiling
@@ -71,8 +74,8 @@ class Bounds:
 
 
 def _enrolments(
-    query: Select[Any], programmes: Collection[str] | None, narrowing: Narrowing | None
-) -> Select[Any]:
+    query: Select[*Columns], programmes: Collection[str] | None, narrowing: Narrowing | None
+) -> Select[*Columns]:
     if programmes is not None:
         query = query.where(Enrolment.programme.in_(sorted(programmes)))
     if narrowing is not None:
@@ -151,10 +154,11 @@ def _read(
     programmes: Collection[str] | None,
     narrowing: Narrowing | None,
 ) -> list[Enrolled]:
-    within = select(Enrolment).where(Enrolment.id.between(bounds.first, bounds.last))
+    columns = select(Enrolment.id, Enrolment.learner_id, Enrolment.programme, Enrolment.enrolled_on)
+    within = columns.where(Enrolment.id.between(bounds.first, bounds.last))
     query = _enrolments(within, programmes, narrowing)
-    enrolments = list(session.scalars(query.order_by(Enrolment.id)))
-    learners = sorted({e.learner_id for e in enrolments})
+    enrolments = list(session.execute(query.order_by(Enrolment.id)))
+    learners = sorted({learner for _, learner, _, _ in enrolments})
     held: dict[str, list[Any]] = defaultdict(list)
     for start in range(0, len(learners), 500):  # bound the statement's parameters
         rows = session.execute(
@@ -174,12 +178,12 @@ def _read(
     excepted = in_force_by_learner(session, learners, vouch=False)
     return [
         Enrolled(
-            e.id,
-            e.learner_id,
-            e.programme,
-            e.enrolled_on,
-            *converted.get(e.learner_id, ((), ())),
-            tuple(excepted.get(e.learner_id, ())),
+            enrolment,
+            learner,
+            programme,
+            enrolled_on,
+            *converted.get(learner, ((), ())),
+            tuple(excepted.get(learner, ())),
         )
-        for e in enrolments
+        for enrolment, learner, programme, enrolled_on in enrolments
     ]
