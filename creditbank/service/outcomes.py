@@ -37,8 +37,7 @@ _ALLOWED = {
 
 
 class SetByBank(Protocol):
-    """What the bank sets of a stored outcome, as the engine reads it: an ``OutcomeRow``, or
-    a row of ``STORED_COLUMNS``."""
+    """What the bank sets of a stored outcome, as the engine reads it (an ``OutcomeRow``)."""
 
     issuer_id: str
     external_id: str
