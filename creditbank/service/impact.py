@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from creditbank.engine.audit import Allocated, allocate
 from creditbank.engine.decision import Decision
+from creditbank.engine.differences import differing_rules
 from creditbank.engine.explain import explain_exception
 from creditbank.engine.memo import LearnerMemo
 from creditbank.engine.twins import RuleChanges, Twins
@@ -291,43 +292,8 @@ def _allocate(
 
 
 def rule_differences(before: Decision | None, after: Decision | None) -> tuple[RuleDifference, ...]:
-    """Rules whose part in the two decisions differs: appearing in one decision's grants,
-    refusals or caps and not the other's, or with other results there."""
-    was, now = _rule_parts(before), _rule_parts(after)
-    found = []
-    for rule_id in sorted(was.keys() | now.keys()):
-        (at_was, parts_was), (at_now, parts_now) = (
-            was.get(rule_id, ("", frozenset())),
-            now.get(rule_id, ("", frozenset())),
-        )
-        if parts_was == parts_now:
-            continue
-        change = "changed" if parts_was and parts_now else ("before" if parts_was else "after")
-        found.append(RuleDifference(rule_id, at_now or at_was, change))
-    return tuple(found)
-
-
-def _rule_parts(decision: Decision | None) -> dict[str, tuple[str, frozenset[tuple[Any, ...]]]]:
-    """Each rule's position and its parts in ``decision``: grants, refusals, caps."""
-    parts: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
-    where: dict[str, str] = {}
-    if decision is None:
-        return {}
-
-    def note(refs: Iterable[Any], part: tuple[Any, ...]) -> None:
-        for ref in refs:
-            parts[ref.id].add(part)
-            where.setdefault(ref.id, ref.at)
-
-    for g in decision.grants:
-        note(g.rules, ("grant", g.target, g.credits, g.outcomes))
-    for u in decision.unused:
-        note(u.rules, ("refusal", u.outcome, u.reason))
-        for also in u.also:
-            note(also.rules, ("refusal", u.outcome, also.reason))
-    for limit in decision.limits:
-        note((limit.rule,), ("cap", limit.instance, limit.used, limit.binding))
-    return {k: (where[k], frozenset(v)) for k, v in parts.items()}
+    """Rules whose part in the two decisions differs (``engine/differences.py``)."""
+    return tuple(RuleDifference(*found) for found in differing_rules(before, after))
 
 
 def summarise(changes: list[LearnerChange], audited: Counter[str]) -> dict[str, Any]:
