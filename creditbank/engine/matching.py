@@ -275,7 +275,8 @@ def accredited(outcome: OutcomeFields, rules: RuleSetAt, on: dt.date) -> bool:
 
 
 Periods = tuple[tuple[dt.date, dt.date | None, frozenset[OutcomeKind]], ...]
-"""An issuer's accreditations: first and last day (None: open), the kinds (empty: all)."""
+"""An issuer's accreditations: first and last day (None: open), the kinds (empty: all);
+:func:`accredited` tests a day as ``Effective.covers`` does, on these plain values."""
 
 
 def _accreditations(rules: RuleSetAt) -> dict[str, Periods]:

@@ -8,8 +8,8 @@ questions about the outcomes together (subsumption, duplicates) when the same on
 with the outcome object it was computed for, under the memo's rule-set view and date, and
 reused only for that same object under that same view and date, so a memo never hands one
 outcome another's answer, nor an answer of another date (an outcome's record, which reads no
-rules, is kept for the object under any view: :func:`record_of`). The outcomes as the input digest
-writes them are kept too, for the same objects in the same order.
+rules, is kept for the object under any view: :func:`record_of`). The outcomes as the input
+digest writes them are kept too, for the same objects in the same order.
 
 A draft's impact audits a learner under two rule sets: given :class:`Twins` of the two views,
 the memo also hands the answers kept under the first view to the audit under the second, where

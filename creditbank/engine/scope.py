@@ -3,8 +3,9 @@
 A scope (:class:`schema.OutcomeScope`) selects outcomes by kind, issuer, issuer type,
 accreditation, delivery, field and framework level; every key given must hold. Limits,
 recency and source minimums all ask :func:`outcome_in_scope` (or :func:`scope_holds`, the same
-test given the scope's keys read once), so a key means the same thing wherever it is written. The keys that select a grant's targets or rules (``categories``,
-``courses``, ``rules`` of a limit) are read by the limits themselves.
+test given the scope's keys read once), so a key means the same thing wherever it is written.
+The keys that select a grant's targets or rules (``categories``, ``courses``, ``rules`` of a
+limit) are read by the limits themselves.
 
 Two choices, documented in rules/README.md:
 

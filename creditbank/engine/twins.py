@@ -54,8 +54,10 @@ _READS: dict[str, tuple[str, ...]] = {
 the pack and ``READ``. A question not named here is never shared."""
 
 
-Selectors = tuple[tuple[schema.OutcomeMatch, ...], tuple[schema.OutcomeMatch, ...]]
-"""The selectors of a section's changed items: the first rule set's, the second's."""
+Selectors = tuple[tuple[schema.SelectorTests, ...], tuple[schema.SelectorTests, ...]]
+"""The selectors of a section's changed items (their tests, ``OutcomeMatch.tests``, read once
+per pair of rule sets: each read of a model costs more than a test): the first rule set's,
+the second's."""
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,8 @@ class RuleChanges:
         for name in SELECTING:
             changed = _changed(first, second, name)
             if changed:
-                old = tuple(s for was, _ in changed for item in was for s in _selectors(item))
-                new = tuple(s for _, now in changed for item in now for s in _selectors(item))
+                old = tuple(s.tests for was, _ in changed for item in was for s in _selectors(item))
+                new = tuple(s.tests for _, now in changed for item in now for s in _selectors(item))
                 selectors[name] = (old, new)
         return cls(reads_changed, selectors)
 
@@ -118,12 +120,6 @@ class Twins:
         self.changes = changes
         self.first = first
         self.second = second
-        self._tests = {
-            name: ([s.tests for s in old], [s.tests for s in new])
-            for name, (old, new) in changes.selectors.items()
-        }
-        """The changed selectors' tests by section, read once (each read of a model costs
-        more than a test)."""
 
     def shares(self, question: str, outcomes: Sequence[OutcomeFields]) -> bool:
         """Whether the answer to ``question`` about ``outcomes`` under ``first`` is the
@@ -133,16 +129,13 @@ class Twins:
         sections = _READS[question]
         if self.changes.reads_changed:
             return False
-        changed = [self._tests[n] for n in sections if n in self._tests]
+        selectors = self.changes.selectors
+        changed = [selectors[n] for n in sections if n in selectors]
         return not any(self._selected(s, outcome) for s in changed for outcome in outcomes)
 
-    def _selected(
-        self,
-        tests: tuple[list[schema.SelectorTests], list[schema.SelectorTests]],
-        outcome: OutcomeFields,
-    ) -> bool:
+    def _selected(self, selectors: Selectors, outcome: OutcomeFields) -> bool:
         """Whether one of the changed items' selectors (old or new) matches ``outcome``."""
-        old, new = tests
+        old, new = selectors
         return any(selector_matches(t, outcome, self.first) for t in old) or any(
             selector_matches(t, outcome, self.second) for t in new
         )

@@ -51,19 +51,14 @@ class _Outcome(NamedTuple):
 
 
 _OUTCOME_COLUMNS = select(
-    OutcomeRow.id,
-    OutcomeRow.learner_id,
-    OutcomeRow.issuer_id,
-    OutcomeRow.external_id,
-    OutcomeRow.kind,
-    OutcomeRow.obtained_on,
-    cast(OutcomeRow.attributes, Text).label("attributes"),
-    OutcomeRow.status,
-    OutcomeRow.status_reason,
-    OutcomeRow.batch_id,
-    OutcomeRow.created_at,
+    *(
+        cast(OutcomeRow.attributes, Text).label(name)
+        if name == "attributes"
+        else getattr(OutcomeRow, name)
+        for name in _Outcome._fields
+    )
 )
-"""The columns of :class:`_Outcome`, in its order."""
+"""The columns of :class:`_Outcome`, in its order (the attributes as their stored text)."""
 
 
 def _outcomes(session: Session, where: ColumnElement[bool]) -> list[_Outcome]:
