@@ -19,11 +19,13 @@ Timed, each ``--repeat`` times (medians quoted):
   draft (one transfer rule), incremental: in one process (skipped with ``--dask-only``) and
   on a Dask LocalCluster of ``--workers`` single-threaded worker processes.
 
-Learners per second and the ratio to the floor are printed; run it at two sizes to see how the
-cost grows (it should be linear). SQLite by default; ``--pg URL`` also runs PostgreSQL (its
-tables are dropped first: point it at a test database only).
+Learners per second and the ratio to the floor are printed; given two sizes (``--learners
+10000 100000``), how each run's time grows from one to the other (it should be linear); and,
+for every run, what the largest size's rate projects for a province of 4.3 million learners.
+SQLite by default; ``--pg URL`` also runs PostgreSQL (its tables are dropped first: point it
+at a test database only).
 
-    .venv/bin/python scripts/bench_population.py [--learners N] [--workers 2] [--pg URL]
+    .venv/bin/python scripts/bench_population.py [--learners N [N ...]] [--workers 2] [--pg URL]
 """
 
 from __future__ import annotations
@@ -87,6 +89,8 @@ NARROW = (
 """The narrow draft: one transfer rule of one programme, for competition awards; its
 incremental impact audits only the learners of that programme holding an award."""
 DRAFTS = {"five rules": CHANGES, "one transfer": NARROW}
+PROVINCE = 4_300_000
+"""Shanghai's learning accounts: the size of province the projection is made for."""
 
 
 def log(message: str) -> None:
@@ -215,9 +219,12 @@ def median_of(repeat: int, work: Callable[[], Any]) -> tuple[float, Any]:
 
 
 @contextmanager
-def database(kind: str, pg: str | None, workdir: Path) -> Iterator[str]:
+def database(kind: str, pg: str | None, path: Path) -> Iterator[str]:
+    """A migrated database: PostgreSQL at ``pg``, emptied before and after, or a new SQLite
+    file at ``path`` (a file of its own for each province: the runs' connections may be kept
+    past this block), removed after."""
     if kind == "sqlite":
-        url = f"sqlite:///{workdir / 'province.sqlite3'}"
+        url = f"sqlite:///{path}"
     else:
         assert pg is not None
         url = pg
@@ -228,17 +235,25 @@ def database(kind: str, pg: str | None, workdir: Path) -> Iterator[str]:
     finally:
         if kind == "postgresql":
             migrate.drop_everything(url)
+        else:
+            path.unlink()
 
 
-def bench(kind: str, args: argparse.Namespace, workdir: Path) -> None:
+Timings = dict[str, tuple[float, int]]
+"""By run (``floor`` and each impact's label): seconds and learners or enrolments read."""
+
+
+def bench(kind: str, learners: int, args: argparse.Namespace, workdir: Path) -> Timings:
     rng = random.Random(20261205)
-    log(f"== {kind}: building a province of {args.learners:,} learners")
-    ids, rows = province(args.learners, rng)
-    with database(kind, args.pg, workdir) as url:
+    log(f"== {kind}: building a province of {learners:,} learners")
+    ids, rows = province(learners, rng)
+    timings: Timings = {}
+    with database(kind, args.pg, workdir / f"province-{learners}.sqlite3") as url:
         against, drafts = versions(url, workdir)
         fill(url, ids, rows, rng)
         floor, _ = median_of(args.repeat, lambda: read_floor(url))
-        print(f"{kind}: floor (read {args.learners:,} learners' outcomes) {floor:.2f} s")
+        timings["floor"] = floor, learners
+        print(f"{kind}: floor (read {learners:,} learners' outcomes) {floor:.2f} s")
         runs = [("five rules", True), ("five rules", False), ("one transfer", False)]
         for (label, full), runner_name in itertools.product(runs, runners(args)):
             with runner_for(runner_name, args.workers) as runner:
@@ -251,13 +266,34 @@ def bench(kind: str, args: argparse.Namespace, workdir: Path) -> None:
                     runner=runner,
                 )
                 took, impact = median_of(args.repeat, work)
+            run = f"impact of {label}, {'full' if full else 'incremental'}, {runner_name}"
+            timings[run] = took, impact.audited
             per = took / max(impact.audited, 1) * 1000
             print(
-                f"{kind}: impact of {label}, {'full' if full else 'incremental'}, "
-                f"{runner_name}: {took:.1f} s for {impact.audited:,} enrolments "
+                f"{kind}: {run}: {took:.1f} s for {impact.audited:,} enrolments "
                 f"({impact.audited / took:,.0f}/s, {per:.2f} ms each), "
                 f"{len(impact.changes):,} changed; {took / floor:.1f}x the floor"
             )
+    return timings
+
+
+def report_growth(kind: str, sizes: list[int], timings: dict[int, Timings]) -> None:
+    """How each run's time grows from the smallest province to the largest (linear when the
+    time per learner stays the same), and what the largest one's rate projects for a province
+    of ``PROVINCE`` learners."""
+    small, large = min(sizes), max(sizes)
+    if small != large:
+        print(f"{kind}: growth from {small:,} to {large:,} learners ({large / small:.1f}x):")
+        for run, (took, count) in timings[large].items():
+            before, before_count = timings[small][run]
+            print(
+                f"  {run}: {took / before:.1f}x the time for {count / max(before_count, 1):.1f}x "
+                f"the {'learners' if run == 'floor' else 'enrolments'} "
+                f"({before / max(before_count, 1) * 1000:.2f} to {took / max(count, 1) * 1000:.2f} ms each)"
+            )
+    print(f"{kind}: projected to {PROVINCE:,} learners at the rate of {large:,}:")
+    for run, (took, _) in timings[large].items():
+        print(f"  {run}: {took / large * PROVINCE / 60:.0f} min")
 
 
 def runners(args: argparse.Namespace) -> list[str]:
@@ -279,7 +315,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--learners", type=int, default=10_000)
+    parser.add_argument(
+        "--learners", type=int, nargs="+", default=[10_000], help="province sizes, e.g. 10000 100000"
+    )
     parser.add_argument("--workers", type=int, default=2, help="0: no Dask run")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--pg", default=None, help="a PostgreSQL test database URL (reset!)")
@@ -289,9 +327,9 @@ def main() -> None:
     args = parser.parse_args()
     print(f"engine: {build_name()}")
     with tempfile.TemporaryDirectory() as tmp:
-        bench("sqlite", args, Path(tmp))
-        if args.pg:
-            bench("postgresql", args, Path(tmp))
+        for kind in ["sqlite", *(["postgresql"] if args.pg else [])]:
+            timings = {size: bench(kind, size, args, Path(tmp)) for size in args.learners}
+            report_growth(kind, args.learners, timings)
 
 
 if __name__ == "__main__":

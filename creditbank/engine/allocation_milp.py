@@ -56,11 +56,14 @@ outcomes, then the first options) or a tie-break block weighs: far below where d
 the solver's tolerances (about 1e-7 of the objective) could lose a unit. The components of
 200-outcome learners fold to about 3e4."""
 
-CUT_POOL = 100
+CUT_POOL = 3
 """HiGHS's soft limit on its pool of cuts (10,000 by default). The floors' models (a course
 fitting several requirement groups) spent most of their root in separating thousands of
-cuts; with a hundred kept, their solves took some 25% less (scripts/bench_worst_case.py,
-``overlapping-groups``); no slower on the other shapes."""
+cuts. Replaying the 108 solves of twelve 80-course ``overlapping-groups`` learners
+(scripts/bench_worst_case.py) took 7.0-7.4 s with 100 cuts kept, 6.1-6.3 s with 10 and
+5.4-5.7 s with 3 (the slowest learner 0.70-0.76 s, 0.55-0.57 s, 0.52-0.53 s); a pool of 0
+took 8.6 s. The other shapes moved within noise, except the slowest 1,000-outcome ``awards``
+learner: 0.18-0.22 s with 100, 0.26-0.30 s with 10 or 3, far from the 1 s goal."""
 
 PRICE_SCALE = 1 << 32
 """The common denominator of the search's prices (:meth:`ComponentMILP.prices`)."""
