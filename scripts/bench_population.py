@@ -3,7 +3,8 @@ reading the same learners' outcomes.
 
 A province: ``--learners`` accounts (default 10,000), each with about 20 verified outcomes of
 every kind drawn from the Chinese sample pack's own worked cases (rules/cn-open-university/
-tests), enrolled in one of its three programmes. Accounts, outcomes and enrolments are bulk
+tests), enrolled in one of its three programmes on a day of the ``--days`` (default 730) up to
+2026-09-01, as a province enrols all year round and audits each on its own day. Accounts, outcomes and enrolments are bulk
 inserted (outside every timing), then PostgreSQL's planner statistics are gathered, as its
 autovacuum would have gathered them by the time anyone runs an impact (without them it scanned
 the whole outcomes table for each 500 learners read: a floor of 67 s at 100,000 learners,
@@ -25,7 +26,8 @@ for every run, what the largest size's rate projects for a province of 4.3 milli
 SQLite by default; ``--pg URL`` also runs PostgreSQL (its tables are dropped first: point it
 at a test database only).
 
-    .venv/bin/python scripts/bench_population.py [--learners N [N ...]] [--workers 2] [--pg URL]
+    .venv/bin/python scripts/bench_population.py [--learners N [N ...]] [--days 730] [--workers 2]
+        [--pg URL]
 """
 
 from __future__ import annotations
@@ -121,7 +123,11 @@ def province(count: int, rng: random.Random) -> tuple[list[str], list[tuple[str,
 
 
 def fill(
-    url: str, ids: list[str], rows: list[tuple[str, dict[str, Any]]], rng: random.Random
+    url: str,
+    ids: list[str],
+    rows: list[tuple[str, dict[str, Any]]],
+    rng: random.Random,
+    days: int,
 ) -> None:
     """Accounts, verified outcomes and enrolments, bulk-inserted after the pack is published
     (what the service would store, without the ledger: the impact reads outcomes, not
@@ -164,7 +170,7 @@ def fill(
             insert(Enrolment),
             [
                 {"learner_id": i, "programme": p, "institution": PROGRAMMES[p],
-                 "enrolled_on": ON, "created_at": NOW}
+                 "enrolled_on": ON - dt.timedelta(days=rng.randrange(days)), "created_at": NOW}
                 for i in ids
                 for p in [rng.choice(sorted(PROGRAMMES))]
             ],
@@ -250,7 +256,7 @@ def bench(kind: str, learners: int, args: argparse.Namespace, workdir: Path) -> 
     timings: Timings = {}
     with database(kind, args.pg, workdir / f"province-{learners}.sqlite3") as url:
         against, drafts = versions(url, workdir)
-        fill(url, ids, rows, rng)
+        fill(url, ids, rows, rng, args.days)
         floor, _ = median_of(args.repeat, lambda: read_floor(url))
         timings["floor"] = floor, learners
         print(f"{kind}: floor (read {learners:,} learners' outcomes) {floor:.2f} s")
@@ -316,9 +322,16 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument(
-        "--learners", type=int, nargs="+", default=[10_000], help="province sizes, e.g. 10000 100000"
+        "--learners",
+        type=int,
+        nargs="+",
+        default=[10_000],
+        help="province sizes, e.g. 10000 100000",
     )
     parser.add_argument("--workers", type=int, default=2, help="0: no Dask run")
+    parser.add_argument(
+        "--days", type=int, default=730, help="enrolment days up to 2026-09-01 (1: all on one)"
+    )
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--pg", default=None, help="a PostgreSQL test database URL (reset!)")
     parser.add_argument(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
@@ -38,9 +39,10 @@ def item_key(item: Any) -> tuple[str, str]:
 
 
 DATES_KEPT = 64
-"""Views of dates a rule set keeps (with the indexes and plans built on them), the least
-recently asked for going first: audits of today and a few what-if dates stay warm, and asking
-for many dates never grows memory without bound."""
+"""Views of dates a rule set keeps (with the plans built on them), the least recently asked for
+going first: audits of today and a few what-if dates stay warm, and asking for many dates
+never grows memory without bound. Views of dates between the same two changes of the rules
+share their indexes (:attr:`RuleSetAt.memo`)."""
 
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 """A context in which ``normalize`` only drops trailing zeros: the default one rounds to 28
@@ -89,6 +91,9 @@ class RuleSet:
     findings: tuple[Finding, ...] = ()
     digest: str = ""
     _at_cache: dict[dt.date, RuleSetAt] = field(default_factory=dict, compare=False, repr=False)
+    _changes: list[dt.date] = field(default_factory=list, compare=False, repr=False)
+    """The days on which what is in force changes (:meth:`epoch`), from ``date.min``; worked out
+    on first use."""
 
     @classmethod
     def build(cls, pack: Sourced, items: Mapping[str, list[Sourced]]) -> RuleSet:
@@ -121,15 +126,36 @@ class RuleSet:
         return docs
 
     def at(self, day: dt.date) -> RuleSetAt:
-        """What is in force on ``day``: the latest version of each rule whose dates cover it."""
+        """What is in force on ``day``: the latest version of each rule whose dates cover it.
+
+        A view kept for another day of the same :meth:`epoch` lends the new one its rules and
+        indexes: learners enrolled on many days cost one set of indexes per change of the
+        rules, not one per day (a new day's first audit costs some ten warm ones)."""
         cache = self._at_cache
         cached = cache.pop(day, None)
         if cached is None:
-            cached = RuleSetAt(self, day)
+            epoch = self.epoch(day)
+            same = next((view for view in cache.values() if view.epoch == epoch), None)
+            cached = RuleSetAt(self, day, epoch, same)
             while len(cache) >= DATES_KEPT:
                 cache.pop(next(iter(cache)), None)
         cache[day] = cached
         return cached
+
+    def epoch(self, day: dt.date) -> int:
+        """Which stretch of days between two changes of the rules ``day`` falls in: days of
+        one epoch have exactly the same rules in force (no rule starts on a day after one of
+        them and on or before another, nor ends between them)."""
+        changes = self._changes
+        if not changes:
+            days = {dt.date.min}
+            for name in schema.DATED_SECTIONS:
+                for item in self.sections[name]:
+                    days.add(item.effective.from_)
+                    if item.effective.to is not None and item.effective.to < dt.date.max:
+                        days.add(item.effective.to + dt.timedelta(days=1))
+            changes.extend(sorted(days))
+        return bisect_right(changes, day)
 
 
 def _plain(item: BaseModel) -> dict[str, Any]:
@@ -140,9 +166,39 @@ def _plain(item: BaseModel) -> dict[str, Any]:
 class RuleSetAt:
     """The rules in force on one date, indexed for the engine's look-ups."""
 
-    def __init__(self, ruleset: RuleSet, day: dt.date) -> None:
+    sections: dict[str, tuple[Any, ...]]
+    issuers: dict[str, schema.Issuer]
+    issuer_types: dict[str, IssuerType]
+    """Each issuer's type, which selectors and scopes test for every outcome (read from the
+    models once: a read of a model's field costs more than the test)."""
+    ladders: dict[str, schema.Ladder]
+    programmes: dict[str, schema.Programme]
+    courses: dict[tuple[str, str], schema.Course]
+    grade_scales: tuple[Any, ...]
+    _ladder_of: dict[str | None, schema.Ladder]
+    _only_ladder: schema.Ladder | None
+    memo: dict[str, Any]
+    """Indexes the engine derives from these rules, built once per epoch and reused on each of
+    its days: nothing kept here may depend on the day (:attr:`plans` do)."""
+
+    def __init__(
+        self, ruleset: RuleSet, day: dt.date, epoch: int = 0, same: RuleSetAt | None = None
+    ) -> None:
+        """The view of ``day``, in ``epoch`` (:meth:`RuleSet.epoch`), sharing the rules and
+        indexes of ``same``, a view of another day of that epoch, if given."""
         self.ruleset = ruleset
         self.day = day
+        self.epoch = epoch
+        self.plans: dict[str, Any] = {}
+        """The programmes' plans on this day (``engine.plan``): each holds its view, so the
+        day, and is not shared with the epoch's other days."""
+        if same is not None:
+            self.sections, self.memo = same.sections, same.memo
+            self.issuers, self.issuer_types = same.issuers, same.issuer_types
+            self.ladders, self.programmes = same.ladders, same.programmes
+            self.courses, self.grade_scales = same.courses, same.grade_scales
+            self._ladder_of, self._only_ladder = same._ladder_of, same._only_ladder
+            return
         in_force: dict[str, tuple[Any, ...]] = {}
         for name, items in ruleset.sections.items():
             if name in schema.DATED_SECTIONS:
@@ -150,23 +206,20 @@ class RuleSetAt:
             else:
                 in_force[name] = items
         self.sections = in_force
-        self.issuers: dict[str, schema.Issuer] = {i.id: i for i in in_force["issuers"]}
-        self.issuer_types: dict[str, IssuerType] = {i.id: i.type for i in in_force["issuers"]}
-        """Each issuer's type, which selectors and scopes test for every outcome (read from
-        the models once: a read of a model's field costs more than the test)."""
-        self.ladders: dict[str, schema.Ladder] = {lad.id: lad for lad in in_force["ladders"]}
-        self.programmes: dict[str, schema.Programme] = {p.id: p for p in in_force["programmes"]}
-        self.courses: dict[tuple[str, str], schema.Course] = {
+        self.issuers = {i.id: i for i in in_force["issuers"]}
+        self.issuer_types = {i.id: i.type for i in in_force["issuers"]}
+        self.ladders = {lad.id: lad for lad in in_force["ladders"]}
+        self.programmes = {p.id: p for p in in_force["programmes"]}
+        self.courses = {
             (cat.institution, c.code): c for cat in in_force["catalogues"] for c in cat.courses
         }
         self.grade_scales = in_force["grade_scales"]
-        self._ladder_of: dict[str | None, schema.Ladder] = {}
+        self._ladder_of = {}
         for ladder in reversed(self.ladders.values()):  # the first ladder naming one wins
             self._ladder_of.update((o.code, ladder) for o in ladder.occupations)
         ladders = list(self.ladders.values())
         self._only_ladder = ladders[0] if len(ladders) == 1 else None
-        self.memo: dict[str, Any] = {}
-        """Indexes the engine derives from these rules, built once per date and reused."""
+        self.memo = {}
 
     def where(self, item: Any) -> Location:
         return self.ruleset.where(item)

@@ -1,5 +1,6 @@
 """Programme plans: one per (rule set, programme, date), never used on another date, and a
-cached plan decides exactly as a fresh one."""
+cached plan decides exactly as a fresh one; dates with the same rules in force share indexes,
+and only they do."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from creditbank.domain import Outcome
 from creditbank.engine.audit import compute_audit
 from creditbank.engine.plan import compile_plan, plan_for
-from creditbank.ruleset.ruleset import DATES_KEPT
+from creditbank.ruleset.ruleset import DATES_KEPT, RuleSetAt
 from tests.engine.small_rules import small_ruleset
 
 # From 2025-01-01 a second cap holds enterprise training to 1 credit (3 before): audits on
@@ -71,3 +72,89 @@ def test_the_dates_kept_are_bounded() -> None:
     latest = start + dt.timedelta(days=DATES_KEPT + 9)
     assert plan_for(rules, "mech", latest) is plan_for(rules, "mech", latest)
     assert start not in rules._at_cache  # the least recently asked for went first
+
+
+# Rules that come and go: caps, a transfer and an equivalence with periods drawn at random
+# around a few days, so that audits meet dates on, just before and just after their changes.
+DAYS = [dt.date(2024, 1, 1) + dt.timedelta(days=d) for d in (0, 1, 30, 31, 200, 365)]
+
+
+def sorted_period(pair: tuple[dt.date, dt.date | None]) -> str:
+    start, end = pair
+    if end is None:
+        return f"{{from: {start}}}"
+    return f"{{from: {min(start, end)}, to: {max(start, end)}}}"
+
+
+periods = st.tuples(st.sampled_from(DAYS), st.none() | st.sampled_from(DAYS)).map(sorted_period)
+
+
+def _coming_and_going(caps: list[tuple[str, int]], transfer: str, equivalence: str) -> str:
+    lines = ["limits:"]
+    for i, (period, credits) in enumerate(caps):
+        lines += [
+            f"  - {{id: lim.c{i}, effective: {period}, programme: mech,",
+            f"     scope: {{kinds: [enterprise_training]}}, max_credits: {credits}}}",
+        ]
+    lines += [
+        "transfers:",
+        f"  - {{id: tr.drawing, effective: {transfer}, programme: mech,",
+        "     from: {outcome: {kind: academic_course, issuer: poly, code: P2}},",
+        "     to: {courses: [M3]}}",
+        "equivalences:",
+        f"  - {{id: eq.p1_m1, effective: {equivalence}, from: 'poly:P1', to: 'ou:M1'}}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+LEARNER = [
+    _training("t1", 40),
+    _training("t2", 24),
+    Outcome(id="c1", kind="academic_course", issuer="poly", code="P1", credits=4, grade="B",
+            date="2023-01-10"),
+    Outcome(id="c2", kind="academic_course", issuer="poly", code="P2", credits=3, grade="C",
+            date="2023-02-10"),
+]  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(periods, st.integers(1, 3)), min_size=1, max_size=3),
+    periods,
+    periods,
+    st.lists(
+        st.sampled_from(DAYS).flatmap(
+            lambda day: st.sampled_from(
+                [day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)]
+            )
+        ),
+        min_size=2,
+        max_size=8,
+    ),
+)
+def test_dates_share_indexes_only_with_the_same_rules_in_force(
+    caps: list[tuple[str, int]], transfer: str, equivalence: str, dates: list[dt.date]
+) -> None:
+    extra = _coming_and_going(caps, transfer, equivalence)
+    warm = small_ruleset(extra)
+    for on in dates:  # one rule set, its views of the dates before kept and lent
+        decision = compute_audit(warm, LEARNER, "mech", on)
+        fresh = small_ruleset(extra)
+        assert decision.canonical() == compute_audit(fresh, LEARNER, "mech", on).canonical()
+    for first in dates:
+        for second in dates:
+            if warm.epoch(first) == warm.epoch(second):
+                # the same rules in force, as two views made apart find them
+                assert RuleSetAt(warm, first).sections == RuleSetAt(warm, second).sections
+                assert warm.at(first).memo is warm.at(second).memo
+            else:
+                assert warm.at(first).memo is not warm.at(second).memo
+            assert warm.at(first).day == first and plan_for(warm, "mech", first).rules.day == first
+
+
+def test_a_change_of_the_rules_starts_an_epoch() -> None:
+    rules = small_ruleset(TIGHTER)
+    before, on = BOUNDARY - dt.timedelta(days=1), BOUNDARY
+    assert rules.epoch(before) != rules.epoch(on)
+    assert rules.epoch(on) == rules.epoch(on + dt.timedelta(days=400))
+    assert RuleSetAt(rules, before).sections["limits"] != RuleSetAt(rules, on).sections["limits"]
