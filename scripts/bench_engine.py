@@ -327,6 +327,39 @@ def round_medians(calls: list[Callable[[], object]], rounds: int) -> tuple[float
     return statistics.median(medians), min(medians), max(medians)
 
 
+def report_new_rules(ruleset: RuleSet, one: list[Outcome], on: dt.date, rounds: int) -> None:
+    """What audits pay for rules no audit has met yet (a newly published version, or a date
+    past a change of the rules): the first audit of each programme in force on a copy of the
+    rule set with nothing built (plans, selector indexes, candidate tables, the equivalence
+    graph), against the same audits again; and the memory that keeps. Another day of an epoch
+    already met pays only its plans (``RuleSet.at``)."""
+    programmes = sorted(ruleset.at(on).programmes)
+
+    def audit_all(rules: RuleSet) -> None:
+        for programme in programmes:
+            compute_audit(rules, one, programme, on)
+
+    extra = []
+    for _ in range(rounds):
+        fresh = ruleset.with_findings(ruleset.findings)  # the same rules, nothing built on them
+        start = time.perf_counter()
+        audit_all(fresh)
+        cold = time.perf_counter() - start
+        start = time.perf_counter()
+        audit_all(fresh)
+        extra.append((cold - (time.perf_counter() - start)) * 1000 / len(programmes))
+    fresh = ruleset.with_findings(ruleset.findings)
+    tracemalloc.start()
+    audit_all(fresh)
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    print(
+        f"new rules: a programme's first audit costs {statistics.median(extra):.2f} ms more than "
+        f"the next (rounds {min(extra):.2f}-{max(extra):.2f} ms; {len(programmes)} programmes); "
+        f"{held / len(programmes) / 1024:.0f} KiB kept per programme"
+    )
+
+
 def report_match(ruleset: RuleSet, learners: list[list[Outcome]], on: dt.date, rounds: int) -> None:
     """The cost of ranking every programme in force for one learner (``creditbank match``)."""
     count = len(ruleset.at(on).programmes)
@@ -468,6 +501,7 @@ def main() -> None:
         )
         report_large_learners(ruleset, on, args.repeat)
         report_plan_compile(ruleset, on, args.repeat)
+        report_new_rules(ruleset, learners[0], on, args.repeat)
         report_match(ruleset, learners[:20], on, args.repeat)
         report_suggest(ruleset, learners[:20], on, args.repeat)
         if args.match_programmes:
