@@ -56,8 +56,8 @@ MAX_OUTCOMES = 1000
 scripts/bench_worst_case.py against the sample pack, and bench-workload learners of random
 outcomes, are audited in well under a second on one core up to this size; courses that fit
 several requirement groups of which not all can be met (its ``overlapping-groups`` shape)
-take longest: medians of 0.3 to 0.85 s over eight learners of each size from 30 to 80
-courses, the slowest up to 1.4 s (compiled), in the solver's stages for programme
+take longest: medians of 0.2 to 0.5 s over eight learners of each size from 30 to 80
+courses, the slowest up to 0.53 s (compiled), in the solver's stages for programme
 minimums."""
 
 

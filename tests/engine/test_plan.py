@@ -1,20 +1,25 @@
 """Programme plans: one per (rule set, programme, date), never used on another date, and a
 cached plan decides exactly as a fresh one; dates with the same rules in force share indexes,
-and only they do."""
+and only they do; and the allocation problem an audit builds from its plan is solved as a
+brute force solves it."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from creditbank.domain import Outcome
+from creditbank.engine import audit
+from creditbank.engine.allocation import Problem
 from creditbank.engine.audit import compute_audit
 from creditbank.engine.plan import compile_plan, plan_for
 from creditbank.ruleset.ruleset import DATES_KEPT, RuleSetAt
 from tests.engine.small_rules import small_ruleset
+from tests.engine.test_allocation import brute_force
 
 # From 2025-01-01 a second cap holds enterprise training to 1 credit (3 before): audits on
 # either side of the boundary must not share a plan.
@@ -158,3 +163,48 @@ def test_a_change_of_the_rules_starts_an_epoch() -> None:
     assert rules.epoch(before) != rules.epoch(on)
     assert rules.epoch(on) == rules.epoch(on + dt.timedelta(days=400))
     assert RuleSetAt(rules, before).sections["limits"] != RuleSetAt(rules, on).sections["limits"]
+
+
+def _learners() -> st.SearchStrategy[list[Outcome]]:
+    """A few outcomes competing for the small pack's courses and capped elective: training
+    (some after the employer's accreditation ended), lathe certificates, polytechnic courses."""
+    day = st.dates(dt.date(2021, 1, 1), dt.date(2025, 3, 1)).map(str)
+    training = st.fixed_dictionaries(
+        {"kind": st.just("enterprise_training"), "issuer": st.just("acme"),
+         "hours": st.integers(8, 64), "assessed": st.just(True), "date": day}
+    )  # fmt: skip
+    lathe = st.fixed_dictionaries(
+        {"kind": st.just("skill_certificate"), "issuer": st.just("skills"),
+         "occupation": st.just("lathe"), "date": day,
+         "rung": st.sampled_from(["junior", "intermediate", "senior"])}
+    )  # fmt: skip
+    poly = st.fixed_dictionaries(
+        {"kind": st.just("academic_course"), "issuer": st.just("poly"), "date": day,
+         "grade": st.sampled_from(["B", "B", "D"]),
+         "code": st.sampled_from(["P1", "P2"]), "credits": st.sampled_from([3, 4])}
+    )  # fmt: skip
+    return st.lists(training | lathe | poly, min_size=3, max_size=9).map(
+        lambda found: [Outcome(id=f"o{i}", **fields) for i, fields in enumerate(found)]
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(_learners(), st.sampled_from([dt.date(2024, 6, 1), dt.date(2025, 3, 1)]))
+def test_an_audits_allocation_through_its_plan_equals_brute_force(
+    learner: list[Outcome], on: dt.date
+) -> None:
+    seen: list[tuple[Problem, frozenset[int]]] = []
+    solve = audit.solve
+
+    def recorded(problem: Problem) -> frozenset[int]:
+        chosen = solve(problem)
+        seen.append((problem, chosen))
+        return chosen
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(audit, "solve", recorded)
+        compute_audit(RULES, learner, "mech", on)
+    if not seen:
+        pytest.skip("compiled engine: the audit calls its solver directly")
+    ((problem, chosen),) = seen
+    assert chosen == brute_force(problem)
