@@ -20,7 +20,9 @@ from creditbank.engine.explain import explain_exception, explain_unused
 from creditbank.engine.match import match
 from creditbank.engine.reasons import Reason
 from creditbank.errors import InputInvalid
-from tests.engine.small_rules import small_ruleset
+from creditbank.ruleset.loader import load_ruleset_from_sources
+from creditbank.ruleset.ruleset import RuleSet
+from tests.engine.small_rules import FRAME, small_ruleset
 
 ON = dt.date(2024, 6, 1)
 
@@ -323,3 +325,49 @@ def test_two_exceptions_sharing_an_id_are_refused() -> None:
     twice = [exception("X1", "waiver", "M3"), exception("X1", "waiver", "M2")]
     with pytest.raises(InputInvalid, match="two exceptions share this id"):
         audit([], twice)
+
+
+def _versions_replacing_m1() -> RuleSet:
+    """The small pack's programme in two versions: to 2024 as written; from 2025 with M4
+    (a new course of the catalogue) in M1's place and without G1, and an equivalence from
+    M1 to M4 from then on."""
+    head, programme = FRAME.split("programmes:\n", 1)
+    head = head.replace(
+        "      - {code: T1, name: {en: Thesis}, credits: 6}",
+        "      - {code: T1, name: {en: Thesis}, credits: 6}\n"
+        "      - {code: M4, name: {en: Mechanics II}, credits: 4}",
+    )
+    old = programme.replace("{from: 2020-01-01}", "{from: 2020-01-01, to: 2024-12-31}", 1)
+    new = programme.replace("{from: 2020-01-01}", "{from: 2025-01-01}", 1).replace("M1", "M4")
+    new = new.replace("      - {code: G1, category: general}\n", "")
+    new = new.replace(
+        "{id: general, name: {en: General}, min_credits: 3}", "{id: general, name: {en: General}}"
+    )
+    equivalence = (
+        "equivalences:\n"
+        "  - {id: eq.m1_m4, effective: {from: 2025-01-01}, from: 'ou:M1', to: 'ou:M4'}\n"
+    )
+    return load_ruleset_from_sources(
+        {"frame.yaml": head, "old.yaml": "programmes:\n" + old,
+         "new.yaml": "programmes:\n" + new + equivalence}
+    )  # fmt: skip
+
+
+def test_a_course_exception_follows_a_new_version_through_an_equivalence() -> None:
+    rules = _versions_replacing_m1()
+    granted = [
+        exception("X1", "substitution", "M1", outcome="x9"),
+        exception("X2", "waiver", "G1"),
+    ]
+    before = compute_audit(rules, [UNRULED], "mech", dt.date(2024, 6, 1), granted)
+    assert status(before, "X1").applied and status(before, "X1").target == "M1"
+    assert status(before, "X2").applied and status(before, "X2").target == "G1"
+    after = compute_audit(rules, [UNRULED], "mech", dt.date(2025, 6, 1), granted)
+    followed = status(after, "X1")
+    assert followed.applied and followed.target == "M4"
+    assert [r.id for r in followed.via] == ["eq.m1_m4"]
+    assert followed.credits == 4
+    dropped = status(after, "X2")
+    assert not dropped.applied and dropped.why_not == "no_equivalent"
+    assert dropped.params == {"course": "ou:G1", "programme": "mech"}
+    assert after.totals.by_exception == 4
