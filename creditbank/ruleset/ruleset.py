@@ -130,7 +130,8 @@ class RuleSet:
 
         A view kept for another day of the same :meth:`epoch` lends the new one its rules and
         indexes: learners enrolled on many days cost one set of indexes per change of the
-        rules, not one per day (a new day's first audit costs some ten warm ones)."""
+        rules, not one per day (the first audit under rules no audit has met costs some
+        fifteen warm ones: scripts/bench_engine.py, "new rules")."""
         cache = self._at_cache
         cached = cache.pop(day, None)
         if cached is None:
