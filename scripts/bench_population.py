@@ -5,11 +5,12 @@ A province: ``--learners`` accounts (default 10,000), each with about 20 verifie
 every kind drawn from the Chinese sample pack's own worked cases (rules/cn-open-university/
 tests), enrolled in one of its three programmes on one of the ``--days`` (default 730) up to
 2026-09-01, as a province enrols all year round and audits each learner on their own day.
-Accounts, outcomes and enrolments are bulk inserted (outside every timing), then PostgreSQL's planner statistics are gathered, as its
-autovacuum would have gathered them by the time anyone runs an impact (without them it scanned
-the whole outcomes table for each 500 learners read: a floor of 67 s at 100,000 learners,
-30 s with them); the pack is published as version 1, and a draft that changes five rules (two
-caps, a count cap, an hours rate, a residency) is stored next to it.
+Accounts, outcomes and enrolments are bulk inserted (outside every timing), then PostgreSQL's
+planner statistics are gathered, as its autovacuum would have gathered them by the time anyone
+runs an impact (without them it scanned the whole outcomes table for each 500 learners read: a
+floor of 67 s at 100,000 learners, 30 s with them); the pack is published as version 1, and a
+draft that changes five rules (two caps, a count cap, an hours rate, a residency) is stored
+next to it.
 
 Timed, each ``--repeat`` times (medians quoted):
 
