@@ -4,7 +4,7 @@
     .venv/bin/python scripts/compile.py --clean   # back to pure Python
 
 The compiled build gives the same decisions, byte for byte, as pure Python (scripts/test runs
-the engine's tests on both), about 1.4x faster. Nothing needs it: without a C compiler, or
+the engine's tests on both), about 1.8x faster. Nothing needs it: without a C compiler, or
 after ``--clean``, everything runs pure Python. The extension modules sit next to their
 sources; ``creditbank/compiled.json`` keeps the sources' digests, and importing creditbank
 refuses a build whose sources changed since (``creditbank/compiled.py``). ``--into DIR``
