@@ -131,15 +131,19 @@ class RuleSet:
         A view kept for another day of the same :meth:`epoch` lends the new one its rules and
         indexes: learners enrolled on many days cost one set of indexes per change of the
         rules, not one per day (the first audit under rules no audit has met costs some
-        fifteen warm ones: scripts/bench_engine.py, "new rules")."""
+        fifteen warm ones: scripts/bench_engine.py, "new rules").
+
+        Threads share the cache (the API audits from several): it is read through copies made
+        in one step, never iterated while another thread may change it."""
         cache = self._at_cache
         cached = cache.pop(day, None)
         if cached is None:
             epoch = self.epoch(day)
-            same = next((view for view in cache.values() if view.epoch == epoch), None)
+            kept = tuple(cache.values())
+            same = next((view for view in kept if view.epoch == epoch), None)
             cached = RuleSetAt(self, day, epoch, same)
-            while len(cache) >= DATES_KEPT:
-                cache.pop(next(iter(cache)), None)
+            for oldest in tuple(cache)[: max(0, len(kept) + 1 - DATES_KEPT)]:
+                cache.pop(oldest, None)
         cache[day] = cached
         return cached
 
@@ -155,7 +159,7 @@ class RuleSet:
                     days.add(item.effective.from_)
                     if item.effective.to is not None and item.effective.to < dt.date.max:
                         days.add(item.effective.to + dt.timedelta(days=1))
-            changes.extend(sorted(days))
+            changes[:] = sorted(days)  # in one step: threads that raced here write the same
         return bisect_right(changes, day)
 
 

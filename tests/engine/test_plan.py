@@ -7,6 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
+import random
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import given, settings
@@ -17,7 +22,7 @@ from creditbank.engine import audit
 from creditbank.engine.allocation import Problem
 from creditbank.engine.audit import compute_audit
 from creditbank.engine.plan import compile_plan, plan_for
-from creditbank.ruleset.ruleset import DATES_KEPT, RuleSetAt
+from creditbank.ruleset.ruleset import DATES_KEPT, RuleSet, RuleSetAt
 from tests.engine.small_rules import small_ruleset
 from tests.engine.test_allocation import brute_force
 
@@ -208,3 +213,36 @@ def test_an_audits_allocation_through_its_plan_equals_brute_force(
         pytest.skip("compiled engine: the audit calls its solver directly")
     ((problem, chosen),) = seen
     assert chosen == brute_force(problem)
+
+
+def _audit_together(
+    rules: RuleSet, together: threading.Barrier, days: list[dt.date]
+) -> list[tuple[dt.date, str]]:
+    """``LEARNER``'s decision on each of ``days``, once every thread is ready to start."""
+    together.wait()
+    return [(day, compute_audit(rules, LEARNER, "mech", day).canonical()) for day in days]
+
+
+def test_audits_on_many_days_from_many_threads_decide_as_alone() -> None:
+    """The API audits from several threads: views of days made, lent and dropped side by side
+    (more days than are kept, the rules changing among them) decide as one thread does, from
+    the first audits on a rule set, which work out its changes, on."""
+    extra = _coming_and_going(
+        [("{from: 2024-01-31}", 1)], "{from: 2024-02-01}", "{from: 2024-07-19}"
+    )
+    days = [dt.date(2023, 12, 1) + dt.timedelta(days=d) for d in range(0, 3 * DATES_KEPT, 2)]
+    alone = small_ruleset(extra)
+    expected = {day: compute_audit(alone, LEARNER, "mech", day).canonical() for day in days}
+    threads = 8
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns as often as they can
+    try:
+        for round_ in range(30):
+            shared, together = small_ruleset(extra), threading.Barrier(threads)
+            order = random.Random(round_).sample(days, len(days))
+            shares = [(shared, together, order[i::threads]) for i in range(threads)]
+            with ThreadPoolExecutor(threads) as pool:
+                decided = pool.map(_audit_together, *zip(*shares, strict=True))
+                assert dict(itertools.chain.from_iterable(decided)) == expected
+    finally:
+        sys.setswitchinterval(switching)
