@@ -228,7 +228,7 @@ def test_audits_on_many_days_from_many_threads_decide_as_alone() -> None:
     (more days than are kept, the rules changing among them) decide as one thread does, from
     the first audits on a rule set, which work out its changes, on."""
     extra = _coming_and_going(
-        [("{from: 2024-01-31}", 1)], "{from: 2024-02-01}", "{from: 2024-07-19}"
+        [("{from: 2024-01-31}", 1)], "{from: 2024-02-01}", "{from: 2024-04-19}"
     )
     days = [dt.date(2023, 12, 1) + dt.timedelta(days=d) for d in range(0, 3 * DATES_KEPT, 2)]
     alone = small_ruleset(extra)
