@@ -318,32 +318,41 @@ def runner_for(name: str, workers: int) -> Iterator[Runner]:
         yield runner
 
 
+def positive(text: str) -> int:
+    """A count of at least 1, for argparse (0 learners, days or runs has nothing to time)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text}: give at least 1")
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument(
         "--learners",
-        type=int,
+        type=positive,
         nargs="+",
         default=[10_000],
         help="province sizes, e.g. 10000 100000",
     )
     parser.add_argument("--workers", type=int, default=2, help="0: no Dask run")
     parser.add_argument(
-        "--days", type=int, default=730, help="enrolment days up to 2026-09-01 (1: all on one)"
+        "--days", type=positive, default=730, help="enrolment days up to 2026-09-01 (1: all on one)"
     )
-    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--repeat", type=positive, default=1)
     parser.add_argument("--pg", default=None, help="a PostgreSQL test database URL (reset!)")
     parser.add_argument(
         "--dask-only", action="store_true", help="skip the one-process runs (large provinces)"
     )
     args = parser.parse_args()
+    sizes = sorted(set(args.learners))  # each size once: a province's SQLite file is its size's
     print(f"engine: {build_name()}")
     with tempfile.TemporaryDirectory() as tmp:
         for kind in ["sqlite", *(["postgresql"] if args.pg else [])]:
-            timings = {size: bench(kind, size, args, Path(tmp)) for size in args.learners}
-            report_growth(kind, args.learners, timings)
+            timings = {size: bench(kind, size, args, Path(tmp)) for size in sizes}
+            report_growth(kind, sizes, timings)
 
 
 if __name__ == "__main__":
